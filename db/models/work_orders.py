@@ -1,0 +1,94 @@
+"""``service_requests``, ``work_orders`` and ``job_costs`` (seeds 000, 001, 003).
+
+``work_orders`` carries the columns seed 000's SQL reads (id, customer_id, technician_id,
+job_type, status, scheduled_date, actual_start_time, actual_end_time, total_amount,
+total_labor_minutes, service_location, notes) so that SQL runs unchanged.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from db.base import Base, Money, Timestamped
+
+
+class ServiceRequest(Base, Timestamped):
+    """What the office took down: the customer's words and photos stay here, out of workflow history."""
+
+    __tablename__ = "service_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    service_type: Mapped[str] = mapped_column(ForeignKey("service_catalog.code"))
+    description: Mapped[str | None] = mapped_column(Text)
+    photos: Mapped[list] = mapped_column(JSONB, default=list, server_default="[]")
+    priority: Mapped[str] = mapped_column(String(20), default="normal", server_default="normal")
+    status: Mapped[str] = mapped_column(String(50), default="pending", server_default="pending")
+    repair_count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    requested_by: Mapped[str | None] = mapped_column(String(80))
+    work_order_id: Mapped[str | None] = mapped_column(String(40), unique=True)
+
+
+class WorkOrder(Base, Timestamped):
+    """A job. Status values are ``domain.work_status.WorkStatus``; money in USD."""
+
+    __tablename__ = "work_orders"
+    __table_args__ = (
+        Index("ix_work_orders_technician_status_date", "technician_id", "status", "scheduled_date"),
+        Index("ix_work_orders_customer_date", "customer_id", "scheduled_date"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    technician_id: Mapped[str | None] = mapped_column(ForeignKey("technicians.id"))
+    job_type: Mapped[str] = mapped_column(ForeignKey("service_catalog.code"))
+    status: Mapped[str] = mapped_column(String(30), index=True)
+    priority: Mapped[str] = mapped_column(String(20), default="normal", server_default="normal")
+    scheduled_date: Mapped[date] = mapped_column(Date)
+    service_window_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    service_window_end: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    actual_start_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    actual_end_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    total_amount: Mapped[Money | None]
+    total_labor_minutes: Mapped[int | None] = mapped_column(Integer)
+    service_location: Mapped[str | None] = mapped_column(String(300))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    repair_count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    estimate_amount: Mapped[Money | None]
+    estimate_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    estimate_lines: Mapped[list] = mapped_column(JSONB, default=list, server_default="[]")
+    approval_mode: Mapped[str | None] = mapped_column(String(30))
+    approved_by: Mapped[str | None] = mapped_column(String(80))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    approval_reasons: Mapped[list] = mapped_column(JSONB, default=list, server_default="[]")
+    assignment_explanation: Mapped[str | None] = mapped_column(Text)
+    runner_up_technician_id: Mapped[str | None] = mapped_column(String(20))
+    workflow_id: Mapped[str | None] = mapped_column(String(80), unique=True)
+    service_request_id: Mapped[int | None] = mapped_column(ForeignKey("service_requests.id"))
+    invoiced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    job_costs: Mapped[list[JobCost]] = relationship(back_populates="work_order", cascade="all, delete-orphan")
+
+
+class JobCost(Base):
+    """Labor or materials on a work order (seed 000: cost_type, quantity, unit, total_cost)."""
+
+    __tablename__ = "job_costs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    work_order_id: Mapped[str] = mapped_column(ForeignKey("work_orders.id", ondelete="CASCADE"), index=True)
+    cost_type: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str | None] = mapped_column(String(200))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    unit: Mapped[str] = mapped_column(String(20))
+    unit_cost: Mapped[Money]
+    total_cost: Mapped[Money]
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    work_order: Mapped[WorkOrder] = relationship(back_populates="job_costs")

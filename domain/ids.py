@@ -1,0 +1,54 @@
+"""Workflow IDs, task queues and search-attribute names: built and parsed here only.
+
+IDs are business keys so a duplicate start is rejected by Temporal and an operator finds a job
+by typing its ID in the Web UI (DESIGN.md, workflow catalog).
+"""
+
+from __future__ import annotations
+
+import re
+
+TASK_QUEUE = "fieldops"
+OPTIMIZER_TASK_QUEUE = "fieldops-optimizer"
+
+REPAIR_WORKFLOW = "RepairWorkflow"
+
+#: Custom search attributes and their Temporal types (registered at dev-server start and in compose).
+SEARCH_ATTRIBUTES: dict[str, str] = {
+    "CustomerId": "Keyword",
+    "TechnicianId": "Keyword",
+    "JobType": "Keyword",
+    "WorkStatus": "Keyword",
+    "Priority": "Keyword",
+    "AmountDue": "Double",
+}
+
+_WORK_ORDER_ID = re.compile(r"^WO-[0-9]{8}-[0-9A-Z]{4,12}$")
+_REPAIR_PREFIX = "repair-"
+
+
+def is_work_order_id(value: str) -> bool:
+    """Whether ``value`` is a work order id like ``WO-20261122-0007``."""
+    return bool(_WORK_ORDER_ID.match(value))
+
+
+def repair_workflow_id(work_order_id: str) -> str:
+    """``repair-{work_order_id}``; raises ValueError for a malformed work order id."""
+    if not is_work_order_id(work_order_id):
+        raise ValueError(f"not a work order id: {work_order_id!r}")
+    return f"{_REPAIR_PREFIX}{work_order_id}"
+
+
+def parse_repair_workflow_id(workflow_id: str) -> str:
+    """The work order id inside ``repair-{work_order_id}``; raises ValueError otherwise."""
+    if not workflow_id.startswith(_REPAIR_PREFIX):
+        raise ValueError(f"not a repair workflow id: {workflow_id!r}")
+    work_order_id = workflow_id[len(_REPAIR_PREFIX):]
+    if not is_work_order_id(work_order_id):
+        raise ValueError(f"not a repair workflow id: {workflow_id!r}")
+    return work_order_id
+
+
+def message_key(workflow_id: str, purpose: str) -> str:
+    """Idempotency key of an outbound message: ``{workflow_id}:{purpose}``."""
+    return f"{workflow_id}:{purpose}"
