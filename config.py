@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     approval_reminder_seconds: int = Field(default=24 * 3600, gt=0)
     approval_expiry_seconds: int = Field(default=72 * 3600, gt=0)
 
+    worker_max_cached_workflows: int = Field(default=1000, ge=0)
+
     road_factor: float = Field(default=1.3, ge=1.0)
     average_speed_kmh: float = Field(default=45.0, gt=0)
     service_window_minutes: int = Field(default=120, gt=0)

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from domain.ids import OPTIMIZER_TASK_QUEUE
 from domain.work_status import WorkStatus
 
 
@@ -68,6 +69,7 @@ class RepairInput(BaseModel):
     from_lot_walk: bool = False
     scheduled_date: date
     durations: Durations
+    optimizer_task_queue: str = OPTIMIZER_TASK_QUEUE
 
 
 # ---- activity payloads -------------------------------------------------------------------

@@ -42,7 +42,7 @@ with workflow.unsafe.imports_passed_through():
         SetStatusInput,
         StartRequest,
     )
-    from domain.ids import OPTIMIZER_TASK_QUEUE, REPAIR_WORKFLOW
+    from domain.ids import REPAIR_WORKFLOW
     from domain.work_status import TERMINAL_STATUSES, StaffAction, WorkStatus, check_transition
 
 SA_CUSTOMER = SearchAttributeKey.for_keyword("CustomerId")
@@ -137,23 +137,24 @@ class RepairWorkflow:
             await self._record_approval(True, decision.mode, decision.approved_by or "policy", decision.reasons)
             return True
 
-        await self._set_status(WorkStatus.PENDING_APPROVAL, "workflow", "; ".join(decision.reasons))
         self._approval_open = not self._cancelled
+        await self._set_status(WorkStatus.PENDING_APPROVAL, "workflow", "; ".join(decision.reasons))
         wf_id = workflow.info().workflow_id
         durations = inp.durations
         expires_at = workflow.now() + timedelta(seconds=durations.approval_expiry_seconds)
-        await self._db(
-            ActivityName.REQUEST_CUSTOMER_APPROVAL,
-            ApprovalRequestInput(
-                work_order_id=inp.work_order_id,
-                workflow_id=wf_id,
-                estimate_version=quote.estimate_version,
-                expires_at=expires_at,
-            ),
-            ApprovalRequestResult,
-            "Send approval link to customer",
-        )
         decided = lambda: self._decision is not None or self._cancelled  # noqa: E731
+        if not decided():  # staff may have approved by phone already
+            await self._db(
+                ActivityName.REQUEST_CUSTOMER_APPROVAL,
+                ApprovalRequestInput(
+                    work_order_id=inp.work_order_id,
+                    workflow_id=wf_id,
+                    estimate_version=quote.estimate_version,
+                    expires_at=expires_at,
+                ),
+                ApprovalRequestResult,
+                "Send approval link to customer",
+            )
         reminder_after = min(durations.approval_reminder_seconds, durations.approval_expiry_seconds)
         if not await self._wait(decided, reminder_after):
             self._state.reminders_sent += 1
@@ -214,7 +215,7 @@ class RepairWorkflow:
             ActivityName.ASSIGN_TECHNICIAN,
             inp,
             result_type=AssignResult,
-            task_queue=OPTIMIZER_TASK_QUEUE,
+            task_queue=self._input.optimizer_task_queue,
             start_to_close_timeout=timedelta(minutes=2),
             heartbeat_timeout=timedelta(seconds=20),
             retry_policy=RetryPolicy(maximum_attempts=5, non_retryable_error_types=["UnknownTechnician"]),
@@ -246,6 +247,8 @@ class RepairWorkflow:
         )
 
     async def _set_status(self, status: WorkStatus, actor: str, reason: str | None = None) -> None:
+        """Take the status now (validators see it at once), then persist it with an audit entry."""
+        self._status(status)
         await self._db(
             ActivityName.SET_WORK_STATUS,
             SetStatusInput(
@@ -254,7 +257,6 @@ class RepairWorkflow:
             None,
             f"Set status {status}",
         )
-        self._status(status)
 
     def _status(self, status: WorkStatus) -> None:
         if self._state.status in TERMINAL_STATUSES:

@@ -30,6 +30,7 @@ class ServiceRequest(Base, Timestamped):
     priority: Mapped[str] = mapped_column(String(20), default="normal", server_default="normal")
     status: Mapped[str] = mapped_column(String(50), default="pending", server_default="pending")
     repair_count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    scheduled_date: Mapped[date | None] = mapped_column(Date)
     requested_by: Mapped[str | None] = mapped_column(String(80))
     work_order_id: Mapped[str | None] = mapped_column(String(40), unique=True)
 

@@ -35,9 +35,11 @@ class StubActivities:
         self.auto_approve = auto_approve
         self.technician_id = technician_id
         self.calls: list[tuple[str, object]] = []
+        self.scheduled: dict[str, list[datetime]] = {}
 
     def _log(self, name: str, arg: object) -> None:
         self.calls.append((name, arg))
+        self.scheduled.setdefault(name, []).append(activity.info().current_attempt_scheduled_time)
 
     def names(self) -> list[str]:
         return [n for n, _ in self.calls]

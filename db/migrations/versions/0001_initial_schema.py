@@ -137,6 +137,7 @@ def upgrade() -> None:
     sa.Column('priority', sa.String(length=20), server_default='normal', nullable=False),
     sa.Column('status', sa.String(length=50), server_default='pending', nullable=False),
     sa.Column('repair_count', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('scheduled_date', sa.Date(), nullable=True),
     sa.Column('requested_by', sa.String(length=80), nullable=True),
     sa.Column('work_order_id', sa.String(length=40), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),

@@ -1,0 +1,105 @@
+"""Customer approval by link: issue the single-use link and send it (and its reminder).
+
+The token is derived here, sent in the message and stored only as a hash; it never enters the
+workflow history (the activity returns the channel and message id only).
+"""
+
+from __future__ import annotations
+
+from jinja2 import Environment, StrictUndefined
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.messaging import MessageSender, OutboundMessage
+from config import Settings
+from db.models import Customer
+from db.repositories import approval_tokens
+from db.repositories import work_orders as repo
+from db.session import transaction
+from domain.approval_links import derive_token, hash_token, new_nonce
+from domain.contracts import ActivityName, ApprovalReminderInput, ApprovalRequestInput, ApprovalRequestResult
+from domain.ids import message_key
+
+_templates = Environment(autoescape=False, undefined=StrictUndefined)  # noqa: S701 - plain-text SMS/email
+REQUEST_SMS = _templates.from_string(
+    "{{ company }}: estimate for {{ job }} ({{ work_order_id }}) is ${{ amount }}. "
+    "Approve or decline: {{ link }}"
+)
+REMINDER_SMS = _templates.from_string(
+    "{{ company }} reminder: your estimate {{ work_order_id }} for ${{ amount }} is waiting. "
+    "Approve or decline: {{ link }}"
+)
+EMAIL = _templates.from_string(
+    "Hello {{ name }},\n\nYour estimate for {{ job }} (work order {{ work_order_id }}) is ${{ amount }}.\n"
+    "{% for line in lines %}  - {{ line.description }}: ${{ line.amount }}\n{% endfor %}\n"
+    "Approve or decline here: {{ link }}\nThe link works once and expires {{ expires }}.\n\n{{ company }}"
+)
+COMPANY = "fieldops"
+
+
+class ApprovalActivities:
+    """Sends approval links through ``MessageSender`` by the customer's preferred channel."""
+
+    def __init__(self, sessions: sessionmaker[Session], sender: MessageSender, settings: Settings) -> None:
+        self._sessions = sessions
+        self._sender = sender
+        self._settings = settings
+
+    def _compose(self, work_order_id: str, estimate_version: int, reminder: bool, workflow_id: str,
+                 expires_at=None) -> OutboundMessage:
+        with transaction(self._sessions) as session:
+            wo = repo.get(session, work_order_id)
+            if wo is None:
+                raise ApplicationError(f"work order {work_order_id} not found", type="NotFound",
+                                       non_retryable=True)
+            token_row = approval_tokens.current(session, work_order_id=wo.id, estimate_version=estimate_version)
+            if token_row is None:
+                if expires_at is None:
+                    raise ApplicationError("no live approval link to remind about", type="NoLiveLink",
+                                           non_retryable=True)
+                nonce = new_nonce()
+                token_row = approval_tokens.issue(
+                    session, work_order_id=wo.id, estimate_version=estimate_version,
+                    token_hash=hash_token(derive_token(self._settings.secret_key, nonce)), nonce=nonce,
+                    expires_at=expires_at,
+                )
+            token = derive_token(self._settings.secret_key, token_row.nonce)
+            customer = session.get(Customer, wo.customer_id)
+            channel = "email" if customer.preferred_contact_method == "email" and customer.email else "sms"
+            to = customer.email if channel == "email" else customer.phone
+            if not to:
+                raise ApplicationError(f"customer {customer.id} has no {channel} address", type="NoContact",
+                                       non_retryable=True)
+            context = {
+                "company": COMPANY, "job": wo.job_type.replace("_", " "), "work_order_id": wo.id,
+                "amount": wo.estimate_amount, "link": f"{self._settings.public_base_url}/approve/{token}",
+                "name": customer.first_name, "lines": wo.estimate_lines,
+                "expires": token_row.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
+            }
+            purpose = f"approval-{'reminder' if reminder else 'request'}-v{estimate_version}"
+            if channel == "sms":
+                body = (REMINDER_SMS if reminder else REQUEST_SMS).render(**context)
+                subject = None
+            else:
+                body = EMAIL.render(**context)
+                subject = f"{'Reminder: ' if reminder else ''}Estimate {wo.id} for ${wo.estimate_amount}"
+            return OutboundMessage(key=message_key(workflow_id, purpose), channel=channel, to_address=to,
+                                   body=body, subject=subject, purpose=purpose, work_order_id=wo.id,
+                                   customer_id=customer.id)
+
+    @activity.defn(name=ActivityName.REQUEST_CUSTOMER_APPROVAL)
+    def request_customer_approval(self, inp: ApprovalRequestInput) -> ApprovalRequestResult:
+        """Issue (once) the link for this estimate version and send it; idempotent on the workflow id."""
+        message = self._compose(inp.work_order_id, inp.estimate_version, False, inp.workflow_id, inp.expires_at)
+        message_id = self._sender.send_once(message)
+        return ApprovalRequestResult(channel=message.channel, message_id=message_id)
+
+    @activity.defn(name=ActivityName.SEND_APPROVAL_REMINDER)
+    def send_approval_reminder(self, inp: ApprovalReminderInput) -> None:
+        """Resend the same live link as a reminder (once per estimate version)."""
+        self._sender.send_once(self._compose(inp.work_order_id, inp.estimate_version, True, inp.workflow_id))
+
+    def all(self) -> list:
+        """The bound activity methods, for worker registration."""
+        return [self.request_customer_approval, self.send_approval_reminder]

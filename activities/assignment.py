@@ -1,0 +1,142 @@
+"""Smart assignment activity: loads the day's technicians and bookings, runs the CP-SAT model.
+
+Runs on the ``fieldops-optimizer`` task queue with heartbeats. The worker there runs one solve
+at a time, so two repairs never see the same free slot. When the requested day has no room the
+next days are tried (``HORIZON_DAYS``); the chosen technician, day, service window and the
+explanation (winner and runner-up) are written to the work order.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from config import Settings
+from db.models import Customer, ServiceCatalogEntry, Technician
+from db.repositories import work_orders as repo
+from db.session import transaction
+from domain.assignment import AssignmentParams, JobToAssign, TechnicianAvailability, assign_jobs
+from domain.contracts import ActivityName, AssignInput, AssignResult
+from domain.schedule import local_today, shift_for
+from domain.work_status import WorkStatus
+
+HORIZON_DAYS = 7
+
+
+class AssignmentActivities:
+    """Technician assignment; ``settings`` gives road factor, speed, window length and time zone."""
+
+    def __init__(self, sessions: sessionmaker[Session], settings: Settings) -> None:
+        self._sessions = sessions
+        self._settings = settings
+
+    def _params(self) -> AssignmentParams:
+        s = self._settings
+        return AssignmentParams(road_factor=s.road_factor, average_speed_kmh=s.average_speed_kmh,
+                                time_limit_seconds=s.assignment_time_limit_seconds)
+
+    def _availability(self, session: Session, tech: Technician, day: date, exclude: str,
+                      durations: dict[str, int]) -> TechnicianAvailability | None:
+        shift = shift_for(tech.working_hours or {}, day, self._settings.timezone)
+        if shift is None:
+            return None
+        booked = repo.booked_on(session, technician_id=tech.id, day=day, exclude=exclude)
+        free_from, lat, lon, minutes = shift[0], tech.home_latitude, tech.home_longitude, 0
+        for job in booked:
+            start = job.actual_start_time or job.service_window_start or shift[0]
+            end = start + timedelta(minutes=durations.get(job.job_type, 60))
+            free_from = max(free_from, end)
+            minutes += durations.get(job.job_type, 60)
+            customer = session.get(Customer, job.customer_id)
+            lat, lon = customer.latitude, customer.longitude
+        return TechnicianAvailability(
+            technician_id=tech.id, name=tech.name, skills=frozenset(s.skill_type for s in tech.skills),
+            shift_start=shift[0], shift_end=shift[1], free_from=free_from, position_lat=lat, position_lon=lon,
+            booked_minutes=minutes,
+        )
+
+    @activity.defn(name=ActivityName.ASSIGN_TECHNICIAN)
+    def assign_technician(self, inp: AssignInput) -> AssignResult:
+        """Pick (or check the named) technician and a service window; writes the assignment.
+
+        Raises ApplicationError ``UnknownTechnician`` (non-retryable) for a named technician who
+        does not exist, is inactive or lacks the job's skill.
+        """
+        now = datetime.now(UTC)
+        with transaction(self._sessions) as session:
+            wo = repo.get(session, inp.work_order_id, lock=True)
+            if wo is None:
+                raise ApplicationError(f"work order {inp.work_order_id} not found", type="NotFound",
+                                       non_retryable=True)
+            if wo.status in (WorkStatus.CANCELLED.value, WorkStatus.COMPLETED.value):
+                return AssignResult(technician_id=None, explanation=f"work order is {wo.status}")
+            entry = session.get(ServiceCatalogEntry, wo.job_type)
+            customer = session.get(Customer, wo.customer_id)
+            durations = {e.code: e.duration_minutes for e in session.scalars(select(ServiceCatalogEntry))}
+            stmt = select(Technician).where(Technician.is_active.is_(True)).order_by(Technician.id)
+            if inp.technician_id:
+                stmt = stmt.where(Technician.id == inp.technician_id)
+            techs = list(session.scalars(stmt))
+            if inp.technician_id:
+                if not techs:
+                    raise ApplicationError(f"technician {inp.technician_id} does not exist or is inactive",
+                                           type="UnknownTechnician", non_retryable=True)
+                if entry.required_skill not in {s.skill_type for s in techs[0].skills}:
+                    raise ApplicationError(
+                        f"technician {inp.technician_id} lacks the skill '{entry.required_skill}' this job needs",
+                        type="UnknownTechnician", non_retryable=True)
+            job = JobToAssign(
+                job_id=wo.id, lat=customer.latitude, lon=customer.longitude, required_skill=entry.required_skill,
+                duration_minutes=entry.duration_minutes, priority=wo.priority,
+                preferred_technician_ids=frozenset(t.id for t in customer.preferred_technicians),
+            )
+            first_day = max(wo.scheduled_date, local_today(now, self._settings.timezone))
+            explanation = "no technician found"
+            for offset in range(HORIZON_DAYS):
+                day = first_day + timedelta(days=offset)
+                activity.heartbeat(f"solving {day}")
+                avail = [a for t in techs if (a := self._availability(session, t, day, wo.id, durations))]
+                if not avail:
+                    continue
+                (result,) = assign_jobs([job], avail, not_before=now, params=self._params())
+                explanation = result.explanation
+                if result.technician_id is None:
+                    continue
+                window_start = _floor_quarter(result.arrival)
+                window_end = window_start + timedelta(minutes=self._settings.service_window_minutes)
+                runner_up = result.runner_up
+                wo.technician_id = result.technician_id
+                wo.scheduled_date = day
+                wo.service_window_start, wo.service_window_end = window_start, window_end
+                wo.assignment_explanation = result.explanation
+                wo.runner_up_technician_id = runner_up.technician_id if runner_up else None
+                repo.set_status(session, work_order=wo, status=WorkStatus.ASSIGNED.value, actor=inp.actor, at=now,
+                                reason=result.explanation)
+                repo.audit(session, actor=inp.actor, action="assigned", entity_id=wo.id,
+                           details={"technician_id": result.technician_id, "day": day.isoformat(),
+                                    "window_start": window_start.isoformat(), "explanation": result.explanation})
+                return AssignResult(
+                    technician_id=result.technician_id, scheduled_date=day, window_start=window_start,
+                    window_end=window_end, explanation=result.explanation,
+                    runner_up_technician_id=runner_up.technician_id if runner_up else None,
+                )
+            wo.assignment_explanation = f"no room in the next {HORIZON_DAYS} days: {explanation}"
+            repo.set_status(session, work_order=wo, status=WorkStatus.AWAITING_ASSIGNMENT.value, actor=inp.actor,
+                            at=now, reason=wo.assignment_explanation)
+            return AssignResult(technician_id=None, explanation=wo.assignment_explanation)
+
+    def all(self) -> list:
+        """The bound activity methods, for worker registration."""
+        return [self.assign_technician]
+
+
+def _floor_quarter(moment: datetime) -> datetime:
+    """Round down to the quarter hour (arrival windows start on :00, :15, :30, :45)."""
+    minutes = math.floor(moment.minute / 15) * 15
+    return moment.replace(minute=minutes, second=0, microsecond=0)
+

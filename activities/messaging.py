@@ -1,0 +1,174 @@
+"""Outbound SMS and email through the outbox: claim under a business key, then send once.
+
+A send first inserts its ``messages`` row (status ``claimed``) under the idempotency key
+``{workflow_id}:{purpose}`` and commits; only then is the provider called. A retried activity
+finds the row: ``sent`` is returned as is; ``claimed`` (a crash between claim and provider
+answer) is reconciled — the outbox provider has no external effect, Twilio is asked whether the
+message went out — and never blindly resent (Twilio and SendGrid have no idempotency keys).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session, sessionmaker
+
+from config import Settings
+from db.models import Message
+from db.session import transaction
+
+log = logging.getLogger(__name__)
+
+
+class DeliveryUncertain(Exception):
+    """A claimed message may or may not have gone out; an operator must look (not retried blindly)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    """What to send; ``channel`` is ``sms`` or ``email``; ``key`` is the idempotency key."""
+
+    key: str
+    channel: str
+    to_address: str
+    body: str
+    purpose: str
+    subject: str | None = None
+    work_order_id: str | None = None
+    customer_id: int | None = None
+
+
+class Provider(Protocol):
+    """A delivery channel: returns the provider's message id or raises."""
+
+    name: str
+
+    def send(self, message: OutboundMessage) -> str: ...
+
+    def find_sent(self, message: OutboundMessage, since: datetime) -> str | None: ...
+
+
+class OutboxProvider:
+    """Default provider: the ``messages`` row is the delivery (viewable through the API)."""
+
+    name = "outbox"
+
+    def send(self, message: OutboundMessage) -> str:
+        return f"outbox:{message.key}"
+
+    def find_sent(self, message: OutboundMessage, since: datetime) -> str | None:
+        return f"outbox:{message.key}"
+
+
+class TwilioSmsProvider:
+    """SMS through the Twilio SDK (``FIELDOPS_TWILIO_*`` settings)."""
+
+    name = "twilio"
+
+    def __init__(self, settings: Settings) -> None:
+        from twilio.rest import Client
+
+        if not (settings.twilio_account_sid and settings.twilio_auth_token and settings.twilio_from_number):
+            raise ValueError("twilio provider needs FIELDOPS_TWILIO_ACCOUNT_SID, _AUTH_TOKEN and _FROM_NUMBER")
+        self._client = Client(settings.twilio_account_sid, settings.twilio_auth_token)
+        self._from = settings.twilio_from_number
+
+    def send(self, message: OutboundMessage) -> str:
+        sent = self._client.messages.create(to=message.to_address, from_=self._from, body=message.body)
+        return str(sent.sid)
+
+    def find_sent(self, message: OutboundMessage, since: datetime) -> str | None:
+        for sent in self._client.messages.list(
+            to=message.to_address, from_=self._from, date_sent_after=since - timedelta(minutes=1), limit=50
+        ):
+            if sent.body == message.body:
+                return str(sent.sid)
+        return None
+
+
+class SendGridEmailProvider:
+    """Email through the SendGrid SDK (``FIELDOPS_SENDGRID_API_KEY``)."""
+
+    name = "sendgrid"
+
+    def __init__(self, settings: Settings) -> None:
+        from sendgrid import SendGridAPIClient
+
+        if not settings.sendgrid_api_key:
+            raise ValueError("sendgrid provider needs FIELDOPS_SENDGRID_API_KEY")
+        self._client = SendGridAPIClient(settings.sendgrid_api_key)
+        self._from = settings.email_from
+
+    def send(self, message: OutboundMessage) -> str:
+        from sendgrid.helpers.mail import Mail
+
+        mail = Mail(from_email=self._from, to_emails=message.to_address,
+                    subject=message.subject or "fieldops", plain_text_content=message.body)
+        response = self._client.send(mail)
+        return str(response.headers.get("X-Message-Id", ""))
+
+    def find_sent(self, message: OutboundMessage, since: datetime) -> str | None:
+        raise DeliveryUncertain(
+            f"email {message.key} was claimed but its SendGrid answer was lost; check the SendGrid activity feed"
+        )
+
+
+def providers_from_settings(settings: Settings) -> dict[str, Provider]:
+    """Provider per channel as configured (``sms_provider``, ``email_provider``)."""
+    outbox = OutboxProvider()
+    sms: Provider = TwilioSmsProvider(settings) if settings.sms_provider == "twilio" else outbox
+    email: Provider = SendGridEmailProvider(settings) if settings.email_provider == "sendgrid" else outbox
+    return {"sms": sms, "email": email}
+
+
+class MessageSender:
+    """Sends each ``OutboundMessage.key`` at most once; returns the ``messages`` row id."""
+
+    def __init__(self, sessions: sessionmaker[Session], providers: dict[str, Provider]) -> None:
+        self._sessions = sessions
+        self._providers = providers
+
+    def send_once(self, message: OutboundMessage) -> int:
+        """Claim, send, record. Raises DeliveryUncertain when a lost claim cannot be reconciled."""
+        provider = self._providers[message.channel]
+        with transaction(self._sessions) as session:
+            claimed = session.execute(
+                insert(Message)
+                .values(
+                    idempotency_key=message.key, channel=message.channel, provider=provider.name,
+                    purpose=message.purpose, to_address=message.to_address, subject=message.subject,
+                    body=message.body, status="claimed", work_order_id=message.work_order_id,
+                    customer_id=message.customer_id,
+                )
+                .on_conflict_do_nothing(index_elements=["idempotency_key"])
+                .returning(Message.id)
+            ).scalar_one_or_none()
+            row = session.scalars(select(Message).where(Message.idempotency_key == message.key)).one()
+            row_id, status, claimed_at = row.id, row.status, row.created_at
+        if status == "sent":
+            return row_id
+        provider_id: str | None = None
+        if claimed is None:  # an earlier attempt claimed it and did not record the outcome
+            provider_id = provider.find_sent(message, claimed_at)
+            if provider_id is not None:
+                log.info("reconciled message %s: already sent as %s", row_id, provider_id)
+        if provider_id is None:
+            try:
+                provider_id = provider.send(message)
+            except Exception as err:
+                with transaction(self._sessions) as session:
+                    failed = session.get(Message, row_id)
+                    failed.error = f"{type(err).__name__}: {err}"[:2000]
+                raise
+        with transaction(self._sessions) as session:
+            sent = session.get(Message, row_id)
+            sent.status = "sent"
+            sent.provider_message_id = provider_id
+            sent.sent_at = datetime.now(UTC)
+            sent.error = None
+        return row_id

@@ -1,0 +1,208 @@
+"""Repair activities: work order records, quoting, the approval decision and completion.
+
+Each method is idempotent on the work order id, so a retried activity changes nothing twice.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from db.models import Customer, JobCost, ServiceCatalogEntry, ServiceRequest, Technician, WorkOrder
+from db.repositories import approval_tokens
+from db.repositories import work_orders as repo
+from db.session import transaction
+from domain.approval import CustomerApprovalPolicy, Requester, decide_approval
+from domain.catalog import JobCategory
+from domain.contracts import (
+    ActivityName,
+    ApprovalDecisionInput,
+    ApprovalDecisionResult,
+    CompletionInput,
+    CompletionResult,
+    CreateWorkOrderInput,
+    QuoteInput,
+    QuoteResult,
+    RecordApprovalInput,
+    SetStatusInput,
+)
+from domain.pricing import CENT, CustomerPricingTerms, quote_estimate
+from domain.work_status import WorkStatus
+
+DEFAULT_LABOR_RATE_PER_HOUR = Decimal("95.00")
+
+
+def _work_order(session: Session, work_order_id: str) -> WorkOrder:
+    wo = repo.get(session, work_order_id, lock=True)
+    if wo is None:
+        raise ApplicationError(f"work order {work_order_id} not found", type="NotFound", non_retryable=True)
+    return wo
+
+
+class RepairActivities:
+    """Database side of RepairWorkflow; ``sessions`` is a SQLAlchemy session factory."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    @activity.defn(name=ActivityName.CREATE_WORK_ORDER)
+    def create_work_order(self, inp: CreateWorkOrderInput) -> None:
+        """Create the work order from its service request (no-op when it exists)."""
+        with transaction(self._sessions) as session:
+            if repo.get(session, inp.work_order_id) is not None:
+                return
+            request = session.get(ServiceRequest, inp.service_request_id)
+            if request is None:
+                # the API commits the request right after starting the workflow: retry until visible
+                raise ApplicationError(f"service request {inp.service_request_id} not visible yet")
+            customer = session.get(Customer, inp.customer_id)
+            session.add(
+                WorkOrder(
+                    id=inp.work_order_id,
+                    customer_id=inp.customer_id,
+                    job_type=inp.job_type,
+                    status=WorkStatus.REQUESTED.value,
+                    priority=inp.priority,
+                    scheduled_date=inp.scheduled_date,
+                    service_location=_location(customer),
+                    repair_count=request.repair_count,
+                    workflow_id=inp.workflow_id,
+                    service_request_id=request.id,
+                )
+            )
+            request.status = "accepted"
+            repo.audit(session, actor="workflow", action="created", entity_id=inp.work_order_id,
+                       details={"service_request_id": request.id, "workflow_id": inp.workflow_id})
+
+    @activity.defn(name=ActivityName.QUOTE_WORK_ORDER)
+    def quote_work_order(self, inp: QuoteInput) -> QuoteResult:
+        """Price the work order (seed 001 tiers, custom pricing, volume discount); bumps the version."""
+        with transaction(self._sessions) as session:
+            wo = _work_order(session, inp.work_order_id)
+            if wo.estimate_version > 0 and wo.estimate_amount is not None:
+                return QuoteResult(estimate_version=wo.estimate_version, amount=wo.estimate_amount)
+            entry = session.get(ServiceCatalogEntry, wo.job_type)
+            customer = session.get(Customer, wo.customer_id)
+            pricing = customer.pricing
+            terms = None
+            if pricing is not None:
+                terms = CustomerPricingTerms(
+                    use_custom_pricing=pricing.use_custom_pricing,
+                    repair_tiers=(pricing.repair_1_price, pricing.repair_2_price, pricing.repair_3_price,
+                                  pricing.repair_4_price, pricing.repair_5_plus_price),
+                    volume_discount_threshold=pricing.volume_discount_threshold,
+                    volume_discount_percentage=pricing.volume_discount_percentage,
+                )
+            estimate = quote_estimate(
+                job_name=entry.name,
+                category=JobCategory(entry.category),
+                base_price=entry.base_price,
+                repair_count=inp.repair_count,
+                first_repair_position=inp.first_repair_position,
+                visit_repair_count=inp.visit_repair_count,
+                terms=terms,
+            )
+            wo.estimate_amount = estimate.total
+            wo.estimate_version += 1
+            wo.estimate_lines = [{"description": x.description, "amount": str(x.amount)} for x in estimate.lines]
+            repo.audit(session, actor="workflow", action="quoted", entity_id=wo.id,
+                       details={"amount": str(estimate.total), "version": wo.estimate_version})
+            return QuoteResult(estimate_version=wo.estimate_version, amount=estimate.total)
+
+    @activity.defn(name=ActivityName.DECIDE_APPROVAL)
+    def decide_approval(self, inp: ApprovalDecisionInput) -> ApprovalDecisionResult:
+        """Apply the approval policy (domain.approval) to the customer's and requester's limits."""
+        with self._sessions() as session:
+            wo = repo.get(session, inp.work_order_id)
+            customer = session.get(Customer, wo.customer_id)
+            requester = Requester()
+            if inp.requested_by_technician_id:
+                tech = session.get(Technician, inp.requested_by_technician_id)
+                if tech is not None:
+                    requester = Requester(tech.id, tech.is_manager, tech.approval_limit)
+            decision = decide_approval(
+                amount=inp.amount,
+                policy=CustomerApprovalPolicy(
+                    max_auto_approve_amount=customer.max_auto_approve_amount,
+                    require_photo_for_approval=customer.require_photo_for_approval,
+                    auto_approve_lot_repairs=customer.auto_approve_lot_repairs,
+                    credit_hold=customer.credit_hold,
+                ),
+                requester=requester,
+                has_photo=inp.has_photo,
+                from_lot_walk=inp.from_lot_walk,
+            )
+        return ApprovalDecisionResult(mode=decision.mode.value, approved=decision.approved,
+                                      approved_by=decision.approved_by, reasons=list(decision.reasons))
+
+    @activity.defn(name=ActivityName.RECORD_APPROVAL)
+    def record_approval(self, inp: RecordApprovalInput) -> None:
+        """Store who decided, how and why; approval moves the order to ``approved``."""
+        with transaction(self._sessions) as session:
+            wo = _work_order(session, inp.work_order_id)
+            now = datetime.now(UTC)
+            wo.approval_mode = inp.mode
+            wo.approval_reasons = inp.reasons
+            if inp.approved:
+                wo.approved_by = inp.decided_by
+                wo.approved_at = wo.approved_at or now
+                repo.set_status(session, work_order=wo, status=WorkStatus.APPROVED.value, actor=inp.decided_by,
+                                at=now, reason="; ".join(inp.reasons))
+            repo.audit(session, actor=inp.decided_by, action="approved" if inp.approved else "not_approved",
+                       entity_id=wo.id, details={"mode": inp.mode, "reasons": inp.reasons,
+                                                 "estimate_version": inp.estimate_version})
+
+    @activity.defn(name=ActivityName.SET_WORK_STATUS)
+    def set_work_status(self, inp: SetStatusInput) -> None:
+        """Move the work order to ``inp.status``; leaving a pending approval revokes its links."""
+        with transaction(self._sessions) as session:
+            wo = _work_order(session, inp.work_order_id)
+            repo.set_status(session, work_order=wo, status=inp.status.value, actor=inp.actor, at=inp.at,
+                            reason=inp.reason)
+            if inp.status in (WorkStatus.CANCELLED, WorkStatus.EXPIRED, WorkStatus.DECLINED):
+                approval_tokens.revoke_all(session, work_order_id=wo.id, at=inp.at)
+
+    @activity.defn(name=ActivityName.RECORD_COMPLETION)
+    def record_completion(self, inp: CompletionInput) -> CompletionResult:
+        """Record labor and parts as job_costs, total the order (estimate + parts) and complete it."""
+        with transaction(self._sessions) as session:
+            wo = _work_order(session, inp.work_order_id)
+            if wo.status == WorkStatus.COMPLETED.value:
+                labor = sum((c.total_cost for c in wo.job_costs if c.cost_type == "labor"), Decimal("0"))
+                parts = sum((c.total_cost for c in wo.job_costs if c.cost_type == "materials"), Decimal("0"))
+                return CompletionResult(total_amount=wo.total_amount, labor_cost=labor, parts_cost=parts)
+            rate = inp.labor_rate_per_hour or DEFAULT_LABOR_RATE_PER_HOUR
+            hours = (Decimal(inp.labor_minutes) / Decimal(60)).quantize(CENT, ROUND_HALF_UP)
+            labor_cost = (hours * rate).quantize(CENT, ROUND_HALF_UP)
+            wo.job_costs.append(JobCost(cost_type="labor", description="On-site labor", quantity=hours, unit="hour",
+                                        unit_cost=rate, total_cost=labor_cost, created_at=inp.completed_at))
+            parts_cost = Decimal("0")
+            for part in inp.parts:
+                total = (part.quantity * part.unit_cost).quantize(CENT, ROUND_HALF_UP)
+                parts_cost += total
+                wo.job_costs.append(JobCost(cost_type="materials", description=part.description,
+                                            quantity=part.quantity, unit=part.unit, unit_cost=part.unit_cost,
+                                            total_cost=total, created_at=inp.completed_at))
+            # The customer pays the approved estimate plus parts at cost; labor is recorded as job cost.
+            wo.total_amount = ((wo.estimate_amount or Decimal("0")) + parts_cost).quantize(CENT, ROUND_HALF_UP)
+            wo.total_labor_minutes = inp.labor_minutes
+            wo.actual_end_time = inp.completed_at
+            repo.set_status(session, work_order=wo, status=WorkStatus.COMPLETED.value,
+                            actor=f"technician:{inp.technician_id}", at=inp.completed_at)
+            return CompletionResult(total_amount=wo.total_amount, labor_cost=labor_cost, parts_cost=parts_cost)
+
+    def all(self) -> list:
+        """The bound activity methods, for worker registration."""
+        return [self.create_work_order, self.quote_work_order, self.decide_approval, self.record_approval,
+                self.set_work_status, self.record_completion]
+
+
+def _location(customer: Customer | None) -> str | None:
+    if customer is None or not customer.address:
+        return None
+    return f"{customer.address}, {customer.city}, {customer.state} {customer.zip_code}"
+

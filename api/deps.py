@@ -1,0 +1,74 @@
+"""FastAPI dependencies and their aliases: ``DbSession``, ``TemporalClient``, ``CurrentStaff``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader
+from sqlalchemy.orm import Session
+from temporalio.client import Client
+
+from api.auth import Staff, verify_api_key
+from api.errors import Problem
+from config import Settings
+
+api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="Staff API key (fieldops apikey create)")
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One session per request; commits when the handler returns, rolls back on error."""
+    session: Session = request.app.state.sessions()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def get_temporal(request: Request) -> Client:
+    """The app's Temporal client."""
+    return request.app.state.temporal
+
+
+def get_settings_dep(request: Request) -> Settings:
+    """The app's settings."""
+    return request.app.state.settings
+
+
+DbSession = Annotated[Session, Depends(get_db)]
+TemporalClient = Annotated[Client, Depends(get_temporal)]
+AppSettings = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def get_staff(request: Request, key: Annotated[str | None, Security(api_key_header)]) -> Staff:
+    """The caller; 401 problem+json without a valid key."""
+    if not key:
+        raise Problem(401, "missing X-API-Key header")
+    with request.app.state.sessions() as session:
+        staff = verify_api_key(session, key)
+    if staff is None:
+        raise Problem(401, "invalid or revoked API key")
+    return staff
+
+
+CurrentStaff = Annotated[Staff, Depends(get_staff)]
+
+
+def require_roles(*roles: str) -> Callable[[Staff], Staff]:
+    """A dependency that lets only ``roles`` through (403 otherwise); admin always passes."""
+
+    def check(staff: CurrentStaff) -> Staff:
+        if staff.role != "admin" and staff.role not in roles:
+            raise Problem(403, f"role '{staff.role}' may not do this; needs one of: {', '.join(roles)}")
+        return staff
+
+    return check
+
+
+OfficeStaff = Annotated[Staff, Depends(require_roles("office", "manager"))]
+FieldStaff = Annotated[Staff, Depends(require_roles("office", "manager", "technician"))]

@@ -1,0 +1,83 @@
+"""RFC 9457 problem+json errors: every failure answers with a clear ``detail``, never a bare 500."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+PROBLEM_JSON = "application/problem+json"
+
+TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+          409: "Conflict", 422: "Unprocessable Content", 500: "Internal Server Error",
+          503: "Service Unavailable"}
+
+
+class Problem(Exception):
+    """A domain error carrying its HTTP status; raised by services, rendered as problem+json."""
+
+    def __init__(self, status: int, detail: str, *, type_: str = "about:blank", **extra: object) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.type = type_
+        self.extra = extra
+
+
+class NotFound(Problem):
+    """404 for a record that does not exist (or the caller may not see)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(404, detail)
+
+
+class Conflict(Problem):
+    """409 for an action the record's state does not allow."""
+
+    def __init__(self, detail: str, **extra: object) -> None:
+        super().__init__(409, detail, **extra)
+
+
+def problem_response(status: int, detail: str, *, instance: str | None = None, type_: str = "about:blank",
+                     **extra: object) -> JSONResponse:
+    """A problem+json response body ``{type, title, status, detail, instance, ...}``."""
+    body = {"type": type_, "title": TITLES.get(status, "Error"), "status": status, "detail": detail}
+    if instance:
+        body["instance"] = instance
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def _validation_detail(exc: RequestValidationError) -> tuple[str, list[dict]]:
+    errors = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body",))
+        errors.append({"loc": loc, "msg": err.get("msg", "invalid")})
+    summary = "; ".join(f"{e['loc']}: {e['msg']}" for e in errors[:5]) or "invalid request"
+    return summary, errors
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Render Problem, validation errors, HTTP errors and anything unexpected as problem+json."""
+
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(exc.status, exc.detail, instance=request.url.path, type_=exc.type, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        detail, errors = _validation_detail(exc)
+        return problem_response(422, detail, instance=request.url.path, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem_response(exc.status_code, str(exc.detail), instance=request.url.path)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(500, "internal error; see the server log", instance=request.url.path)

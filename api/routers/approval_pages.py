@@ -1,0 +1,121 @@
+"""Customer approval pages behind the single-use link ``/approve/{token}``.
+
+GET only shows the estimate with Approve and Decline buttons (mail scanners open every link);
+POST acts: it claims the token (``used_at``, a conditional UPDATE, committed at once so no row
+lock is held while the workflow runs — the workflow's own activities touch these rows), then
+sends the update; if the workflow refuses, the claim is released so the link still works. A
+second POST finds the link used. The token never reaches the workflow (the update carries the
+customer id).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from api.deps import DbSession, TemporalClient
+from api.errors import Problem
+from api.services import repairs as service
+from db.models import ApprovalToken, Customer, ServiceCatalogEntry, WorkOrder
+from db.repositories import approval_tokens
+from domain.approval_links import hash_token, looks_like_token
+from domain.contracts import ApproveRequest, DeclineRequest, RepairUpdate
+from domain.work_status import WorkStatus
+
+router = APIRouter(tags=["customer pages"], include_in_schema=False)
+templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
+NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
+
+_TOKEN_IN_PATH = re.compile(r"(/approve/)[^/\s?\"]+")
+
+
+class RedactApprovalTokens(logging.Filter):
+    """Access-log filter: ``/approve/<token>`` is logged as ``/approve/[redacted]``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _TOKEN_IN_PATH.sub(r"\1[redacted]", a) if isinstance(a, str) else a for a in record.args
+            )
+        if isinstance(record.msg, str):
+            record.msg = _TOKEN_IN_PATH.sub(r"\1[redacted]", record.msg)
+        return True
+
+
+def _page(request: Request, status_code: int, **context) -> HTMLResponse:
+    context.setdefault("title", "Estimate")
+    return templates.TemplateResponse(request, "approval.html", context, status_code=status_code, headers=NO_STORE)
+
+
+def _closed(request: Request, status_code: int, heading: str, message: str) -> HTMLResponse:
+    return _page(request, status_code, state="closed", heading=heading, message=message)
+
+
+def _check(row: ApprovalToken | None, wo: WorkOrder | None, now: datetime) -> tuple[int, str, str] | None:
+    """Why a link cannot be used, as (status, heading, message), or None when it can."""
+    if row is None or wo is None:
+        return 404, "Link not found", "This approval link is not valid."
+    if row.used_at is not None:
+        return 410, "Already answered", "This estimate has already been answered with this link."
+    if row.revoked_at is not None or row.estimate_version != wo.estimate_version:
+        return 410, "Link replaced", "This estimate has changed or was withdrawn; this link no longer works."
+    if row.expires_at <= now:
+        return 410, "Link expired", "This approval link has expired."
+    if wo.status != WorkStatus.PENDING_APPROVAL.value:
+        return 410, "No longer waiting", f"Work order {wo.id} is {wo.status.replace('_', ' ')}."
+    return None
+
+
+def _load(db, token: str, *, lock: bool) -> tuple[ApprovalToken | None, WorkOrder | None]:
+    if not looks_like_token(token):
+        return None, None
+    row = approval_tokens.find_by_hash(db, token_hash=hash_token(token), lock=lock)
+    return row, (db.get(WorkOrder, row.work_order_id) if row else None)
+
+
+@router.get("/approve/{token}", response_class=HTMLResponse)
+def show_estimate(token: str, request: Request, db: DbSession) -> HTMLResponse:
+    """The estimate with Approve and Decline buttons (no side effect)."""
+    row, wo = _load(db, token, lock=False)
+    problem = _check(row, wo, datetime.now(UTC))
+    if problem:
+        return _closed(request, *problem)
+    customer = db.get(Customer, wo.customer_id)
+    entry = db.get(ServiceCatalogEntry, wo.job_type)
+    return _page(request, 200, state="open", wo=wo, customer_name=customer.first_name, job_name=entry.name,
+                 expires=row.expires_at.strftime("%b %d, %Y %H:%M UTC"))
+
+
+@router.post("/approve/{token}", response_class=HTMLResponse)
+async def answer_estimate(token: str, request: Request, db: DbSession, client: TemporalClient,
+                          decision: Annotated[str, Form(pattern="^(approve|decline)$")]) -> HTMLResponse:
+    """Approve or decline through the link: single use, bound to the estimate version."""
+    row, wo = _load(db, token, lock=False)
+    now = datetime.now(UTC)
+    problem = _check(row, wo, now)
+    if problem:
+        return _closed(request, *problem)
+    if not approval_tokens.claim(db, token_id=row.id, at=now):
+        return _closed(request, 410, "Already answered", "This estimate has already been answered with this link.")
+    db.commit()
+    actor = f"customer:{wo.customer_id}:link"
+    if decision == "approve":
+        update, payload = RepairUpdate.APPROVE, ApproveRequest(actor=actor, estimate_version=row.estimate_version,
+                                                                reason="approved by link")
+    else:
+        update, payload = RepairUpdate.DECLINE, DeclineRequest(actor=actor, estimate_version=row.estimate_version,
+                                                                reason="declined by link")
+    try:
+        await service.act(db, client=client, work_order_id=wo.id, update=update, payload=payload)
+    except Problem as err:
+        approval_tokens.release(db, token_id=row.id)
+        db.commit()
+        return _closed(request, 409, "Could not record your answer", err.detail)
+    return _page(request, 200, state="done", wo=wo, decision=decision)

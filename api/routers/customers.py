@@ -1,0 +1,91 @@
+"""``/api/v1/customers``: customers, their custom pricing and preferred technicians."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from api.deps import CurrentStaff, DbSession, OfficeStaff
+from api.pagination import Page, Pagination
+from api.schemas.customers import (
+    CustomerCreate,
+    CustomerOut,
+    CustomerPricingIn,
+    CustomerPricingOut,
+    CustomerUpdate,
+    PreferredTechniciansIn,
+    PreferredTechniciansOut,
+)
+from api.services import customers as service
+from db.models import Customer, CustomerPricing
+
+router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
+
+
+@router.get("", response_model=Page[CustomerOut], summary="List customers")
+def list_customers(
+    db: DbSession,
+    staff: CurrentStaff,
+    paging: Pagination,
+    q: Annotated[str | None, Query(max_length=100, description="in name, company, email, phone")] = None,
+) -> Page[CustomerOut]:
+    """Customers by id, optionally filtered by a search term."""
+    rows, total = service.list_customers(db, params=paging, q=q)
+    return Page[CustomerOut](items=[CustomerOut.model_validate(r) for r in rows], total=total,
+                             page=paging.page, page_size=paging.page_size)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=CustomerOut, summary="Create a customer")
+def create_customer(body: CustomerCreate, db: DbSession, staff: OfficeStaff) -> Customer:
+    """Store a new customer (office, manager or admin)."""
+    return service.create_customer(db, data=body)
+
+
+@router.get("/{customer_id}", response_model=CustomerOut, summary="Get a customer")
+def get_customer(customer_id: int, db: DbSession, staff: CurrentStaff) -> Customer:
+    """One customer with its settings and preferred technicians."""
+    return service.get_customer(db, customer_id=customer_id)
+
+
+@router.patch("/{customer_id}", response_model=CustomerOut, summary="Update a customer")
+def update_customer(customer_id: int, body: CustomerUpdate, db: DbSession, staff: OfficeStaff) -> Customer:
+    """Change only the fields sent."""
+    return service.update_customer(db, customer_id=customer_id, data=body)
+
+
+@router.delete("/{customer_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a customer")
+def delete_customer(customer_id: int, db: DbSession, staff: OfficeStaff) -> None:
+    """Delete a customer without history; 409 when work orders, requests or messages refer to it."""
+    service.delete_customer(db, customer_id=customer_id)
+
+
+@router.get("/{customer_id}/pricing", response_model=CustomerPricingOut, summary="Get a customer's pricing")
+def get_pricing(customer_id: int, db: DbSession, staff: CurrentStaff) -> CustomerPricing:
+    """The customer's repair price tiers and volume discount; 404 when none is set."""
+    return service.get_pricing(db, customer_id=customer_id)
+
+
+@router.put("/{customer_id}/pricing", response_model=CustomerPricingOut, summary="Set a customer's pricing")
+def set_pricing(customer_id: int, body: CustomerPricingIn, db: DbSession,
+                staff: OfficeStaff) -> CustomerPricing:
+    """Create or replace the customer's repair price tiers and volume discount."""
+    return service.set_pricing(db, customer_id=customer_id, data=body)
+
+
+@router.get("/{customer_id}/preferred-technicians", response_model=PreferredTechniciansOut,
+            summary="Get a customer's preferred technicians")
+def get_preferred_technicians(customer_id: int, db: DbSession,
+                              staff: CurrentStaff) -> PreferredTechniciansOut:
+    """Ids of the technicians this customer prefers."""
+    ids = service.get_preferred_technicians(db, customer_id=customer_id)
+    return PreferredTechniciansOut(customer_id=customer_id, technician_ids=ids)
+
+
+@router.put("/{customer_id}/preferred-technicians", response_model=PreferredTechniciansOut,
+            summary="Set a customer's preferred technicians")
+def set_preferred_technicians(customer_id: int, body: PreferredTechniciansIn, db: DbSession,
+                              staff: OfficeStaff) -> PreferredTechniciansOut:
+    """Replace the list of preferred technicians; 422 for an unknown technician id."""
+    ids = service.set_preferred_technicians(db, customer_id=customer_id, technician_ids=body.technician_ids)
+    return PreferredTechniciansOut(customer_id=customer_id, technician_ids=ids)

@@ -1,0 +1,50 @@
+"""``/api/v1/messages``: read the outbox of SMS and email sent to customers (read-only)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy import select
+
+from api.deps import CurrentStaff, DbSession
+from api.errors import NotFound
+from api.pagination import Page, Pagination, paginate
+from api.schemas.messages import Channel, MessageOut
+from db.models import Message
+
+router = APIRouter(prefix="/api/v1/messages", tags=["messages"])
+
+
+@router.get("", response_model=Page[MessageOut], summary="List messages")
+def list_messages(
+    db: DbSession,
+    staff: CurrentStaff,
+    paging: Pagination,
+    work_order_id: Annotated[str | None, Query(max_length=40)] = None,
+    customer_id: Annotated[int | None, Query(ge=1)] = None,
+    channel: Channel | None = None,
+    purpose: Annotated[str | None, Query(max_length=40, examples=["approval-request-v1"])] = None,
+) -> Page[MessageOut]:
+    """Messages newest first, filtered by work order, customer, channel and purpose."""
+    stmt = select(Message).order_by(Message.created_at.desc(), Message.id.desc())
+    if work_order_id:
+        stmt = stmt.where(Message.work_order_id == work_order_id)
+    if customer_id is not None:
+        stmt = stmt.where(Message.customer_id == customer_id)
+    if channel:
+        stmt = stmt.where(Message.channel == channel)
+    if purpose:
+        stmt = stmt.where(Message.purpose == purpose)
+    rows, total = paginate(db, stmt, paging)
+    return Page[MessageOut](items=[MessageOut.model_validate(r) for r in rows], total=total, page=paging.page,
+                            page_size=paging.page_size)
+
+
+@router.get("/{message_id}", response_model=MessageOut, summary="Get a message")
+def get_message(message_id: int, db: DbSession, staff: CurrentStaff) -> Message:
+    """One message with its body and delivery status."""
+    message = db.get(Message, message_id)
+    if message is None:
+        raise NotFound(f"message {message_id} does not exist")
+    return message

@@ -1,0 +1,134 @@
+"""``/api/v1/repairs``: start repairs, list and read them, and act on them (one update each)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from api.deps import AppSettings, DbSession, FieldStaff, OfficeStaff, TemporalClient
+from api.errors import NotFound
+from api.pagination import Page, Pagination, paginate
+from api.schemas.repairs import (
+    AssignBody,
+    CompleteBody,
+    ReasonBody,
+    RepairCreate,
+    RepairCreated,
+    RepairDetail,
+    RepairOut,
+    StartBody,
+)
+from api.services import repairs as service
+from domain.contracts import (
+    ApproveRequest,
+    AssignRequest,
+    CancelRequest,
+    CompleteRequest,
+    DeclineRequest,
+    RepairStatus,
+    RepairUpdate,
+    StartRequest,
+)
+from db.repositories import work_orders as repo
+from domain.ids import repair_workflow_id
+from domain.work_status import WorkStatus
+
+router = APIRouter(prefix="/api/v1/repairs", tags=["repairs"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=RepairCreated)
+async def create_repair(body: RepairCreate, db: DbSession, client: TemporalClient, settings: AppSettings,
+                        staff: FieldStaff) -> RepairCreated:
+    """Take a repair request: stores it and starts its RepairWorkflow (quote, approval, assignment)."""
+    work_order_id = await service.start_repair(db, client=client, settings=settings, staff=staff, body=body)
+    return RepairCreated(id=work_order_id, workflow_id=repair_workflow_id(work_order_id),
+                         status=WorkStatus.REQUESTED)
+
+
+@router.get("", response_model=Page[RepairOut])
+def list_repairs(
+    db: DbSession,
+    staff: FieldStaff,
+    paging: Pagination,
+    status_: Annotated[WorkStatus | None, Query(alias="status")] = None,
+    customer_id: Annotated[int | None, Query(ge=1)] = None,
+    technician_id: str | None = None,
+    scheduled_date: Annotated[date | None, Query(alias="date")] = None,
+) -> Page[RepairOut]:
+    """Work orders, newest first; filter by status, customer, technician and scheduled date."""
+    stmt = service.list_repairs_stmt(status=status_.value if status_ else None, customer_id=customer_id,
+                                     technician_id=technician_id, scheduled_date=scheduled_date)
+    rows, total = paginate(db, stmt, paging)
+    return Page[RepairOut](items=[RepairOut.model_validate(r) for r in rows], total=total, page=paging.page,
+                           page_size=paging.page_size)
+
+
+@router.get("/{work_order_id}", response_model=RepairDetail)
+async def get_repair(work_order_id: str, db: DbSession, client: TemporalClient, staff: FieldStaff) -> RepairDetail:
+    """The stored work order and its workflow's live status."""
+    wo = repo.get(db, work_order_id)
+    if wo is None:
+        request = service.accepted_request(db, work_order_id=work_order_id)
+        if request is None:
+            raise NotFound(f"repair {work_order_id} does not exist")
+        wo = service.placeholder_order(request, work_order_id=work_order_id)
+    live, note = await service.live_status(client, work_order=wo)
+    return RepairDetail.model_validate(wo).model_copy(update={"workflow": live, "workflow_note": note})
+
+
+@router.post("/{work_order_id}/approve", response_model=RepairStatus)
+async def approve(work_order_id: str, body: ReasonBody, db: DbSession, client: TemporalClient,
+                  staff: OfficeStaff) -> RepairStatus:
+    """Approve the pending estimate on the customer's behalf (e.g. by phone)."""
+    return await service.act(db, client=client, work_order_id=work_order_id, update=RepairUpdate.APPROVE,
+                             payload=ApproveRequest(actor=staff.actor, reason=body.reason))
+
+
+@router.post("/{work_order_id}/decline", response_model=RepairStatus)
+async def decline(work_order_id: str, body: ReasonBody, db: DbSession, client: TemporalClient,
+                  staff: OfficeStaff) -> RepairStatus:
+    """Decline the pending estimate on the customer's behalf."""
+    return await service.act(db, client=client, work_order_id=work_order_id, update=RepairUpdate.DECLINE,
+                             payload=DeclineRequest(actor=staff.actor, reason=body.reason))
+
+
+@router.post("/{work_order_id}/assign", response_model=RepairStatus)
+async def assign(work_order_id: str, body: AssignBody, db: DbSession, client: TemporalClient,
+                 staff: OfficeStaff) -> RepairStatus:
+    """Assign a technician by hand, or re-run smart assignment without ``technician_id``."""
+    return await service.act(db, client=client, work_order_id=work_order_id, update=RepairUpdate.ASSIGN,
+                             payload=AssignRequest(actor=staff.actor, technician_id=body.technician_id))
+
+
+@router.post("/{work_order_id}/start", response_model=RepairStatus)
+async def start(work_order_id: str, body: StartBody, db: DbSession, client: TemporalClient,
+                staff: FieldStaff) -> RepairStatus:
+    """The assigned technician starts work on site."""
+    wo = service.get_work_order(db, work_order_id=work_order_id)
+    tech = service.technician_for(staff, body.technician_id, assigned=wo.technician_id)
+    return await service.act(db, client=client, work_order_id=work_order_id, update=RepairUpdate.START,
+                             payload=StartRequest(actor=staff.actor, technician_id=tech))
+
+
+@router.post("/{work_order_id}/complete", response_model=RepairStatus)
+async def complete(work_order_id: str, body: CompleteBody, db: DbSession, client: TemporalClient,
+                   staff: FieldStaff) -> RepairStatus:
+    """Complete the job: labor minutes and parts become job costs; the total is computed."""
+    wo = service.get_work_order(db, work_order_id=work_order_id)
+    tech = service.technician_for(staff, body.technician_id, assigned=wo.technician_id)
+    return await service.act(
+        db, client=client, work_order_id=work_order_id, update=RepairUpdate.COMPLETE,
+        payload=CompleteRequest(actor=staff.actor, technician_id=tech, labor_minutes=body.labor_minutes,
+                                parts=body.parts),
+    )
+
+
+@router.post("/{work_order_id}/cancel", response_model=RepairStatus)
+async def cancel(work_order_id: str, body: ReasonBody, db: DbSession, client: TemporalClient,
+                 staff: OfficeStaff) -> RepairStatus:
+    """Cancel the repair before completion; any open approval link stops working."""
+    return await service.act(db, client=client, work_order_id=work_order_id, update=RepairUpdate.CANCEL,
+                             payload=CancelRequest(actor=staff.actor, reason=body.reason))
+

@@ -1,0 +1,71 @@
+"""``/api/v1/technicians``: technicians, their skills and working hours, and their day's schedule."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+
+from api.auth import Staff
+from api.deps import CurrentStaff, DbSession, require_roles
+from api.pagination import Page, Pagination
+from api.schemas.technicians import ScheduleItemOut, TechnicianCreate, TechnicianOut, TechnicianUpdate
+from api.services import technicians as service
+from db.models import Technician, WorkOrder
+
+router = APIRouter(prefix="/api/v1/technicians", tags=["technicians"])
+
+#: Technician writes are for managers (and admins, who always pass).
+ManagerStaff = Annotated[Staff, Depends(require_roles("manager"))]
+
+
+@router.get("", response_model=Page[TechnicianOut], summary="List technicians")
+def list_technicians(
+    db: DbSession,
+    staff: CurrentStaff,
+    paging: Pagination,
+    active: Annotated[bool | None, Query(description="only active (true) or inactive (false) ones")] = None,
+    skill: Annotated[str | None, Query(max_length=50, description="only those holding this skill")] = None,
+) -> Page[TechnicianOut]:
+    """Technicians by id, optionally filtered by active flag and skill."""
+    rows, total = service.list_technicians(db, params=paging, active=active, skill=skill)
+    return Page[TechnicianOut](items=[TechnicianOut.model_validate(r) for r in rows], total=total,
+                               page=paging.page, page_size=paging.page_size)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=TechnicianOut,
+             summary="Create a technician")
+def create_technician(body: TechnicianCreate, db: DbSession, staff: ManagerStaff) -> Technician:
+    """Store a new technician under the given id (manager or admin); 409 when the id is taken."""
+    return service.create_technician(db, data=body)
+
+
+@router.get("/{technician_id}", response_model=TechnicianOut, summary="Get a technician")
+def get_technician(technician_id: str, db: DbSession, staff: CurrentStaff) -> Technician:
+    """One technician with skills, working hours and managed technicians."""
+    return service.get_technician(db, technician_id=technician_id)
+
+
+@router.patch("/{technician_id}", response_model=TechnicianOut, summary="Update a technician")
+def update_technician(technician_id: str, body: TechnicianUpdate, db: DbSession,
+                      staff: ManagerStaff) -> Technician:
+    """Change only the fields sent; ``skills`` and ``managed_technician_ids`` replace the whole list."""
+    return service.update_technician(db, technician_id=technician_id, data=body)
+
+
+@router.delete("/{technician_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Deactivate a technician")
+def deactivate_technician(technician_id: str, db: DbSession, staff: ManagerStaff) -> None:
+    """Mark the technician inactive; the row stays because work orders refer to it."""
+    service.deactivate_technician(db, technician_id=technician_id)
+
+
+@router.get("/{technician_id}/schedule", response_model=list[ScheduleItemOut], summary="A technician's day")
+def technician_schedule(
+    technician_id: str,
+    db: DbSession,
+    staff: CurrentStaff,
+    day: Annotated[date, Query(description="service day, YYYY-MM-DD")],
+) -> list[WorkOrder]:
+    """The technician's work orders scheduled on ``day``, by service window start."""
+    return service.technician_schedule(db, technician_id=technician_id, day=day)

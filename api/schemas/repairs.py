@@ -1,0 +1,103 @@
+"""Request and response bodies of ``/api/v1/repairs``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.contracts import PartUsed, RepairStatus
+
+Priority = Literal["emergency", "high", "normal", "low"]
+
+
+class RepairCreate(BaseModel):
+    """A repair request taken by the office. ``description`` and ``photos`` stay in the database."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    customer_id: int = Field(ge=1)
+    job_type: str = Field(min_length=1, max_length=40, examples=["repair"])
+    priority: Priority = "normal"
+    description: str | None = Field(default=None, max_length=2000)
+    photos: list[str] = Field(default_factory=list, max_length=10, description="photo URLs")
+    repair_count: int = Field(default=1, ge=0, le=50, description="repairs in this visit (priced by tier)")
+    scheduled_date: date | None = Field(default=None, description="requested service day; default tomorrow")
+    requested_by_technician_id: str | None = Field(default=None, max_length=20)
+
+
+class RepairCreated(BaseModel):
+    """Answer to a new request: the work order id and the workflow an operator can open in the UI."""
+
+    id: str
+    workflow_id: str
+    status: str
+
+
+class RepairOut(BaseModel):
+    """A work order as stored."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    customer_id: int
+    technician_id: str | None
+    job_type: str
+    status: str
+    priority: str
+    scheduled_date: date
+    service_window_start: datetime | None
+    service_window_end: datetime | None
+    actual_start_time: datetime | None
+    actual_end_time: datetime | None
+    repair_count: int
+    estimate_amount: Decimal | None
+    estimate_version: int
+    estimate_lines: list[dict]
+    approval_mode: str | None
+    approved_by: str | None
+    approved_at: datetime | None
+    approval_reasons: list[str]
+    assignment_explanation: str | None
+    runner_up_technician_id: str | None
+    total_amount: Decimal | None
+    total_labor_minutes: int | None
+    workflow_id: str | None
+    created_at: datetime
+
+
+class RepairDetail(RepairOut):
+    """The record plus the live workflow status (``workflow`` is None once unreachable)."""
+
+    workflow: RepairStatus | None = None
+    workflow_note: str | None = None
+
+
+class ReasonBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class AssignBody(BaseModel):
+    """``technician_id`` assigns by hand; omitted re-runs smart assignment."""
+
+    model_config = ConfigDict(extra="forbid")
+    technician_id: str | None = Field(default=None, max_length=20)
+
+
+class StartBody(BaseModel):
+    """``technician_id`` defaults to the caller's own for technician keys."""
+
+    model_config = ConfigDict(extra="forbid")
+    technician_id: str | None = Field(default=None, max_length=20)
+
+
+class CompleteBody(BaseModel):
+    """Labor in minutes and parts used (USD unit costs)."""
+
+    model_config = ConfigDict(extra="forbid")
+    technician_id: str | None = Field(default=None, max_length=20)
+    labor_minutes: int = Field(gt=0, le=24 * 60)
+    parts: list[PartUsed] = Field(default_factory=list, max_length=50)

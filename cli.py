@@ -1,0 +1,200 @@
+"""The ``fieldops`` command: dev, demo, worker, api, migrate, seed, apikey."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+import time
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from config import Settings, get_settings
+
+app = typer.Typer(help="fieldops: durable field-service workflows on Temporal.", no_args_is_help=True)
+apikey_app = typer.Typer(help="Manage staff API keys.", no_args_is_help=True)
+app.add_typer(apikey_app, name="apikey")
+console = Console()
+
+
+def _database_url(settings: Settings) -> str:
+    """``FIELDOPS_DATABASE_URL``, else the embedded PostgreSQL under the state dir (left running)."""
+    if settings.database_url:
+        return settings.database_url
+    from devstack.services import start_embedded_postgres
+
+    return start_embedded_postgres(settings, keep_running=True)
+
+
+def _hard_exit(code: int) -> None:
+    """Exit without interpreter finalization: the temporalio runtime can abort in it
+    (``PyGILState_Release``) after all work is done, which would change our exit code."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(code)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply the Alembic migrations to FIELDOPS_DATABASE_URL (or the embedded PostgreSQL)."""
+    from db.migrate import upgrade
+
+    settings = get_settings()
+    upgrade(_database_url(settings))
+    console.print("[green]schema is at head[/green]")
+
+
+@app.command()
+def seed() -> None:
+    """Load the demo customers, technicians and 12 months of history (idempotent)."""
+    from db.demo_data import load_demo_data
+    from db.session import make_engine, make_session_factory, transaction
+    from domain.schedule import local_today
+
+    settings = get_settings()
+    sessions = make_session_factory(make_engine(_database_url(settings)))
+    with transaction(sessions) as session:
+        summary = load_demo_data(session, today=local_today(datetime.now(UTC), settings.timezone))
+    console.print(summary)
+
+
+@apikey_app.command("create")
+def apikey_create(
+    role: Annotated[str, typer.Option(help="admin | office | manager | technician")],
+    name: Annotated[str, typer.Option(help="who holds the key")] = "cli",
+    technician_id: Annotated[str | None, typer.Option(help="for technician keys")] = None,
+) -> None:
+    """Create a staff API key and print it (shown once; stored hashed)."""
+    from api.auth import create_api_key
+    from db.session import make_engine, make_session_factory, transaction
+
+    settings = get_settings()
+    sessions = make_session_factory(make_engine(_database_url(settings)))
+    try:
+        with transaction(sessions) as session:
+            key = create_api_key(session, name=name, role=role, technician_id=technician_id)
+    except ValueError as err:
+        console.print(f"[red]error:[/red] {err}")
+        raise typer.Exit(2) from err
+    typer.echo(key)
+
+
+@app.command()
+def worker(
+    queue: Annotated[str, typer.Option(help="main | optimizer | all")] = "all",
+) -> None:
+    """Run Temporal worker(s) against FIELDOPS_TEMPORAL_ADDRESS and FIELDOPS_DATABASE_URL."""
+    from db.session import make_engine, make_session_factory
+    from temporal_client import connect_temporal
+    from worker import QUEUES, build_workers, run_workers
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    queues = QUEUES if queue == "all" else (queue,)
+    if not set(queues) <= set(QUEUES):
+        console.print(f"[red]error:[/red] unknown queue {queue!r}; use main, optimizer or all")
+        raise typer.Exit(2)
+    if not settings.database_url:
+        console.print("[red]error:[/red] FIELDOPS_DATABASE_URL is not set")
+        raise typer.Exit(2)
+
+    async def main() -> None:
+        client = await connect_temporal(settings)
+        sessions = make_session_factory(make_engine(settings.database_url, pool_size=10))
+        workers = build_workers(client, sessions, settings, queues=queues)
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        runner = asyncio.create_task(run_workers(workers))
+        await stop.wait()
+        await asyncio.gather(*(w.shutdown() for w in workers))
+        await runner
+
+    asyncio.run(main())
+    _hard_exit(0)
+
+
+@app.command()
+def api(
+    host: Annotated[str | None, typer.Option(help="default FIELDOPS_API_HOST")] = None,
+    port: Annotated[int | None, typer.Option(help="default FIELDOPS_API_PORT")] = None,
+) -> None:
+    """Serve the HTTP API with uvicorn (approval tokens are redacted from the access log)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = get_settings()
+    uvicorn.run(create_app(settings), host=host or settings.api_host, port=port or settings.api_port,
+                log_level="info")
+    _hard_exit(0)
+
+
+def _run_stack(*, demo: bool, exit_after: bool) -> int:
+    from devstack.services import Stack, StackError
+
+    settings = get_settings()
+    stack = Stack(settings)
+    code = 0
+    try:
+        with console.status("starting embedded PostgreSQL and migrating…"):
+            url = stack.start_postgres()
+        with console.status("starting Temporal dev server…"):
+            stack.start_temporal()
+        with console.status("starting workers and API…"):
+            stack.start_workers()
+            stack.start_api()
+        console.print(f"Temporal Web UI  http://localhost:{settings.temporal_ui_port}")
+        console.print(f"API docs         http://localhost:{settings.api_port}/docs")
+        console.print(f"logs             {stack.log_dir}")
+        if demo:
+            from devstack.demo_day import run_demo
+
+            code = run_demo(settings, stack, database_url=url)
+        else:
+            from api.auth import create_api_key
+            from db.session import make_engine, make_session_factory, transaction
+
+            with transaction(make_session_factory(make_engine(url))) as session:
+                key = create_api_key(session, name="dev", role="admin")
+            console.print(f"admin API key    {key}")
+        if not exit_after:
+            console.print("[bold]running — press Ctrl-C to stop[/bold]")
+            while True:
+                stack.check_alive()
+                time.sleep(1)
+    except KeyboardInterrupt:
+        console.print("stopping…")
+    except StackError as err:
+        console.print(f"[red]error:[/red] {err}")
+        code = 1
+    finally:
+        stack.stop()
+    return code
+
+
+@app.command()
+def dev() -> None:
+    """Start PostgreSQL, Temporal (UI :8233), workers and the API without demo data; Ctrl-C stops all."""
+    _hard_exit(_run_stack(demo=False, exit_after=False))
+
+
+@app.command()
+def demo(
+    exit_: Annotated[bool, typer.Option("--exit", help="exit after the summary instead of running on")] = False,
+) -> None:
+    """Start the stack, load demo data and run a day of repairs through the API; writes demo-report.json."""
+    os.environ.setdefault("FIELDOPS_PROFILE", "demo")
+    get_settings.cache_clear()
+    _hard_exit(_run_stack(demo=True, exit_after=exit_))
+
+
+if __name__ == "__main__":
+    app()

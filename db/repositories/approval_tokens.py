@@ -1,0 +1,64 @@
+"""Approval-link tokens: issue, find by hash, consume, revoke. Never commit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from db.models import ApprovalToken
+
+
+def issue(session: Session, *, work_order_id: str, estimate_version: int, token_hash: str, nonce: str,
+          expires_at: datetime) -> ApprovalToken:
+    """Store a new link for one work order and estimate version."""
+    token = ApprovalToken(work_order_id=work_order_id, estimate_version=estimate_version, token_hash=token_hash,
+                          nonce=nonce, expires_at=expires_at)
+    session.add(token)
+    session.flush()
+    return token
+
+
+def current(session: Session, *, work_order_id: str, estimate_version: int) -> ApprovalToken | None:
+    """The live (unused, unrevoked) link of this estimate version, if any."""
+    return session.scalars(
+        select(ApprovalToken)
+        .where(ApprovalToken.work_order_id == work_order_id, ApprovalToken.estimate_version == estimate_version,
+               ApprovalToken.used_at.is_(None), ApprovalToken.revoked_at.is_(None))
+        .order_by(ApprovalToken.id.desc())
+    ).first()
+
+
+def find_by_hash(session: Session, *, token_hash: str, lock: bool = False) -> ApprovalToken | None:
+    """The token row for this hash; ``lock`` takes a row lock for single use."""
+    stmt = select(ApprovalToken).where(ApprovalToken.token_hash == token_hash)
+    if lock:
+        stmt = stmt.with_for_update()
+    return session.scalars(stmt).first()
+
+
+def revoke_all(session: Session, *, work_order_id: str, at: datetime) -> None:
+    """Revoke every live link of a work order (estimate changed, repair ended)."""
+    session.execute(
+        update(ApprovalToken)
+        .where(ApprovalToken.work_order_id == work_order_id, ApprovalToken.used_at.is_(None),
+               ApprovalToken.revoked_at.is_(None))
+        .values(revoked_at=at)
+    )
+
+
+def claim(session: Session, *, token_id: int, at: datetime) -> bool:
+    """Mark a live token used (single use); False when another request got it first."""
+    result = session.execute(
+        update(ApprovalToken)
+        .where(ApprovalToken.id == token_id, ApprovalToken.used_at.is_(None), ApprovalToken.revoked_at.is_(None))
+        .values(used_at=at)
+        .returning(ApprovalToken.id)
+    )
+    return result.scalar_one_or_none() is not None
+
+
+def release(session: Session, *, token_id: int) -> None:
+    """Undo a claim whose decision the workflow refused, so the link works again."""
+    session.execute(update(ApprovalToken).where(ApprovalToken.id == token_id).values(used_at=None))

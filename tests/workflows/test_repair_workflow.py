@@ -1,0 +1,167 @@
+"""RepairWorkflow on the time-skipping server with stub activities under the real names."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from contextlib import asynccontextmanager
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.service import RPCError
+from temporalio.worker import Worker
+
+from domain.contracts import (
+    ActivityName,
+    ApproveRequest,
+    AssignRequest,
+    CancelRequest,
+    CompleteRequest,
+    DeclineRequest,
+    Durations,
+    PartUsed,
+    RepairInput,
+    RepairStatus,
+    StartRequest,
+)
+from domain.work_status import WorkStatus
+from tests.workflows.stubs import StubActivities
+from workflows.repair import RepairWorkflow
+
+DAY = 24 * 3600
+
+
+def repair_input(n: int = 1, **kw) -> RepairInput:
+    return RepairInput(
+        work_order_id=f"WO-20261122-{n:04d}", service_request_id=n, customer_id=7, job_type="repair",
+        scheduled_date=date(2026, 11, 23),
+        durations=Durations(approval_reminder_seconds=DAY, approval_expiry_seconds=3 * DAY), **kw,
+    )
+
+
+@asynccontextmanager
+async def running(env, task_queue: str, stubs: StubActivities, inp: RepairInput):
+    inp = inp.model_copy(update={"optimizer_task_queue": f"{task_queue}-opt"})
+    async with Worker(env.client, task_queue=task_queue, workflows=[RepairWorkflow], activities=stubs.all()), \
+            Worker(env.client, task_queue=inp.optimizer_task_queue, activities=[stubs.assign_technician]):
+        handle = await env.client.start_workflow(
+            RepairWorkflow.run, inp, id=f"repair-{inp.work_order_id}-{uuid.uuid4().hex[:6]}", task_queue=task_queue,
+        )
+        yield handle
+
+
+async def wait_for(handle: WorkflowHandle, status: WorkStatus, env) -> RepairStatus:
+    for _ in range(200):
+        state = await handle.query(RepairWorkflow.get_status)
+        if state.status == status:
+            return state
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"never reached {status}, last {state.status}")
+
+
+async def work_to_completion(handle, env) -> RepairStatus:
+    await wait_for(handle, WorkStatus.ASSIGNED, env)
+    await handle.execute_update(RepairWorkflow.start, StartRequest(actor="t", technician_id="T-001"))
+    done = await handle.execute_update(
+        RepairWorkflow.complete,
+        CompleteRequest(actor="t", technician_id="T-001", labor_minutes=60,
+                        parts=[PartUsed(description="Float switch", quantity=Decimal("1"), unit_cost=Decimal("89"))]),
+    )
+    return done
+
+
+async def test_auto_approved_repair_runs_to_completion(env, task_queue):
+    stubs = StubActivities(auto_approve=True)
+    async with running(env, task_queue, stubs, repair_input(1)) as handle:
+        done = await work_to_completion(handle, env)
+        assert done.status == WorkStatus.COMPLETED and done.total_amount == Decimal("269.00")
+        result = await handle.result()
+    assert result.status == WorkStatus.COMPLETED and result.approval_mode == "auto_customer_limit"
+    assert ActivityName.REQUEST_CUSTOMER_APPROVAL not in stubs.names()
+    assert stubs.names()[:3] == [ActivityName.CREATE_WORK_ORDER, ActivityName.QUOTE_WORK_ORDER,
+                                 ActivityName.DECIDE_APPROVAL]
+
+
+async def test_reminder_at_24h_and_expiry_at_72h_without_waiting(env, task_queue):
+    stubs = StubActivities()
+    async with running(env, task_queue, stubs, repair_input(2)) as handle:
+        result = await handle.result()
+    assert result.status == WorkStatus.EXPIRED and result.reminders_sent == 1
+    (asked,) = stubs.scheduled[ActivityName.REQUEST_CUSTOMER_APPROVAL]
+    (reminded,) = stubs.scheduled[ActivityName.SEND_APPROVAL_REMINDER]
+    expired_at = [a.at for n, a in stubs.calls if n == ActivityName.SET_WORK_STATUS][-1]
+    assert timedelta(hours=24) <= reminded - asked < timedelta(hours=24, minutes=1)
+    assert timedelta(hours=72) <= expired_at - asked < timedelta(hours=72, minutes=1)
+    names = stubs.names()
+    assert names.count(ActivityName.SEND_APPROVAL_REMINDER) == 1
+    assert names.index(ActivityName.REQUEST_CUSTOMER_APPROVAL) < names.index(ActivityName.SEND_APPROVAL_REMINDER)
+    statuses = [a.status for n, a in stubs.calls if n == ActivityName.SET_WORK_STATUS]
+    assert statuses == [WorkStatus.PENDING_APPROVAL, WorkStatus.EXPIRED]
+    request = next(a for n, a in stubs.calls if n == ActivityName.REQUEST_CUSTOMER_APPROVAL)
+    assert abs(request.expires_at - expired_at) < timedelta(minutes=1)
+
+
+async def test_customer_approval_then_assignment(env, task_queue):
+    stubs = StubActivities()
+    async with running(env, task_queue, stubs, repair_input(3)) as handle:
+        await wait_for(handle, WorkStatus.PENDING_APPROVAL, env)
+        state = await handle.execute_update(RepairWorkflow.approve,
+                                            ApproveRequest(actor="customer:7:link", estimate_version=1))
+        assert state.approved_by == "customer:7:link"
+        await work_to_completion(handle, env)
+        assert (await handle.result()).status == WorkStatus.COMPLETED
+    assert ActivityName.SEND_APPROVAL_REMINDER not in stubs.names()
+
+
+async def test_stale_estimate_version_and_double_decision_are_rejected(env, task_queue):
+    stubs = StubActivities()
+    async with running(env, task_queue, stubs, repair_input(4)) as handle:
+        await wait_for(handle, WorkStatus.PENDING_APPROVAL, env)
+        with pytest.raises(WorkflowUpdateFailedError) as err:
+            await handle.execute_update(RepairWorkflow.approve, ApproveRequest(actor="c", estimate_version=9))
+        assert err.value.cause.type == "StaleEstimate"
+        await handle.execute_update(RepairWorkflow.decline, DeclineRequest(actor="c", reason="too pricey"))
+        with pytest.raises((WorkflowUpdateFailedError, RPCError)):  # rejected, or the run already closed
+            await handle.execute_update(RepairWorkflow.approve, ApproveRequest(actor="c"))
+        result = await handle.result()
+    assert result.status == WorkStatus.DECLINED
+
+
+async def test_invalid_transitions_are_rejected_by_validators(env, task_queue):
+    stubs = StubActivities(auto_approve=True)
+    async with running(env, task_queue, stubs, repair_input(5)) as handle:
+        await wait_for(handle, WorkStatus.ASSIGNED, env)
+        for update, arg in [
+            (RepairWorkflow.complete, CompleteRequest(actor="t", technician_id="T-001", labor_minutes=5)),
+            (RepairWorkflow.approve, ApproveRequest(actor="x")),
+            (RepairWorkflow.start, StartRequest(actor="t", technician_id="T-999")),
+        ]:
+            with pytest.raises(WorkflowUpdateFailedError) as err:
+                await handle.execute_update(update, arg)
+            assert err.value.cause.type == "InvalidTransition"
+        await handle.execute_update(RepairWorkflow.cancel, CancelRequest(actor="office", reason="dup"))
+        with pytest.raises((WorkflowUpdateFailedError, RPCError)):  # rejected, or the run already closed
+            await handle.execute_update(RepairWorkflow.cancel, CancelRequest(actor="office"))
+        assert (await handle.result()).status == WorkStatus.CANCELLED
+    assert ActivityName.RECORD_COMPLETION not in stubs.names()
+
+
+async def test_cancel_while_waiting_for_approval_ends_the_wait(env, task_queue):
+    stubs = StubActivities()
+    async with running(env, task_queue, stubs, repair_input(6)) as handle:
+        await wait_for(handle, WorkStatus.PENDING_APPROVAL, env)
+        await handle.execute_update(RepairWorkflow.cancel, CancelRequest(actor="office"))
+        result = await handle.result()
+    assert result.status == WorkStatus.CANCELLED and ActivityName.SEND_APPROVAL_REMINDER not in stubs.names()
+
+
+async def test_no_technician_waits_for_manual_assignment(env, task_queue):
+    stubs = StubActivities(auto_approve=True, technician_id=None)
+    async with running(env, task_queue, stubs, repair_input(7)) as handle:
+        await wait_for(handle, WorkStatus.AWAITING_ASSIGNMENT, env)
+        state = await handle.execute_update(RepairWorkflow.assign, AssignRequest(actor="office", technician_id="T-001"))
+        assert state.status == WorkStatus.ASSIGNED and state.technician_id == "T-001"
+        await work_to_completion(handle, env)
+        assert (await handle.result()).status == WorkStatus.COMPLETED

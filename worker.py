@@ -1,0 +1,69 @@
+"""Builds the Temporal workers: the main queue (workflows + DB/messaging activities) and the
+optimizer queue (OR-Tools solves, one at a time, scaled separately)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.approvals import ApprovalActivities
+from activities.assignment import AssignmentActivities
+from activities.messaging import MessageSender, providers_from_settings
+from activities.repair import RepairActivities
+from config import Settings
+from domain.ids import OPTIMIZER_TASK_QUEUE, TASK_QUEUE
+from workflows.repair import RepairWorkflow
+
+WORKFLOWS = [RepairWorkflow]
+QUEUES = ("main", "optimizer")
+
+
+def build_workers(
+    client: Client,
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    *,
+    queues: Sequence[str] = QUEUES,
+    task_queue: str = TASK_QUEUE,
+    optimizer_task_queue: str = OPTIMIZER_TASK_QUEUE,
+) -> list[Worker]:
+    """Workers for the requested ``queues`` (``main``, ``optimizer``); raises ValueError on another name."""
+    unknown = set(queues) - set(QUEUES)
+    if unknown:
+        raise ValueError(f"unknown queue(s) {sorted(unknown)}; expected {QUEUES}")
+    workers: list[Worker] = []
+    if "main" in queues:
+        sender = MessageSender(sessions, providers_from_settings(settings))
+        activities = RepairActivities(sessions).all() + ApprovalActivities(sessions, sender, settings).all()
+        workers.append(
+            Worker(
+                client,
+                task_queue=task_queue,
+                workflows=WORKFLOWS,
+                activities=activities,
+                activity_executor=ThreadPoolExecutor(max_workers=16),
+                max_concurrent_activities=16,
+                max_cached_workflows=settings.worker_max_cached_workflows,
+            )
+        )
+    if "optimizer" in queues:
+        workers.append(
+            Worker(
+                client,
+                task_queue=optimizer_task_queue,
+                activities=AssignmentActivities(sessions, settings).all(),
+                activity_executor=ThreadPoolExecutor(max_workers=1),
+                max_concurrent_activities=1,
+            )
+        )
+    return workers
+
+
+async def run_workers(workers: Sequence[Worker]) -> None:
+    """Run until cancelled; every worker shuts down gracefully."""
+    await asyncio.gather(*(w.run() for w in workers))
