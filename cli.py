@@ -132,8 +132,9 @@ def api(
     from api.app import create_app
 
     settings = get_settings()
-    uvicorn.run(create_app(settings), host=host or settings.api_host, port=port or settings.api_port,
-                log_level="info")
+    uvicorn.run(
+        create_app(settings), host=host or settings.api_host, port=port or settings.api_port, log_level="info"
+    )
     _hard_exit(0)
 
 
@@ -188,7 +189,9 @@ def dev() -> None:
 
 @app.command()
 def demo(
-    exit_: Annotated[bool, typer.Option("--exit", help="exit after the summary instead of running on")] = False,
+    exit_: Annotated[
+        bool, typer.Option("--exit", help="exit after the summary instead of running on")
+    ] = False,
 ) -> None:
     """Start the stack, load demo data and run a day of repairs through the API; writes demo-report.json."""
     os.environ.setdefault("FIELDOPS_PROFILE", "demo")

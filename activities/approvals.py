@@ -46,22 +46,30 @@ class ApprovalActivities:
         self._sender = sender
         self._settings = settings
 
-    def _compose(self, work_order_id: str, estimate_version: int, reminder: bool, workflow_id: str,
-                 expires_at=None) -> OutboundMessage:
+    def _compose(
+        self, work_order_id: str, estimate_version: int, reminder: bool, workflow_id: str, expires_at=None
+    ) -> OutboundMessage:
         with transaction(self._sessions) as session:
             wo = repo.get(session, work_order_id)
             if wo is None:
-                raise ApplicationError(f"work order {work_order_id} not found", type="NotFound",
-                                       non_retryable=True)
-            token_row = approval_tokens.current(session, work_order_id=wo.id, estimate_version=estimate_version)
+                raise ApplicationError(
+                    f"work order {work_order_id} not found", type="NotFound", non_retryable=True
+                )
+            token_row = approval_tokens.current(
+                session, work_order_id=wo.id, estimate_version=estimate_version
+            )
             if token_row is None:
                 if expires_at is None:
-                    raise ApplicationError("no live approval link to remind about", type="NoLiveLink",
-                                           non_retryable=True)
+                    raise ApplicationError(
+                        "no live approval link to remind about", type="NoLiveLink", non_retryable=True
+                    )
                 nonce = new_nonce()
                 token_row = approval_tokens.issue(
-                    session, work_order_id=wo.id, estimate_version=estimate_version,
-                    token_hash=hash_token(derive_token(self._settings.secret_key, nonce)), nonce=nonce,
+                    session,
+                    work_order_id=wo.id,
+                    estimate_version=estimate_version,
+                    token_hash=hash_token(derive_token(self._settings.secret_key, nonce)),
+                    nonce=nonce,
                     expires_at=expires_at,
                 )
             token = derive_token(self._settings.secret_key, token_row.nonce)
@@ -69,12 +77,17 @@ class ApprovalActivities:
             channel = "email" if customer.preferred_contact_method == "email" and customer.email else "sms"
             to = customer.email if channel == "email" else customer.phone
             if not to:
-                raise ApplicationError(f"customer {customer.id} has no {channel} address", type="NoContact",
-                                       non_retryable=True)
+                raise ApplicationError(
+                    f"customer {customer.id} has no {channel} address", type="NoContact", non_retryable=True
+                )
             context = {
-                "company": COMPANY, "job": wo.job_type.replace("_", " "), "work_order_id": wo.id,
-                "amount": wo.estimate_amount, "link": f"{self._settings.public_base_url}/approve/{token}",
-                "name": customer.first_name, "lines": wo.estimate_lines,
+                "company": COMPANY,
+                "job": wo.job_type.replace("_", " "),
+                "work_order_id": wo.id,
+                "amount": wo.estimate_amount,
+                "link": f"{self._settings.public_base_url}/approve/{token}",
+                "name": customer.first_name,
+                "lines": wo.estimate_lines,
                 "expires": token_row.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
             }
             purpose = f"approval-{'reminder' if reminder else 'request'}-v{estimate_version}"
@@ -84,14 +97,23 @@ class ApprovalActivities:
             else:
                 body = EMAIL.render(**context)
                 subject = f"{'Reminder: ' if reminder else ''}Estimate {wo.id} for ${wo.estimate_amount}"
-            return OutboundMessage(key=message_key(workflow_id, purpose), channel=channel, to_address=to,
-                                   body=body, subject=subject, purpose=purpose, work_order_id=wo.id,
-                                   customer_id=customer.id)
+            return OutboundMessage(
+                key=message_key(workflow_id, purpose),
+                channel=channel,
+                to_address=to,
+                body=body,
+                subject=subject,
+                purpose=purpose,
+                work_order_id=wo.id,
+                customer_id=customer.id,
+            )
 
     @activity.defn(name=ActivityName.REQUEST_CUSTOMER_APPROVAL)
     def request_customer_approval(self, inp: ApprovalRequestInput) -> ApprovalRequestResult:
         """Issue (once) the link for this estimate version and send it; idempotent on the workflow id."""
-        message = self._compose(inp.work_order_id, inp.estimate_version, False, inp.workflow_id, inp.expires_at)
+        message = self._compose(
+            inp.work_order_id, inp.estimate_version, False, inp.workflow_id, inp.expires_at
+        )
         message_id = self._sender.send_once(message)
         return ApprovalRequestResult(channel=message.channel, message_id=message_id)
 

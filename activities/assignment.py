@@ -37,11 +37,15 @@ class AssignmentActivities:
 
     def _params(self) -> AssignmentParams:
         s = self._settings
-        return AssignmentParams(road_factor=s.road_factor, average_speed_kmh=s.average_speed_kmh,
-                                time_limit_seconds=s.assignment_time_limit_seconds)
+        return AssignmentParams(
+            road_factor=s.road_factor,
+            average_speed_kmh=s.average_speed_kmh,
+            time_limit_seconds=s.assignment_time_limit_seconds,
+        )
 
-    def _availability(self, session: Session, tech: Technician, day: date, exclude: str,
-                      durations: dict[str, int]) -> TechnicianAvailability | None:
+    def _availability(
+        self, session: Session, tech: Technician, day: date, exclude: str, durations: dict[str, int]
+    ) -> TechnicianAvailability | None:
         shift = shift_for(tech.working_hours or {}, day, self._settings.timezone)
         if shift is None:
             return None
@@ -55,8 +59,14 @@ class AssignmentActivities:
             customer = session.get(Customer, job.customer_id)
             lat, lon = customer.latitude, customer.longitude
         return TechnicianAvailability(
-            technician_id=tech.id, name=tech.name, skills=frozenset(s.skill_type for s in tech.skills),
-            shift_start=shift[0], shift_end=shift[1], free_from=free_from, position_lat=lat, position_lon=lon,
+            technician_id=tech.id,
+            name=tech.name,
+            skills=frozenset(s.skill_type for s in tech.skills),
+            shift_start=shift[0],
+            shift_end=shift[1],
+            free_from=free_from,
+            position_lat=lat,
+            position_lon=lon,
             booked_minutes=minutes,
         )
 
@@ -71,8 +81,9 @@ class AssignmentActivities:
         with transaction(self._sessions) as session:
             wo = repo.get(session, inp.work_order_id, lock=True)
             if wo is None:
-                raise ApplicationError(f"work order {inp.work_order_id} not found", type="NotFound",
-                                       non_retryable=True)
+                raise ApplicationError(
+                    f"work order {inp.work_order_id} not found", type="NotFound", non_retryable=True
+                )
             if wo.status in (WorkStatus.CANCELLED.value, WorkStatus.COMPLETED.value):
                 return AssignResult(technician_id=None, explanation=f"work order is {wo.status}")
             entry = session.get(ServiceCatalogEntry, wo.job_type)
@@ -84,15 +95,24 @@ class AssignmentActivities:
             techs = list(session.scalars(stmt))
             if inp.technician_id:
                 if not techs:
-                    raise ApplicationError(f"technician {inp.technician_id} does not exist or is inactive",
-                                           type="UnknownTechnician", non_retryable=True)
+                    raise ApplicationError(
+                        f"technician {inp.technician_id} does not exist or is inactive",
+                        type="UnknownTechnician",
+                        non_retryable=True,
+                    )
                 if entry.required_skill not in {s.skill_type for s in techs[0].skills}:
                     raise ApplicationError(
                         f"technician {inp.technician_id} lacks the skill '{entry.required_skill}' this job needs",
-                        type="UnknownTechnician", non_retryable=True)
+                        type="UnknownTechnician",
+                        non_retryable=True,
+                    )
             job = JobToAssign(
-                job_id=wo.id, lat=customer.latitude, lon=customer.longitude, required_skill=entry.required_skill,
-                duration_minutes=entry.duration_minutes, priority=wo.priority,
+                job_id=wo.id,
+                lat=customer.latitude,
+                lon=customer.longitude,
+                required_skill=entry.required_skill,
+                duration_minutes=entry.duration_minutes,
+                priority=wo.priority,
                 preferred_technician_ids=frozenset(t.id for t in customer.preferred_technicians),
             )
             first_day = max(wo.scheduled_date, local_today(now, self._settings.timezone))
@@ -115,19 +135,43 @@ class AssignmentActivities:
                 wo.service_window_start, wo.service_window_end = window_start, window_end
                 wo.assignment_explanation = result.explanation
                 wo.runner_up_technician_id = runner_up.technician_id if runner_up else None
-                repo.set_status(session, work_order=wo, status=WorkStatus.ASSIGNED.value, actor=inp.actor, at=now,
-                                reason=result.explanation)
-                repo.audit(session, actor=inp.actor, action="assigned", entity_id=wo.id,
-                           details={"technician_id": result.technician_id, "day": day.isoformat(),
-                                    "window_start": window_start.isoformat(), "explanation": result.explanation})
+                repo.set_status(
+                    session,
+                    work_order=wo,
+                    status=WorkStatus.ASSIGNED.value,
+                    actor=inp.actor,
+                    at=now,
+                    reason=result.explanation,
+                )
+                repo.audit(
+                    session,
+                    actor=inp.actor,
+                    action="assigned",
+                    entity_id=wo.id,
+                    details={
+                        "technician_id": result.technician_id,
+                        "day": day.isoformat(),
+                        "window_start": window_start.isoformat(),
+                        "explanation": result.explanation,
+                    },
+                )
                 return AssignResult(
-                    technician_id=result.technician_id, scheduled_date=day, window_start=window_start,
-                    window_end=window_end, explanation=result.explanation,
+                    technician_id=result.technician_id,
+                    scheduled_date=day,
+                    window_start=window_start,
+                    window_end=window_end,
+                    explanation=result.explanation,
                     runner_up_technician_id=runner_up.technician_id if runner_up else None,
                 )
             wo.assignment_explanation = f"no room in the next {HORIZON_DAYS} days: {explanation}"
-            repo.set_status(session, work_order=wo, status=WorkStatus.AWAITING_ASSIGNMENT.value, actor=inp.actor,
-                            at=now, reason=wo.assignment_explanation)
+            repo.set_status(
+                session,
+                work_order=wo,
+                status=WorkStatus.AWAITING_ASSIGNMENT.value,
+                actor=inp.actor,
+                at=now,
+                reason=wo.assignment_explanation,
+            )
             return AssignResult(technician_id=None, explanation=wo.assignment_explanation)
 
     def all(self) -> list:
@@ -139,4 +183,3 @@ def _floor_quarter(moment: datetime) -> datetime:
     """Round down to the quarter hour (arrival windows start on :00, :15, :30, :45)."""
     minutes = math.floor(moment.minute / 15) * 15
     return moment.replace(minute=minutes, second=0, microsecond=0)
-

@@ -74,7 +74,9 @@ class TwilioSmsProvider:
         from twilio.rest import Client
 
         if not (settings.twilio_account_sid and settings.twilio_auth_token and settings.twilio_from_number):
-            raise ValueError("twilio provider needs FIELDOPS_TWILIO_ACCOUNT_SID, _AUTH_TOKEN and _FROM_NUMBER")
+            raise ValueError(
+                "twilio provider needs FIELDOPS_TWILIO_ACCOUNT_SID, _AUTH_TOKEN and _FROM_NUMBER"
+            )
         self._client = Client(settings.twilio_account_sid, settings.twilio_auth_token)
         self._from = settings.twilio_from_number
 
@@ -107,8 +109,12 @@ class SendGridEmailProvider:
     def send(self, message: OutboundMessage) -> str:
         from sendgrid.helpers.mail import Mail
 
-        mail = Mail(from_email=self._from, to_emails=message.to_address,
-                    subject=message.subject or "fieldops", plain_text_content=message.body)
+        mail = Mail(
+            from_email=self._from,
+            to_emails=message.to_address,
+            subject=message.subject or "fieldops",
+            plain_text_content=message.body,
+        )
         response = self._client.send(mail)
         return str(response.headers.get("X-Message-Id", ""))
 
@@ -140,9 +146,15 @@ class MessageSender:
             claimed = session.execute(
                 insert(Message)
                 .values(
-                    idempotency_key=message.key, channel=message.channel, provider=provider.name,
-                    purpose=message.purpose, to_address=message.to_address, subject=message.subject,
-                    body=message.body, status="claimed", work_order_id=message.work_order_id,
+                    idempotency_key=message.key,
+                    channel=message.channel,
+                    provider=provider.name,
+                    purpose=message.purpose,
+                    to_address=message.to_address,
+                    subject=message.subject,
+                    body=message.body,
+                    status="claimed",
+                    work_order_id=message.work_order_id,
                     customer_id=message.customer_id,
                 )
                 .on_conflict_do_nothing(index_elements=["idempotency_key"])

@@ -75,8 +75,13 @@ class RepairActivities:
                 )
             )
             request.status = "accepted"
-            repo.audit(session, actor="workflow", action="created", entity_id=inp.work_order_id,
-                       details={"service_request_id": request.id, "workflow_id": inp.workflow_id})
+            repo.audit(
+                session,
+                actor="workflow",
+                action="created",
+                entity_id=inp.work_order_id,
+                details={"service_request_id": request.id, "workflow_id": inp.workflow_id},
+            )
 
     @activity.defn(name=ActivityName.QUOTE_WORK_ORDER)
     def quote_work_order(self, inp: QuoteInput) -> QuoteResult:
@@ -92,8 +97,13 @@ class RepairActivities:
             if pricing is not None:
                 terms = CustomerPricingTerms(
                     use_custom_pricing=pricing.use_custom_pricing,
-                    repair_tiers=(pricing.repair_1_price, pricing.repair_2_price, pricing.repair_3_price,
-                                  pricing.repair_4_price, pricing.repair_5_plus_price),
+                    repair_tiers=(
+                        pricing.repair_1_price,
+                        pricing.repair_2_price,
+                        pricing.repair_3_price,
+                        pricing.repair_4_price,
+                        pricing.repair_5_plus_price,
+                    ),
                     volume_discount_threshold=pricing.volume_discount_threshold,
                     volume_discount_percentage=pricing.volume_discount_percentage,
                 )
@@ -108,16 +118,24 @@ class RepairActivities:
             )
             wo.estimate_amount = estimate.total
             wo.estimate_version += 1
-            wo.estimate_lines = [{"description": x.description, "amount": str(x.amount)} for x in estimate.lines]
-            repo.audit(session, actor="workflow", action="quoted", entity_id=wo.id,
-                       details={"amount": str(estimate.total), "version": wo.estimate_version})
+            wo.estimate_lines = [
+                {"description": x.description, "amount": str(x.amount)} for x in estimate.lines
+            ]
+            repo.audit(
+                session,
+                actor="workflow",
+                action="quoted",
+                entity_id=wo.id,
+                details={"amount": str(estimate.total), "version": wo.estimate_version},
+            )
             return QuoteResult(estimate_version=wo.estimate_version, amount=estimate.total)
 
     @activity.defn(name=ActivityName.DECIDE_APPROVAL)
     def decide_approval(self, inp: ApprovalDecisionInput) -> ApprovalDecisionResult:
-        """Apply the approval policy (domain.approval) to the customer's and requester's limits."""
-        with self._sessions() as session:
-            wo = repo.get(session, inp.work_order_id)
+        """Apply the approval policy (domain.approval) to the customer's and requester's limits;
+        the reasons are stored on the work order so staff see why a repair waits."""
+        with transaction(self._sessions) as session:
+            wo = _work_order(session, inp.work_order_id)
             customer = session.get(Customer, wo.customer_id)
             requester = Requester()
             if inp.requested_by_technician_id:
@@ -136,8 +154,14 @@ class RepairActivities:
                 has_photo=inp.has_photo,
                 from_lot_walk=inp.from_lot_walk,
             )
-        return ApprovalDecisionResult(mode=decision.mode.value, approved=decision.approved,
-                                      approved_by=decision.approved_by, reasons=list(decision.reasons))
+            wo.approval_mode = decision.mode.value
+            wo.approval_reasons = list(decision.reasons)
+        return ApprovalDecisionResult(
+            mode=decision.mode.value,
+            approved=decision.approved,
+            approved_by=decision.approved_by,
+            reasons=list(decision.reasons),
+        )
 
     @activity.defn(name=ActivityName.RECORD_APPROVAL)
     def record_approval(self, inp: RecordApprovalInput) -> None:
@@ -150,19 +174,30 @@ class RepairActivities:
             if inp.approved:
                 wo.approved_by = inp.decided_by
                 wo.approved_at = wo.approved_at or now
-                repo.set_status(session, work_order=wo, status=WorkStatus.APPROVED.value, actor=inp.decided_by,
-                                at=now, reason="; ".join(inp.reasons))
-            repo.audit(session, actor=inp.decided_by, action="approved" if inp.approved else "not_approved",
-                       entity_id=wo.id, details={"mode": inp.mode, "reasons": inp.reasons,
-                                                 "estimate_version": inp.estimate_version})
+                repo.set_status(
+                    session,
+                    work_order=wo,
+                    status=WorkStatus.APPROVED.value,
+                    actor=inp.decided_by,
+                    at=now,
+                    reason="; ".join(inp.reasons),
+                )
+            repo.audit(
+                session,
+                actor=inp.decided_by,
+                action="approved" if inp.approved else "not_approved",
+                entity_id=wo.id,
+                details={"mode": inp.mode, "reasons": inp.reasons, "estimate_version": inp.estimate_version},
+            )
 
     @activity.defn(name=ActivityName.SET_WORK_STATUS)
     def set_work_status(self, inp: SetStatusInput) -> None:
         """Move the work order to ``inp.status``; leaving a pending approval revokes its links."""
         with transaction(self._sessions) as session:
             wo = _work_order(session, inp.work_order_id)
-            repo.set_status(session, work_order=wo, status=inp.status.value, actor=inp.actor, at=inp.at,
-                            reason=inp.reason)
+            repo.set_status(
+                session, work_order=wo, status=inp.status.value, actor=inp.actor, at=inp.at, reason=inp.reason
+            )
             if inp.status in (WorkStatus.CANCELLED, WorkStatus.EXPIRED, WorkStatus.DECLINED):
                 approval_tokens.revoke_all(session, work_order_id=wo.id, at=inp.at)
 
@@ -178,31 +213,62 @@ class RepairActivities:
             rate = inp.labor_rate_per_hour or DEFAULT_LABOR_RATE_PER_HOUR
             hours = (Decimal(inp.labor_minutes) / Decimal(60)).quantize(CENT, ROUND_HALF_UP)
             labor_cost = (hours * rate).quantize(CENT, ROUND_HALF_UP)
-            wo.job_costs.append(JobCost(cost_type="labor", description="On-site labor", quantity=hours, unit="hour",
-                                        unit_cost=rate, total_cost=labor_cost, created_at=inp.completed_at))
+            wo.job_costs.append(
+                JobCost(
+                    cost_type="labor",
+                    description="On-site labor",
+                    quantity=hours,
+                    unit="hour",
+                    unit_cost=rate,
+                    total_cost=labor_cost,
+                    created_at=inp.completed_at,
+                )
+            )
             parts_cost = Decimal("0")
             for part in inp.parts:
                 total = (part.quantity * part.unit_cost).quantize(CENT, ROUND_HALF_UP)
                 parts_cost += total
-                wo.job_costs.append(JobCost(cost_type="materials", description=part.description,
-                                            quantity=part.quantity, unit=part.unit, unit_cost=part.unit_cost,
-                                            total_cost=total, created_at=inp.completed_at))
+                wo.job_costs.append(
+                    JobCost(
+                        cost_type="materials",
+                        description=part.description,
+                        quantity=part.quantity,
+                        unit=part.unit,
+                        unit_cost=part.unit_cost,
+                        total_cost=total,
+                        created_at=inp.completed_at,
+                    )
+                )
             # The customer pays the approved estimate plus parts at cost; labor is recorded as job cost.
-            wo.total_amount = ((wo.estimate_amount or Decimal("0")) + parts_cost).quantize(CENT, ROUND_HALF_UP)
+            wo.total_amount = ((wo.estimate_amount or Decimal("0")) + parts_cost).quantize(
+                CENT, ROUND_HALF_UP
+            )
             wo.total_labor_minutes = inp.labor_minutes
             wo.actual_end_time = inp.completed_at
-            repo.set_status(session, work_order=wo, status=WorkStatus.COMPLETED.value,
-                            actor=f"technician:{inp.technician_id}", at=inp.completed_at)
-            return CompletionResult(total_amount=wo.total_amount, labor_cost=labor_cost, parts_cost=parts_cost)
+            repo.set_status(
+                session,
+                work_order=wo,
+                status=WorkStatus.COMPLETED.value,
+                actor=f"technician:{inp.technician_id}",
+                at=inp.completed_at,
+            )
+            return CompletionResult(
+                total_amount=wo.total_amount, labor_cost=labor_cost, parts_cost=parts_cost
+            )
 
     def all(self) -> list:
         """The bound activity methods, for worker registration."""
-        return [self.create_work_order, self.quote_work_order, self.decide_approval, self.record_approval,
-                self.set_work_status, self.record_completion]
+        return [
+            self.create_work_order,
+            self.quote_work_order,
+            self.decide_approval,
+            self.record_approval,
+            self.set_work_status,
+            self.record_completion,
+        ]
 
 
 def _location(customer: Customer | None) -> str | None:
     if customer is None or not customer.address:
         return None
     return f"{customer.address}, {customer.city}, {customer.state} {customer.zip_code}"
-

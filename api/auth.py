@@ -41,7 +41,9 @@ def create_api_key(session: Session, *, name: str, role: str, technician_id: str
         raise ValueError("a technician key needs technician_id")
     prefix = secrets.token_hex(4)
     key = f"fo_{prefix}_{secrets.token_urlsafe(24)}"
-    session.add(ApiKey(name=name, role=role, key_prefix=prefix, key_hash=hash_key(key), technician_id=technician_id))
+    session.add(
+        ApiKey(name=name, role=role, key_prefix=prefix, key_hash=hash_key(key), technician_id=technician_id)
+    )
     session.flush()
     return key
 

@@ -14,7 +14,9 @@ from api.auth import Staff, verify_api_key
 from api.errors import Problem
 from config import Settings
 
-api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="Staff API key (fieldops apikey create)")
+api_key_header = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="Staff API key (fieldops apikey create)"
+)
 
 
 def get_db(request: Request) -> Iterator[Session]:

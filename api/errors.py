@@ -12,9 +12,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
 
-TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-          409: "Conflict", 422: "Unprocessable Content", 500: "Internal Server Error",
-          503: "Service Unavailable"}
+TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    422: "Unprocessable Content",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
 
 
 class Problem(Exception):
@@ -42,8 +50,9 @@ class Conflict(Problem):
         super().__init__(409, detail, **extra)
 
 
-def problem_response(status: int, detail: str, *, instance: str | None = None, type_: str = "about:blank",
-                     **extra: object) -> JSONResponse:
+def problem_response(
+    status: int, detail: str, *, instance: str | None = None, type_: str = "about:blank", **extra: object
+) -> JSONResponse:
     """A problem+json response body ``{type, title, status, detail, instance, ...}``."""
     body = {"type": type_, "title": TITLES.get(status, "Error"), "status": status, "detail": detail}
     if instance:
@@ -66,7 +75,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(exc.status, exc.detail, instance=request.url.path, type_=exc.type, **exc.extra)
+        return problem_response(
+            exc.status, exc.detail, instance=request.url.path, type_=exc.type, **exc.extra
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -88,31 +88,90 @@ _TECHNICIANS = (
 
 def _pricing(threshold: int, percent: str, **tiers: str) -> dict:
     prices = {key: Decimal(value) for key, value in tiers.items()}
-    return {"use_custom_pricing": bool(tiers), "volume_discount_threshold": threshold,
-            "volume_discount_percentage": Decimal(percent), **prices}
+    return {
+        "use_custom_pricing": bool(tiers),
+        "volume_discount_threshold": threshold,
+        "volume_discount_percentage": Decimal(percent),
+        **prices,
+    }
 
 
 def _customer(kind: str, first: str, last: str, city: str, limit: str, photo: bool, contact: str, **extra):
-    return {"kind": kind, "first_name": first, "last_name": last, "city": city,
-            "preferred_contact_method": contact, "max_auto_approve_amount": Decimal(limit),
-            "require_photo_for_approval": photo, **extra}
+    return {
+        "kind": kind,
+        "first_name": first,
+        "last_name": last,
+        "city": city,
+        "preferred_contact_method": contact,
+        "max_auto_approve_amount": Decimal(limit),
+        "require_photo_for_approval": photo,
+        **extra,
+    }
 
 
 #: ``kind`` decides which job types a customer gets; ``pricing``/``preferred`` become related rows.
 _CUSTOMERS = (
-    _customer("fleet", "Renee", "Alvarado", "Austin", "500.00", True, "email",
-              company_name="Capital Metro Fleet Services", fleet_size=45, lot_walking_enabled=True,
-              lot_walking_schedule={"days": ["tue"], "time": "07:00"}, lot_walking_time=time(7, 0),
-              auto_approve_lot_repairs=True, service_mode="HYBRID", payment_terms="NET_60",
-              pricing=_pricing(10, "5.00", repair_1_price="45.00", repair_2_price="38.00",
-                               repair_3_price="32.00", repair_4_price="28.00", repair_5_plus_price="22.00")),
-    _customer("restaurant", "Hector", "Molina", "Round Rock", "250.00", True, "sms",
-              company_name="Lone Star Smokehouse", payment_terms="NET_30", preferred=("T-007",),
-              notes="Grease interceptor behind the kitchen; service before 10:00"),
-    _customer("commercial", "Jordan", "Pierce", "Austin", "400.00", False, "email",
-              company_name="Hill Country Rentals", pricing=_pricing(8, "5.00")),
-    _customer("commercial", "Patricia", "Lang", "Georgetown", "300.00", True, "email",
-              company_name="Bluebonnet Hills HOA", pricing=_pricing(6, "7.50")),
+    _customer(
+        "fleet",
+        "Renee",
+        "Alvarado",
+        "Austin",
+        "500.00",
+        True,
+        "email",
+        company_name="Capital Metro Fleet Services",
+        fleet_size=45,
+        lot_walking_enabled=True,
+        lot_walking_schedule={"days": ["tue"], "time": "07:00"},
+        lot_walking_time=time(7, 0),
+        auto_approve_lot_repairs=True,
+        service_mode="HYBRID",
+        payment_terms="NET_60",
+        pricing=_pricing(
+            10,
+            "5.00",
+            repair_1_price="45.00",
+            repair_2_price="38.00",
+            repair_3_price="32.00",
+            repair_4_price="28.00",
+            repair_5_plus_price="22.00",
+        ),
+    ),
+    _customer(
+        "restaurant",
+        "Hector",
+        "Molina",
+        "Round Rock",
+        "250.00",
+        True,
+        "sms",
+        company_name="Lone Star Smokehouse",
+        payment_terms="NET_30",
+        preferred=("T-007",),
+        notes="Grease interceptor behind the kitchen; service before 10:00",
+    ),
+    _customer(
+        "commercial",
+        "Jordan",
+        "Pierce",
+        "Austin",
+        "400.00",
+        False,
+        "email",
+        company_name="Hill Country Rentals",
+        pricing=_pricing(8, "5.00"),
+    ),
+    _customer(
+        "commercial",
+        "Patricia",
+        "Lang",
+        "Georgetown",
+        "300.00",
+        True,
+        "email",
+        company_name="Bluebonnet Hills HOA",
+        pricing=_pricing(6, "7.50"),
+    ),
     _customer("residential", "Brenda", "Kowalski", "Manor", "100.00", True, "sms", payment_terms="PREPAID"),
     _customer("residential", "Gloria", "Chen", "Cedar Park", "150.00", False, "sms"),
     _customer("residential", "Walter", "Briggs", "Kyle", "200.00", True, "sms"),
@@ -133,10 +192,18 @@ def _technicians(rng: random.Random) -> dict[str, Technician]:
         zip_code, _, lat, lon = pick_zip(rng, city, avoid=used)
         used.add(zip_code)
         techs[tech_id] = Technician(
-            id=tech_id, first_name=first, last_name=last, email=_email(first, last),
-            phone=f"+1512555{101 + i:04d}", working_hours={k: list(v) for k, v in hours.items()},
-            home_latitude=lat, home_longitude=lon, home_zip=zip_code, is_manager=False,
-            can_assign_work=False, can_override_pricing=False,
+            id=tech_id,
+            first_name=first,
+            last_name=last,
+            email=_email(first, last),
+            phone=f"+1512555{101 + i:04d}",
+            working_hours={k: list(v) for k, v in hours.items()},
+            home_latitude=lat,
+            home_longitude=lon,
+            home_zip=zip_code,
+            is_manager=False,
+            can_assign_work=False,
+            can_override_pricing=False,
             skills=[TechnicianSkill(skill_type=skill, verified=True) for skill in skills],
         )
     boss = techs["T-001"]
@@ -159,9 +226,15 @@ def _customers(rng: random.Random, techs: dict[str, Technician]) -> list[tuple[s
         zip_code, city, lat, lon = pick_zip(rng, spec.pop("city"), avoid=used)
         used.add(zip_code)
         customer = Customer(
-            **spec, email=_email(spec["first_name"], spec["last_name"]),
-            phone=f"+1{'512' if i % 3 else '737'}555{121 + i:04d}", address=street_address(rng),
-            city=city, state="TX", zip_code=zip_code, latitude=lat, longitude=lon,
+            **spec,
+            email=_email(spec["first_name"], spec["last_name"]),
+            phone=f"+1{'512' if i % 3 else '737'}555{121 + i:04d}",
+            address=street_address(rng),
+            city=city,
+            state="TX",
+            zip_code=zip_code,
+            latitude=lat,
+            longitude=lon,
         )
         if pricing:
             customer.pricing = CustomerPricing(**pricing)
@@ -203,8 +276,16 @@ def _usd(value: float | Decimal, low: int, high: int) -> Decimal:
     return min(max(Decimal(str(value)), Decimal(low)), Decimal(high)).quantize(CENT)
 
 
-def _work_order(rng: random.Random, tech_id: str, hours: dict, day: date, job_type: str,
-                customer: Customer, *, is_return: bool) -> WorkOrder:
+def _work_order(
+    rng: random.Random,
+    tech_id: str,
+    hours: dict,
+    day: date,
+    job_type: str,
+    customer: Customer,
+    *,
+    is_return: bool,
+) -> WorkOrder:
     open_at, close_at = hours.get(_WEEKDAYS[day.weekday()], _OFF_DAY_HOURS)
     window = _minutes(close_at) - _minutes(open_at)
     costs: list[tuple[str, str, Decimal, str, Decimal]] = []
@@ -240,24 +321,47 @@ def _work_order(rng: random.Random, tech_id: str, hours: dict, day: date, job_ty
     start = (local_open + timedelta(minutes=rng.randrange(0, window - minutes + 1, 15))).astimezone(UTC)
     end = start + timedelta(minutes=minutes)
     order = WorkOrder(
-        customer_id=customer.id, technician_id=tech_id, job_type=job_type, status="completed",
-        priority="emergency" if job_type == "emergency" else "normal", scheduled_date=day,
-        actual_start_time=start, actual_end_time=end, total_amount=amount, total_labor_minutes=minutes,
+        customer_id=customer.id,
+        technician_id=tech_id,
+        job_type=job_type,
+        status="completed",
+        priority="emergency" if job_type == "emergency" else "normal",
+        scheduled_date=day,
+        actual_start_time=start,
+        actual_end_time=end,
+        total_amount=amount,
+        total_labor_minutes=minutes,
         service_location=f"{customer.address}, {customer.city}, {customer.state} {customer.zip_code}",
         notes=f"{SEED_NOTE} {'Return visit. ' if is_return else ''}{detail}",
-        estimate_amount=amount, estimate_version=1, approval_mode="seed", workflow_id=None,
+        estimate_amount=amount,
+        estimate_version=1,
+        approval_mode="seed",
+        workflow_id=None,
         invoiced_at=end + timedelta(minutes=rng.randrange(15, 181, 5)),
     )
     order.job_costs = [
-        JobCost(cost_type=kind, description=text, quantity=qty, unit=unit, unit_cost=price,
-                total_cost=(qty * price).quantize(CENT), created_at=end)
+        JobCost(
+            cost_type=kind,
+            description=text,
+            quantity=qty,
+            unit=unit,
+            unit_cost=price,
+            total_cost=(qty * price).quantize(CENT),
+            created_at=end,
+        )
         for kind, text, qty, unit, price in costs
     ]
     return order
 
 
-def _tech_history(rng: random.Random, tech_id: str, skills: tuple[str, ...], hours: dict,
-                  customers: list[tuple[str, Customer]], today: date) -> list[WorkOrder]:
+def _tech_history(
+    rng: random.Random,
+    tech_id: str,
+    skills: tuple[str, ...],
+    hours: dict,
+    customers: list[tuple[str, Customer]],
+    today: date,
+) -> list[WorkOrder]:
     """One technician's completed jobs; only job types whose catalog skill he holds."""
     mix = {job: weight for job, weight in _JOB_MIX.items() if _REQUIRED_SKILL[job] in skills}
     emergencies = _REQUIRED_SKILL["emergency"] in skills

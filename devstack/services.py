@@ -74,12 +74,20 @@ def temporal_dev_server_args(settings: Settings) -> list[str]:
     """The ``temporal server start-dev`` command line (persistent, UI, search attributes)."""
     host, _, port = settings.temporal_address.rpartition(":")
     args = [
-        bin_path("temporal"), "server", "start-dev",
-        "--db-filename", str(settings.state_dir / "temporal.db"),
-        "--ip", host or "127.0.0.1", "--port", port or "7233",
-        "--ui-port", str(settings.temporal_ui_port),
+        bin_path("temporal"),
+        "server",
+        "start-dev",
+        "--db-filename",
+        str(settings.state_dir / "temporal.db"),
+        "--ip",
+        host or "127.0.0.1",
+        "--port",
+        port or "7233",
+        "--ui-port",
+        str(settings.temporal_ui_port),
         "--ui-disable-news-fetch",
-        "--log-level", "warn",
+        "--log-level",
+        "warn",
     ]
     for name, kind in SEARCH_ATTRIBUTES.items():
         args += ["--search-attribute", f"{name}={kind}"]
@@ -122,8 +130,14 @@ class Stack:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.log_dir / f"{name}.log"
         log = log_path.open("ab")
-        process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=self.env(),  # noqa: S603
-                                   start_new_session=True, stdin=subprocess.DEVNULL)
+        process = subprocess.Popen(  # noqa: S603 - our own argv, no shell
+            args,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=self.env(),
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+        )
         child = Child(name, process, log_path)
         self.children.append(child)
         return child
@@ -145,12 +159,16 @@ class Stack:
 
     def start_temporal(self, timeout_s: float = 60) -> None:
         """Start the Temporal dev server and wait for its frontend and UI ports."""
-        host, _, port = self.settings.temporal_address.rpartition(":")
+        port = self.settings.temporal_address.rpartition(":")[2]
         if port_in_use(int(port)):
-            raise StackError(f"port {port} is busy: another Temporal server runs (stop it or set "
-                             "FIELDOPS_TEMPORAL_ADDRESS)")
+            raise StackError(
+                f"port {port} is busy: another Temporal server runs (stop it or set "
+                "FIELDOPS_TEMPORAL_ADDRESS)"
+            )
         child = self.spawn("temporal", temporal_dev_server_args(self.settings))
-        self._wait(lambda: port_in_use(int(port)) and port_in_use(self.settings.temporal_ui_port), child, timeout_s)
+        self._wait(
+            lambda: port_in_use(int(port)) and port_in_use(self.settings.temporal_ui_port), child, timeout_s
+        )
 
     def start_workers(self) -> None:
         """The main-queue worker and the optimizer worker, as separate processes."""
@@ -176,7 +194,9 @@ class Stack:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if child.process.poll() is not None:
-                raise StackError(f"{child.name} exited with code {child.process.returncode}; see {child.log_path}")
+                raise StackError(
+                    f"{child.name} exited with code {child.process.returncode}; see {child.log_path}"
+                )
             if ready():
                 return
             time.sleep(0.3)

@@ -75,11 +75,15 @@ def decide_approval(
     elif from_lot_walk and not policy.auto_approve_lot_repairs:
         reasons.append("customer does not auto-approve lot-walk repairs")
     elif amount > policy.max_auto_approve_amount:
-        reasons.append(f"${amount} is over the customer's auto-approve limit ${policy.max_auto_approve_amount}")
+        reasons.append(
+            f"${amount} is over the customer's auto-approve limit ${policy.max_auto_approve_amount}"
+        )
     elif policy.require_photo_for_approval and not has_photo:
         reasons.append(f"${amount} is within the auto-approve limit but the customer requires a photo")
     else:
-        reasons.append(f"${amount} is within the customer's auto-approve limit ${policy.max_auto_approve_amount}")
+        reasons.append(
+            f"${amount} is within the customer's auto-approve limit ${policy.max_auto_approve_amount}"
+        )
         if policy.require_photo_for_approval:
             reasons.append("photo attached as the customer requires")
         return ApprovalDecision(ApprovalMode.AUTO_CUSTOMER_LIMIT, True, "policy:auto", tuple(reasons))
@@ -92,6 +96,8 @@ def decide_approval(
             return ApprovalDecision(
                 ApprovalMode.MANAGER_LIMIT, True, f"technician:{requester.technician_id}", tuple(reasons)
             )
-        reasons.append(f"${amount} is over manager {requester.technician_id}'s approval limit ${requester.approval_limit}")
+        reasons.append(
+            f"${amount} is over manager {requester.technician_id}'s approval limit ${requester.approval_limit}"
+        )
     reasons.append("customer approval requested")
     return ApprovalDecision(ApprovalMode.CUSTOMER, False, None, tuple(reasons))

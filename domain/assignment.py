@@ -10,7 +10,7 @@ can reuse the interface):
   t is free (end of booked work, never before ``not_before``) and the end of the shift;
 - cost of a pair, in minutes: drive time from t's position (last booked job, else home base)
   + ``workload_weight`` x minutes already booked + ``urgency_weight[priority]`` x minutes until
-  t is free − ``preferred_bonus_minutes`` for the customer's preferred technicians.
+  t is free - ``preferred_bonus_minutes`` for the customer's preferred technicians.
 
 The explanation ranks every eligible technician by the same pair cost, so "why this
 technician" and the runner-up are read off the model's own numbers.
@@ -147,7 +147,9 @@ def score_candidates(
         cost = travel + params.workload_weight * tech.booked_minutes + URGENCY_WEIGHT[job.priority] * wait
         if tech.technician_id in job.preferred_technician_ids:
             cost -= params.preferred_bonus_minutes
-        scores.append(CandidateScore(tech.technician_id, tech.name, travel, tech.booked_minutes, wait, round(cost)))
+        scores.append(
+            CandidateScore(tech.technician_id, tech.name, travel, tech.booked_minutes, wait, round(cost))
+        )
     scores.sort(key=lambda s: (s.cost, s.travel_minutes, s.technician_id))
     return scores
 
@@ -242,7 +244,12 @@ def _arrivals(
         mine = sorted((j for j in jobs if chosen.get(j.job_id) == tech_id), key=lambda j: rank[j.priority])
         for job in mine:
             travel = drive_minutes(
-                lat, lon, job.lat, job.lon, road_factor=params.road_factor, average_speed_kmh=params.average_speed_kmh
+                lat,
+                lon,
+                job.lat,
+                job.lon,
+                road_factor=params.road_factor,
+                average_speed_kmh=params.average_speed_kmh,
             )
             arrival = clock + timedelta(minutes=travel)
             out[job.job_id] = (arrival, travel)

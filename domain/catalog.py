@@ -34,7 +34,9 @@ class CatalogEntry:
 #: The default catalog loaded by the first migration (prices are the seed's mid-range).
 DEFAULT_CATALOG: tuple[CatalogEntry, ...] = (
     CatalogEntry("pumping", "Septic tank pump out", JobCategory.PUMP_OUT, Decimal("375.00"), 90, "pumping"),
-    CatalogEntry("grease_trap", "Grease trap pump out", JobCategory.PUMP_OUT, Decimal("325.00"), 75, "pumping"),
+    CatalogEntry(
+        "grease_trap", "Grease trap pump out", JobCategory.PUMP_OUT, Decimal("325.00"), 75, "pumping"
+    ),
     CatalogEntry("repair", "Repair", JobCategory.REPAIR, Decimal("95.00"), 90, "repair"),
     CatalogEntry("maintenance", "Preventive maintenance", JobCategory.REPAIR, Decimal("85.00"), 60, "repair"),
     CatalogEntry("inspection", "Inspection", JobCategory.OTHER, Decimal("150.00"), 60, "inspection"),

@@ -43,7 +43,7 @@ def parse_repair_workflow_id(workflow_id: str) -> str:
     """The work order id inside ``repair-{work_order_id}``; raises ValueError otherwise."""
     if not workflow_id.startswith(_REPAIR_PREFIX):
         raise ValueError(f"not a repair workflow id: {workflow_id!r}")
-    work_order_id = workflow_id[len(_REPAIR_PREFIX):]
+    work_order_id = workflow_id[len(_REPAIR_PREFIX) :]
     if not is_work_order_id(work_order_id):
         raise ValueError(f"not a repair workflow id: {workflow_id!r}")
     return work_order_id

@@ -105,7 +105,11 @@ def quote_estimate(
             lines.append(EstimateLine(f"Repair #{position} (tier {tier})", price))
             repair_total += price
         in_visit = visit_repair_count or (first_repair_position + repair_count - 1)
-        if terms is not None and terms.volume_discount_percentage > 0 and in_visit >= terms.volume_discount_threshold:
+        if (
+            terms is not None
+            and terms.volume_discount_percentage > 0
+            and in_visit >= terms.volume_discount_threshold
+        ):
             discount = (repair_total * terms.volume_discount_percentage / Decimal(100)).quantize(
                 CENT, ROUND_HALF_UP
             )

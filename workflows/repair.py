@@ -134,7 +134,9 @@ class RepairWorkflow:
         if self._cancelled:
             return False
         if decision.approved:
-            await self._record_approval(True, decision.mode, decision.approved_by or "policy", decision.reasons)
+            await self._record_approval(
+                True, decision.mode, decision.approved_by or "policy", decision.reasons
+            )
             return True
 
         self._approval_open = not self._cancelled
@@ -161,7 +163,9 @@ class RepairWorkflow:
             await self._db(
                 ActivityName.SEND_APPROVAL_REMINDER,
                 ApprovalReminderInput(
-                    work_order_id=inp.work_order_id, workflow_id=wf_id, estimate_version=quote.estimate_version
+                    work_order_id=inp.work_order_id,
+                    workflow_id=wf_id,
+                    estimate_version=quote.estimate_version,
                 ),
                 None,
                 "Send approval reminder",
@@ -219,7 +223,9 @@ class RepairWorkflow:
             start_to_close_timeout=timedelta(minutes=2),
             heartbeat_timeout=timedelta(seconds=20),
             retry_policy=RetryPolicy(maximum_attempts=5, non_retryable_error_types=["UnknownTechnician"]),
-            summary="Smart assignment (OR-Tools)" if inp.technician_id is None else f"Assign {inp.technician_id}",
+            summary="Smart assignment (OR-Tools)"
+            if inp.technician_id is None
+            else f"Assign {inp.technician_id}",
         )
         if self._cancelled:
             return result
@@ -252,7 +258,11 @@ class RepairWorkflow:
         await self._db(
             ActivityName.SET_WORK_STATUS,
             SetStatusInput(
-                work_order_id=self._state.work_order_id, status=status, actor=actor, at=workflow.now(), reason=reason
+                work_order_id=self._state.work_order_id,
+                status=status,
+                actor=actor,
+                at=workflow.now(),
+                reason=reason,
             ),
             None,
             f"Set status {status}",
@@ -330,7 +340,9 @@ class RepairWorkflow:
         self._busy = "assign"
         try:
             result = await self._assign(
-                AssignInput(work_order_id=self._state.work_order_id, technician_id=req.technician_id, actor=req.actor)
+                AssignInput(
+                    work_order_id=self._state.work_order_id, technician_id=req.technician_id, actor=req.actor
+                )
             )
             if req.technician_id is not None and result.technician_id is None:
                 raise ApplicationError(result.explanation, type="AssignmentRejected")

@@ -51,7 +51,9 @@ class RedactApprovalTokens(logging.Filter):
 
 def _page(request: Request, status_code: int, **context) -> HTMLResponse:
     context.setdefault("title", "Estimate")
-    return templates.TemplateResponse(request, "approval.html", context, status_code=status_code, headers=NO_STORE)
+    return templates.TemplateResponse(
+        request, "approval.html", context, status_code=status_code, headers=NO_STORE
+    )
 
 
 def _closed(request: Request, status_code: int, heading: str, message: str) -> HTMLResponse:
@@ -64,10 +66,10 @@ def _check(row: ApprovalToken | None, wo: WorkOrder | None, now: datetime) -> tu
         return 404, "Link not found", "This approval link is not valid."
     if row.used_at is not None:
         return 410, "Already answered", "This estimate has already been answered with this link."
+    if row.expires_at <= now or wo.status == WorkStatus.EXPIRED.value:
+        return 410, "Link expired", "This approval link has expired."
     if row.revoked_at is not None or row.estimate_version != wo.estimate_version:
         return 410, "Link replaced", "This estimate has changed or was withdrawn; this link no longer works."
-    if row.expires_at <= now:
-        return 410, "Link expired", "This approval link has expired."
     if wo.status != WorkStatus.PENDING_APPROVAL.value:
         return 410, "No longer waiting", f"Work order {wo.id} is {wo.status.replace('_', ' ')}."
     return None
@@ -89,13 +91,25 @@ def show_estimate(token: str, request: Request, db: DbSession) -> HTMLResponse:
         return _closed(request, *problem)
     customer = db.get(Customer, wo.customer_id)
     entry = db.get(ServiceCatalogEntry, wo.job_type)
-    return _page(request, 200, state="open", wo=wo, customer_name=customer.first_name, job_name=entry.name,
-                 expires=row.expires_at.strftime("%b %d, %Y %H:%M UTC"))
+    return _page(
+        request,
+        200,
+        state="open",
+        wo=wo,
+        customer_name=customer.first_name,
+        job_name=entry.name,
+        expires=row.expires_at.strftime("%b %d, %Y %H:%M UTC"),
+    )
 
 
 @router.post("/approve/{token}", response_class=HTMLResponse)
-async def answer_estimate(token: str, request: Request, db: DbSession, client: TemporalClient,
-                          decision: Annotated[str, Form(pattern="^(approve|decline)$")]) -> HTMLResponse:
+async def answer_estimate(
+    token: str,
+    request: Request,
+    db: DbSession,
+    client: TemporalClient,
+    decision: Annotated[str, Form(pattern="^(approve|decline)$")],
+) -> HTMLResponse:
     """Approve or decline through the link: single use, bound to the estimate version."""
     row, wo = _load(db, token, lock=False)
     now = datetime.now(UTC)
@@ -103,15 +117,21 @@ async def answer_estimate(token: str, request: Request, db: DbSession, client: T
     if problem:
         return _closed(request, *problem)
     if not approval_tokens.claim(db, token_id=row.id, at=now):
-        return _closed(request, 410, "Already answered", "This estimate has already been answered with this link.")
+        return _closed(
+            request, 410, "Already answered", "This estimate has already been answered with this link."
+        )
     db.commit()
     actor = f"customer:{wo.customer_id}:link"
     if decision == "approve":
-        update, payload = RepairUpdate.APPROVE, ApproveRequest(actor=actor, estimate_version=row.estimate_version,
-                                                                reason="approved by link")
+        update, payload = (
+            RepairUpdate.APPROVE,
+            ApproveRequest(actor=actor, estimate_version=row.estimate_version, reason="approved by link"),
+        )
     else:
-        update, payload = RepairUpdate.DECLINE, DeclineRequest(actor=actor, estimate_version=row.estimate_version,
-                                                                reason="declined by link")
+        update, payload = (
+            RepairUpdate.DECLINE,
+            DeclineRequest(actor=actor, estimate_version=row.estimate_version, reason="declined by link"),
+        )
     try:
         await service.act(db, client=client, work_order_id=wo.id, update=update, payload=payload)
     except Problem as err:

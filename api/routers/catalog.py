@@ -29,12 +29,17 @@ def list_entries(
 ) -> Page[CatalogEntryOut]:
     """Job types by code, optionally filtered by active flag and category."""
     rows, total = service.list_entries(db, params=paging, active=active, category=category)
-    return Page[CatalogEntryOut](items=[CatalogEntryOut.model_validate(r) for r in rows], total=total,
-                                 page=paging.page, page_size=paging.page_size)
+    return Page[CatalogEntryOut](
+        items=[CatalogEntryOut.model_validate(r) for r in rows],
+        total=total,
+        page=paging.page,
+        page_size=paging.page_size,
+    )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=CatalogEntryOut,
-             summary="Add a job type")
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, response_model=CatalogEntryOut, summary="Add a job type"
+)
 def create_entry(body: CatalogEntryCreate, db: DbSession, staff: ManagerStaff) -> ServiceCatalogEntry:
     """Add a job type (manager or admin); 409 when the code exists."""
     return service.create_entry(db, data=body)
@@ -47,8 +52,9 @@ def get_entry(code: str, db: DbSession, staff: CurrentStaff) -> ServiceCatalogEn
 
 
 @router.patch("/{code}", response_model=CatalogEntryOut, summary="Update a job type")
-def update_entry(code: str, body: CatalogEntryUpdate, db: DbSession,
-                 staff: ManagerStaff) -> ServiceCatalogEntry:
+def update_entry(
+    code: str, body: CatalogEntryUpdate, db: DbSession, staff: ManagerStaff
+) -> ServiceCatalogEntry:
     """Change only the fields sent (manager or admin)."""
     return service.update_entry(db, code=code, data=body)
 

@@ -32,8 +32,12 @@ def list_customers(
 ) -> Page[CustomerOut]:
     """Customers by id, optionally filtered by a search term."""
     rows, total = service.list_customers(db, params=paging, q=q)
-    return Page[CustomerOut](items=[CustomerOut.model_validate(r) for r in rows], total=total,
-                             page=paging.page, page_size=paging.page_size)
+    return Page[CustomerOut](
+        items=[CustomerOut.model_validate(r) for r in rows],
+        total=total,
+        page=paging.page,
+        page_size=paging.page_size,
+    )
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=CustomerOut, summary="Create a customer")
@@ -67,25 +71,34 @@ def get_pricing(customer_id: int, db: DbSession, staff: CurrentStaff) -> Custome
 
 
 @router.put("/{customer_id}/pricing", response_model=CustomerPricingOut, summary="Set a customer's pricing")
-def set_pricing(customer_id: int, body: CustomerPricingIn, db: DbSession,
-                staff: OfficeStaff) -> CustomerPricing:
+def set_pricing(
+    customer_id: int, body: CustomerPricingIn, db: DbSession, staff: OfficeStaff
+) -> CustomerPricing:
     """Create or replace the customer's repair price tiers and volume discount."""
     return service.set_pricing(db, customer_id=customer_id, data=body)
 
 
-@router.get("/{customer_id}/preferred-technicians", response_model=PreferredTechniciansOut,
-            summary="Get a customer's preferred technicians")
-def get_preferred_technicians(customer_id: int, db: DbSession,
-                              staff: CurrentStaff) -> PreferredTechniciansOut:
+@router.get(
+    "/{customer_id}/preferred-technicians",
+    response_model=PreferredTechniciansOut,
+    summary="Get a customer's preferred technicians",
+)
+def get_preferred_technicians(
+    customer_id: int, db: DbSession, staff: CurrentStaff
+) -> PreferredTechniciansOut:
     """Ids of the technicians this customer prefers."""
     ids = service.get_preferred_technicians(db, customer_id=customer_id)
     return PreferredTechniciansOut(customer_id=customer_id, technician_ids=ids)
 
 
-@router.put("/{customer_id}/preferred-technicians", response_model=PreferredTechniciansOut,
-            summary="Set a customer's preferred technicians")
-def set_preferred_technicians(customer_id: int, body: PreferredTechniciansIn, db: DbSession,
-                              staff: OfficeStaff) -> PreferredTechniciansOut:
+@router.put(
+    "/{customer_id}/preferred-technicians",
+    response_model=PreferredTechniciansOut,
+    summary="Set a customer's preferred technicians",
+)
+def set_preferred_technicians(
+    customer_id: int, body: PreferredTechniciansIn, db: DbSession, staff: OfficeStaff
+) -> PreferredTechniciansOut:
     """Replace the list of preferred technicians; 422 for an unknown technician id."""
     ids = service.set_preferred_technicians(db, customer_id=customer_id, technician_ids=body.technician_ids)
     return PreferredTechniciansOut(customer_id=customer_id, technician_ids=ids)

@@ -37,8 +37,12 @@ def list_messages(
     if purpose:
         stmt = stmt.where(Message.purpose == purpose)
     rows, total = paginate(db, stmt, paging)
-    return Page[MessageOut](items=[MessageOut.model_validate(r) for r in rows], total=total, page=paging.page,
-                            page_size=paging.page_size)
+    return Page[MessageOut](
+        items=[MessageOut.model_validate(r) for r in rows],
+        total=total,
+        page=paging.page,
+        page_size=paging.page_size,
+    )
 
 
 @router.get("/{message_id}", response_model=MessageOut, summary="Get a message")

@@ -21,6 +21,7 @@ from api.schemas.repairs import (
     StartBody,
 )
 from api.services import repairs as service
+from db.repositories import work_orders as repo
 from domain.contracts import (
     ApproveRequest,
     AssignRequest,
@@ -31,7 +32,6 @@ from domain.contracts import (
     RepairUpdate,
     StartRequest,
 )
-from db.repositories import work_orders as repo
 from domain.ids import repair_workflow_id
 from domain.work_status import WorkStatus
 
@@ -39,12 +39,14 @@ router = APIRouter(prefix="/api/v1/repairs", tags=["repairs"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=RepairCreated)
-async def create_repair(body: RepairCreate, db: DbSession, client: TemporalClient, settings: AppSettings,
-                        staff: FieldStaff) -> RepairCreated:
+async def create_repair(
+    body: RepairCreate, db: DbSession, client: TemporalClient, settings: AppSettings, staff: FieldStaff
+) -> RepairCreated:
     """Take a repair request: stores it and starts its RepairWorkflow (quote, approval, assignment)."""
     work_order_id = await service.start_repair(db, client=client, settings=settings, staff=staff, body=body)
-    return RepairCreated(id=work_order_id, workflow_id=repair_workflow_id(work_order_id),
-                         status=WorkStatus.REQUESTED)
+    return RepairCreated(
+        id=work_order_id, workflow_id=repair_workflow_id(work_order_id), status=WorkStatus.REQUESTED
+    )
 
 
 @router.get("", response_model=Page[RepairOut])
@@ -58,15 +60,25 @@ def list_repairs(
     scheduled_date: Annotated[date | None, Query(alias="date")] = None,
 ) -> Page[RepairOut]:
     """Work orders, newest first; filter by status, customer, technician and scheduled date."""
-    stmt = service.list_repairs_stmt(status=status_.value if status_ else None, customer_id=customer_id,
-                                     technician_id=technician_id, scheduled_date=scheduled_date)
+    stmt = service.list_repairs_stmt(
+        status=status_.value if status_ else None,
+        customer_id=customer_id,
+        technician_id=technician_id,
+        scheduled_date=scheduled_date,
+    )
     rows, total = paginate(db, stmt, paging)
-    return Page[RepairOut](items=[RepairOut.model_validate(r) for r in rows], total=total, page=paging.page,
-                           page_size=paging.page_size)
+    return Page[RepairOut](
+        items=[RepairOut.model_validate(r) for r in rows],
+        total=total,
+        page=paging.page,
+        page_size=paging.page_size,
+    )
 
 
 @router.get("/{work_order_id}", response_model=RepairDetail)
-async def get_repair(work_order_id: str, db: DbSession, client: TemporalClient, staff: FieldStaff) -> RepairDetail:
+async def get_repair(
+    work_order_id: str, db: DbSession, client: TemporalClient, staff: FieldStaff
+) -> RepairDetail:
     """The stored work order and its workflow's live status."""
     wo = repo.get(db, work_order_id)
     if wo is None:
@@ -79,56 +91,90 @@ async def get_repair(work_order_id: str, db: DbSession, client: TemporalClient, 
 
 
 @router.post("/{work_order_id}/approve", response_model=RepairStatus)
-async def approve(work_order_id: str, body: ReasonBody, db: DbSession, client: TemporalClient,
-                  staff: OfficeStaff) -> RepairStatus:
+async def approve(
+    work_order_id: str, body: ReasonBody, db: DbSession, client: TemporalClient, staff: OfficeStaff
+) -> RepairStatus:
     """Approve the pending estimate on the customer's behalf (e.g. by phone)."""
-    return await service.act(db, client=client, work_order_id=work_order_id, update=RepairUpdate.APPROVE,
-                             payload=ApproveRequest(actor=staff.actor, reason=body.reason))
+    return await service.act(
+        db,
+        client=client,
+        work_order_id=work_order_id,
+        update=RepairUpdate.APPROVE,
+        payload=ApproveRequest(actor=staff.actor, reason=body.reason),
+    )
 
 
 @router.post("/{work_order_id}/decline", response_model=RepairStatus)
-async def decline(work_order_id: str, body: ReasonBody, db: DbSession, client: TemporalClient,
-                  staff: OfficeStaff) -> RepairStatus:
+async def decline(
+    work_order_id: str, body: ReasonBody, db: DbSession, client: TemporalClient, staff: OfficeStaff
+) -> RepairStatus:
     """Decline the pending estimate on the customer's behalf."""
-    return await service.act(db, client=client, work_order_id=work_order_id, update=RepairUpdate.DECLINE,
-                             payload=DeclineRequest(actor=staff.actor, reason=body.reason))
+    return await service.act(
+        db,
+        client=client,
+        work_order_id=work_order_id,
+        update=RepairUpdate.DECLINE,
+        payload=DeclineRequest(actor=staff.actor, reason=body.reason),
+    )
 
 
 @router.post("/{work_order_id}/assign", response_model=RepairStatus)
-async def assign(work_order_id: str, body: AssignBody, db: DbSession, client: TemporalClient,
-                 staff: OfficeStaff) -> RepairStatus:
+async def assign(
+    work_order_id: str, body: AssignBody, db: DbSession, client: TemporalClient, staff: OfficeStaff
+) -> RepairStatus:
     """Assign a technician by hand, or re-run smart assignment without ``technician_id``."""
-    return await service.act(db, client=client, work_order_id=work_order_id, update=RepairUpdate.ASSIGN,
-                             payload=AssignRequest(actor=staff.actor, technician_id=body.technician_id))
+    return await service.act(
+        db,
+        client=client,
+        work_order_id=work_order_id,
+        update=RepairUpdate.ASSIGN,
+        payload=AssignRequest(actor=staff.actor, technician_id=body.technician_id),
+    )
 
 
 @router.post("/{work_order_id}/start", response_model=RepairStatus)
-async def start(work_order_id: str, body: StartBody, db: DbSession, client: TemporalClient,
-                staff: FieldStaff) -> RepairStatus:
+async def start(
+    work_order_id: str, body: StartBody, db: DbSession, client: TemporalClient, staff: FieldStaff
+) -> RepairStatus:
     """The assigned technician starts work on site."""
     wo = service.get_work_order(db, work_order_id=work_order_id)
     tech = service.technician_for(staff, body.technician_id, assigned=wo.technician_id)
-    return await service.act(db, client=client, work_order_id=work_order_id, update=RepairUpdate.START,
-                             payload=StartRequest(actor=staff.actor, technician_id=tech))
+    return await service.act(
+        db,
+        client=client,
+        work_order_id=work_order_id,
+        update=RepairUpdate.START,
+        payload=StartRequest(actor=staff.actor, technician_id=tech),
+    )
 
 
 @router.post("/{work_order_id}/complete", response_model=RepairStatus)
-async def complete(work_order_id: str, body: CompleteBody, db: DbSession, client: TemporalClient,
-                   staff: FieldStaff) -> RepairStatus:
+async def complete(
+    work_order_id: str, body: CompleteBody, db: DbSession, client: TemporalClient, staff: FieldStaff
+) -> RepairStatus:
     """Complete the job: labor minutes and parts become job costs; the total is computed."""
     wo = service.get_work_order(db, work_order_id=work_order_id)
     tech = service.technician_for(staff, body.technician_id, assigned=wo.technician_id)
     return await service.act(
-        db, client=client, work_order_id=work_order_id, update=RepairUpdate.COMPLETE,
-        payload=CompleteRequest(actor=staff.actor, technician_id=tech, labor_minutes=body.labor_minutes,
-                                parts=body.parts),
+        db,
+        client=client,
+        work_order_id=work_order_id,
+        update=RepairUpdate.COMPLETE,
+        payload=CompleteRequest(
+            actor=staff.actor, technician_id=tech, labor_minutes=body.labor_minutes, parts=body.parts
+        ),
     )
 
 
 @router.post("/{work_order_id}/cancel", response_model=RepairStatus)
-async def cancel(work_order_id: str, body: ReasonBody, db: DbSession, client: TemporalClient,
-                 staff: OfficeStaff) -> RepairStatus:
+async def cancel(
+    work_order_id: str, body: ReasonBody, db: DbSession, client: TemporalClient, staff: OfficeStaff
+) -> RepairStatus:
     """Cancel the repair before completion; any open approval link stops working."""
-    return await service.act(db, client=client, work_order_id=work_order_id, update=RepairUpdate.CANCEL,
-                             payload=CancelRequest(actor=staff.actor, reason=body.reason))
-
+    return await service.act(
+        db,
+        client=client,
+        work_order_id=work_order_id,
+        update=RepairUpdate.CANCEL,
+        payload=CancelRequest(actor=staff.actor, reason=body.reason),
+    )

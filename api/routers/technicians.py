@@ -30,12 +30,17 @@ def list_technicians(
 ) -> Page[TechnicianOut]:
     """Technicians by id, optionally filtered by active flag and skill."""
     rows, total = service.list_technicians(db, params=paging, active=active, skill=skill)
-    return Page[TechnicianOut](items=[TechnicianOut.model_validate(r) for r in rows], total=total,
-                               page=paging.page, page_size=paging.page_size)
+    return Page[TechnicianOut](
+        items=[TechnicianOut.model_validate(r) for r in rows],
+        total=total,
+        page=paging.page,
+        page_size=paging.page_size,
+    )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=TechnicianOut,
-             summary="Create a technician")
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, response_model=TechnicianOut, summary="Create a technician"
+)
 def create_technician(body: TechnicianCreate, db: DbSession, staff: ManagerStaff) -> Technician:
     """Store a new technician under the given id (manager or admin); 409 when the id is taken."""
     return service.create_technician(db, data=body)
@@ -48,8 +53,9 @@ def get_technician(technician_id: str, db: DbSession, staff: CurrentStaff) -> Te
 
 
 @router.patch("/{technician_id}", response_model=TechnicianOut, summary="Update a technician")
-def update_technician(technician_id: str, body: TechnicianUpdate, db: DbSession,
-                      staff: ManagerStaff) -> Technician:
+def update_technician(
+    technician_id: str, body: TechnicianUpdate, db: DbSession, staff: ManagerStaff
+) -> Technician:
     """Change only the fields sent; ``skills`` and ``managed_technician_ids`` replace the whole list."""
     return service.update_technician(db, technician_id=technician_id, data=body)
 

@@ -29,11 +29,24 @@ Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 TechnicianId = Annotated[str, StringConstraints(min_length=1, max_length=20)]
 
 #: Columns that are NOT NULL: PATCH may omit them but not set them to null.
-_REQUIRED = frozenset({
-    "first_name", "last_name", "preferred_contact_method", "latitude", "longitude", "fleet_size",
-    "lot_walking_enabled", "lot_walking_schedule", "auto_approve_lot_repairs", "max_auto_approve_amount",
-    "require_photo_for_approval", "service_mode", "payment_terms", "credit_hold",
-})
+_REQUIRED = frozenset(
+    {
+        "first_name",
+        "last_name",
+        "preferred_contact_method",
+        "latitude",
+        "longitude",
+        "fleet_size",
+        "lot_walking_enabled",
+        "lot_walking_schedule",
+        "auto_approve_lot_repairs",
+        "max_auto_approve_amount",
+        "require_photo_for_approval",
+        "service_mode",
+        "payment_terms",
+        "credit_hold",
+    }
+)
 
 
 class CustomerCreate(BaseModel):
@@ -55,8 +68,9 @@ class CustomerCreate(BaseModel):
     longitude: Longitude
     fleet_size: int = Field(default=0, ge=0)
     lot_walking_enabled: bool = False
-    lot_walking_schedule: dict[str, Any] = Field(default_factory=dict,
-                                                 examples=[{"days": ["tue"], "time": "07:00"}])
+    lot_walking_schedule: dict[str, Any] = Field(
+        default_factory=dict, examples=[{"days": ["tue"], "time": "07:00"}]
+    )
     lot_walking_time: time | None = None
     auto_approve_lot_repairs: bool = False
     max_auto_approve_amount: Money = Decimal("100.00")
@@ -164,8 +178,9 @@ class CustomerPricingIn(BaseModel):
     repair_4_price: Money | None = None
     repair_5_plus_price: Money | None = None
     volume_discount_threshold: int = Field(default=10, ge=1, description="visits before the discount applies")
-    volume_discount_percentage: Decimal = Field(default=Decimal("0"), ge=0, le=100, max_digits=5,
-                                                decimal_places=2)
+    volume_discount_percentage: Decimal = Field(
+        default=Decimal("0"), ge=0, le=100, max_digits=5, decimal_places=2
+    )
     notes: str | None = Field(default=None, max_length=2000)
 
 

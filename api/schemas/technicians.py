@@ -33,10 +33,21 @@ WorkingHours = dict[str, list[str]]
 WORKING_HOURS_EXAMPLE = {"mon": ["08:00", "17:00"], "tue": ["08:00", "17:00"]}
 
 #: Columns that are NOT NULL: PATCH may omit them but not set them to null.
-_REQUIRED = frozenset({
-    "first_name", "last_name", "is_manager", "can_assign_work", "can_override_pricing", "is_active",
-    "working_hours", "home_latitude", "home_longitude", "skills", "managed_technician_ids",
-})
+_REQUIRED = frozenset(
+    {
+        "first_name",
+        "last_name",
+        "is_manager",
+        "can_assign_work",
+        "can_override_pricing",
+        "is_active",
+        "working_hours",
+        "home_latitude",
+        "home_longitude",
+        "skills",
+        "managed_technician_ids",
+    }
+)
 
 
 def _unique(values: list[str]) -> list[str]:
@@ -59,7 +70,8 @@ class TechnicianCreate(BaseModel):
     can_override_pricing: bool = False
     is_active: bool = True
     working_hours: WorkingHours = Field(
-        default_factory=dict, description="local shift per weekday (mon..sun); missing days are off",
+        default_factory=dict,
+        description="local shift per weekday (mon..sun); missing days are off",
         examples=[WORKING_HOURS_EXAMPLE],
     )
     home_latitude: Latitude

@@ -12,8 +12,9 @@ from api.schemas.catalog import CatalogEntryCreate, CatalogEntryUpdate
 from db.models import ServiceCatalogEntry, ServiceRequest, WorkOrder
 
 
-def list_entries(session: Session, *, params: PageParams, active: bool | None,
-                 category: str | None) -> tuple[list[ServiceCatalogEntry], int]:
+def list_entries(
+    session: Session, *, params: PageParams, active: bool | None, category: str | None
+) -> tuple[list[ServiceCatalogEntry], int]:
     """One page of job types by code, optionally only (in)active ones or one category."""
     stmt = select(ServiceCatalogEntry).order_by(ServiceCatalogEntry.code)
     if active is not None:
@@ -56,8 +57,10 @@ def update_entry(session: Session, *, code: str, data: CatalogEntryUpdate) -> Se
 def delete_entry(session: Session, *, code: str) -> None:
     """Delete an unused job type; Conflict when work orders or requests use it (deactivate it instead)."""
     get_entry(session, code=code)
-    for model, column, what in ((WorkOrder, WorkOrder.job_type, "work orders"),
-                                (ServiceRequest, ServiceRequest.service_type, "service requests")):
+    for model, column, what in (
+        (WorkOrder, WorkOrder.job_type, "work orders"),
+        (ServiceRequest, ServiceRequest.service_type, "service requests"),
+    ):
         if n := session.execute(select(func.count()).select_from(model).where(column == code)).scalar_one():
             raise Conflict(f"job type '{code}' is used by {n} {what}; set is_active to false instead")
     try:

@@ -18,9 +18,20 @@ def list_customers(session: Session, *, params: PageParams, q: str | None) -> tu
     stmt = select(Customer).options(selectinload(Customer.preferred_technicians)).order_by(Customer.id)
     if q and q.strip():
         term = q.strip()
-        stmt = stmt.where(or_(*(column.icontains(term, autoescape=True) for column in (
-            Customer.first_name, Customer.last_name, Customer.company_name, Customer.email, Customer.phone,
-        ))))
+        stmt = stmt.where(
+            or_(
+                *(
+                    column.icontains(term, autoescape=True)
+                    for column in (
+                        Customer.first_name,
+                        Customer.last_name,
+                        Customer.company_name,
+                        Customer.email,
+                        Customer.phone,
+                    )
+                )
+            )
+        )
     return paginate(session, stmt, params)
 
 
@@ -86,8 +97,9 @@ def set_pricing(session: Session, *, customer_id: int, data: CustomerPricingIn) 
     stmt = (
         insert(CustomerPricing)
         .values(customer_id=customer_id, **values)
-        .on_conflict_do_update(index_elements=[CustomerPricing.customer_id],
-                               set_={**values, "updated_at": func.now()})
+        .on_conflict_do_update(
+            index_elements=[CustomerPricing.customer_id], set_={**values, "updated_at": func.now()}
+        )
         .returning(CustomerPricing)
     )
     return session.scalars(stmt, execution_options={"populate_existing": True}).one()

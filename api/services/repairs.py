@@ -45,8 +45,9 @@ def _application_error(err: BaseException | None) -> ApplicationError | None:
     return found
 
 
-async def start_repair(session: Session, *, client: Client, settings: Settings, staff: Staff,
-                       body: RepairCreate) -> str:
+async def start_repair(
+    session: Session, *, client: Client, settings: Settings, staff: Staff, body: RepairCreate
+) -> str:
     """Record the request and start ``repair-{work_order_id}``; returns the work order id."""
     customer = session.get(Customer, body.customer_id)
     if customer is None:
@@ -60,41 +61,65 @@ async def start_repair(session: Session, *, client: Client, settings: Settings, 
     scheduled = body.scheduled_date or today + timedelta(days=1)
     if scheduled < today:
         raise Problem(422, f"scheduled_date {scheduled} is in the past")
-    requested_by = body.requested_by_technician_id or (staff.technician_id if staff.role == "technician" else None)
+    requested_by = body.requested_by_technician_id or (
+        staff.technician_id if staff.role == "technician" else None
+    )
 
     work_order_id = repo.next_work_order_id(session, on=today)
-    request = ServiceRequest(customer_id=customer.id, service_type=entry.code, description=body.description,
-                             photos=body.photos, priority=body.priority, repair_count=body.repair_count, scheduled_date=scheduled,
-                             requested_by=staff.actor, work_order_id=work_order_id)
+    request = ServiceRequest(
+        customer_id=customer.id,
+        service_type=entry.code,
+        description=body.description,
+        photos=body.photos,
+        priority=body.priority,
+        repair_count=body.repair_count,
+        scheduled_date=scheduled,
+        requested_by=staff.actor,
+        work_order_id=work_order_id,
+    )
     session.add(request)
     session.flush()
     workflow_id = repair_workflow_id(work_order_id)
     repair_input = RepairInput(
-        work_order_id=work_order_id, service_request_id=request.id, customer_id=customer.id,
-        job_type=entry.code, priority=body.priority, repair_count=body.repair_count,
-        has_photo=bool(body.photos), requested_by_technician_id=requested_by, scheduled_date=scheduled,
-        durations=Durations(approval_reminder_seconds=settings.approval_reminder_seconds,
-                            approval_expiry_seconds=settings.approval_expiry_seconds),
+        work_order_id=work_order_id,
+        service_request_id=request.id,
+        customer_id=customer.id,
+        job_type=entry.code,
+        priority=body.priority,
+        repair_count=body.repair_count,
+        has_photo=bool(body.photos),
+        requested_by_technician_id=requested_by,
+        scheduled_date=scheduled,
+        durations=Durations(
+            approval_reminder_seconds=settings.approval_reminder_seconds,
+            approval_expiry_seconds=settings.approval_expiry_seconds,
+        ),
     )
     try:
         await client.start_workflow(
-            REPAIR_WORKFLOW, repair_input, id=workflow_id, task_queue=TASK_QUEUE,
+            REPAIR_WORKFLOW,
+            repair_input,
+            id=workflow_id,
+            task_queue=TASK_QUEUE,
             static_summary=f"{entry.name} for customer {customer.id}, {body.priority} priority",
             static_details=f"Work order {work_order_id}, scheduled {scheduled}, {body.repair_count} repair(s)",
-            search_attributes=TypedSearchAttributes([
-                SearchAttributePair(_sa("CustomerId"), str(customer.id)),
-                SearchAttributePair(_sa("JobType"), entry.code),
-                SearchAttributePair(_sa("Priority"), body.priority),
-                SearchAttributePair(_sa("WorkStatus"), WorkStatus.REQUESTED.value),
-            ]),
+            search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(_sa("CustomerId"), str(customer.id)),
+                    SearchAttributePair(_sa("JobType"), entry.code),
+                    SearchAttributePair(_sa("Priority"), body.priority),
+                    SearchAttributePair(_sa("WorkStatus"), WorkStatus.REQUESTED.value),
+                ]
+            ),
         )
     except RPCError as err:
         raise Problem(503, f"could not start the repair workflow: {err.message}") from err
     return work_order_id
 
 
-def list_repairs_stmt(*, status: str | None, customer_id: int | None, technician_id: str | None,
-                      scheduled_date: date | None) -> Select:
+def list_repairs_stmt(
+    *, status: str | None, customer_id: int | None, technician_id: str | None, scheduled_date: date | None
+) -> Select:
     """Newest-first work orders matching the filters."""
     stmt = select(WorkOrder).order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc())
     if status:
@@ -113,23 +138,35 @@ def get_work_order(session: Session, *, work_order_id: str) -> WorkOrder:
     wo = repo.get(session, work_order_id)
     if wo is None:
         if accepted_request(session, work_order_id=work_order_id) is not None:
-            raise Conflict(f"repair {work_order_id} is being created; retry in a moment", work_status="requested")
+            raise Conflict(
+                f"repair {work_order_id} is being created; retry in a moment", work_status="requested"
+            )
         raise NotFound(f"repair {work_order_id} does not exist")
     return wo
 
 
 def accepted_request(session: Session, *, work_order_id: str) -> ServiceRequest | None:
     """The service request whose workflow will create ``work_order_id`` (before the row exists)."""
-    return session.scalars(select(ServiceRequest).where(ServiceRequest.work_order_id == work_order_id)).first()
+    return session.scalars(
+        select(ServiceRequest).where(ServiceRequest.work_order_id == work_order_id)
+    ).first()
 
 
 def placeholder_order(request: ServiceRequest, *, work_order_id: str) -> WorkOrder:
     """An unsaved WorkOrder standing for a request whose workflow has not created the row yet."""
     return WorkOrder(
-        id=work_order_id, customer_id=request.customer_id, job_type=request.service_type,
-        status=WorkStatus.REQUESTED.value, priority=request.priority, scheduled_date=request.scheduled_date,
-        repair_count=request.repair_count, estimate_version=0, estimate_lines=[], approval_reasons=[],
-        workflow_id=repair_workflow_id(work_order_id), created_at=request.created_at,
+        id=work_order_id,
+        customer_id=request.customer_id,
+        job_type=request.service_type,
+        status=WorkStatus.REQUESTED.value,
+        priority=request.priority,
+        scheduled_date=request.scheduled_date,
+        repair_count=request.repair_count,
+        estimate_version=0,
+        estimate_lines=[],
+        approval_reasons=[],
+        workflow_id=repair_workflow_id(work_order_id),
+        created_at=request.created_at,
     )
 
 
@@ -146,8 +183,9 @@ async def live_status(client: Client, *, work_order: WorkOrder) -> tuple[RepairS
         return None, f"status unavailable: {err}"
 
 
-async def act(session: Session, *, client: Client, work_order_id: str, update: str,
-              payload: BaseModel) -> RepairStatus:
+async def act(
+    session: Session, *, client: Client, work_order_id: str, update: str, payload: BaseModel
+) -> RepairStatus:
     """Send one staff action as a workflow update; 409 when the repair's state does not allow it."""
     wo = get_work_order(session, work_order_id=work_order_id)
     if not wo.workflow_id:

@@ -17,8 +17,9 @@ from api.schemas.technicians import TechnicianCreate, TechnicianUpdate
 from db.models import Technician, TechnicianSkill, WorkOrder
 
 
-def list_technicians(session: Session, *, params: PageParams, active: bool | None,
-                     skill: str | None) -> tuple[list[Technician], int]:
+def list_technicians(
+    session: Session, *, params: PageParams, active: bool | None, skill: str | None
+) -> tuple[list[Technician], int]:
     """One page of technicians by id, optionally only (in)active ones or those holding ``skill``."""
     stmt = select(Technician).options(selectinload(Technician.managed_technicians)).order_by(Technician.id)
     if active is not None:
@@ -60,8 +61,9 @@ def create_technician(session: Session, *, data: TechnicianCreate) -> Technician
         raise Conflict(f"technician {data.id} already exists")
     fields = data.model_dump(exclude={"skills", "managed_technician_ids"})
     technician = Technician(**fields, skills=[TechnicianSkill(skill_type=name) for name in data.skills])
-    technician.managed_technicians = _managed(session, manager_id=data.id,
-                                              technician_ids=data.managed_technician_ids)
+    technician.managed_technicians = _managed(
+        session, manager_id=data.id, technician_ids=data.managed_technician_ids
+    )
     try:
         with session.begin_nested():
             session.add(technician)
@@ -77,8 +79,9 @@ def update_technician(session: Session, *, technician_id: str, data: TechnicianU
     if "skills" in changes:
         _replace_skills(technician, changes.pop("skills"))
     if "managed_technician_ids" in changes:
-        technician.managed_technicians = _managed(session, manager_id=technician_id,
-                                                  technician_ids=changes.pop("managed_technician_ids"))
+        technician.managed_technicians = _managed(
+            session, manager_id=technician_id, technician_ids=changes.pop("managed_technician_ids")
+        )
     for field, value in changes.items():
         setattr(technician, field, value)
     session.flush()

@@ -10,11 +10,23 @@ from sqlalchemy.orm import Session
 from db.models import ApprovalToken
 
 
-def issue(session: Session, *, work_order_id: str, estimate_version: int, token_hash: str, nonce: str,
-          expires_at: datetime) -> ApprovalToken:
+def issue(
+    session: Session,
+    *,
+    work_order_id: str,
+    estimate_version: int,
+    token_hash: str,
+    nonce: str,
+    expires_at: datetime,
+) -> ApprovalToken:
     """Store a new link for one work order and estimate version."""
-    token = ApprovalToken(work_order_id=work_order_id, estimate_version=estimate_version, token_hash=token_hash,
-                          nonce=nonce, expires_at=expires_at)
+    token = ApprovalToken(
+        work_order_id=work_order_id,
+        estimate_version=estimate_version,
+        token_hash=token_hash,
+        nonce=nonce,
+        expires_at=expires_at,
+    )
     session.add(token)
     session.flush()
     return token
@@ -24,8 +36,12 @@ def current(session: Session, *, work_order_id: str, estimate_version: int) -> A
     """The live (unused, unrevoked) link of this estimate version, if any."""
     return session.scalars(
         select(ApprovalToken)
-        .where(ApprovalToken.work_order_id == work_order_id, ApprovalToken.estimate_version == estimate_version,
-               ApprovalToken.used_at.is_(None), ApprovalToken.revoked_at.is_(None))
+        .where(
+            ApprovalToken.work_order_id == work_order_id,
+            ApprovalToken.estimate_version == estimate_version,
+            ApprovalToken.used_at.is_(None),
+            ApprovalToken.revoked_at.is_(None),
+        )
         .order_by(ApprovalToken.id.desc())
     ).first()
 
@@ -42,8 +58,11 @@ def revoke_all(session: Session, *, work_order_id: str, at: datetime) -> None:
     """Revoke every live link of a work order (estimate changed, repair ended)."""
     session.execute(
         update(ApprovalToken)
-        .where(ApprovalToken.work_order_id == work_order_id, ApprovalToken.used_at.is_(None),
-               ApprovalToken.revoked_at.is_(None))
+        .where(
+            ApprovalToken.work_order_id == work_order_id,
+            ApprovalToken.used_at.is_(None),
+            ApprovalToken.revoked_at.is_(None),
+        )
         .values(revoked_at=at)
     )
 
@@ -52,7 +71,9 @@ def claim(session: Session, *, token_id: int, at: datetime) -> bool:
     """Mark a live token used (single use); False when another request got it first."""
     result = session.execute(
         update(ApprovalToken)
-        .where(ApprovalToken.id == token_id, ApprovalToken.used_at.is_(None), ApprovalToken.revoked_at.is_(None))
+        .where(
+            ApprovalToken.id == token_id, ApprovalToken.used_at.is_(None), ApprovalToken.revoked_at.is_(None)
+        )
         .values(used_at=at)
         .returning(ApprovalToken.id)
     )

@@ -26,15 +26,32 @@ def get(session: Session, work_order_id: str, *, lock: bool = False) -> WorkOrde
     return session.scalars(stmt).first()
 
 
-def audit(session: Session, *, actor: str, action: str, entity_id: str, details: dict[str, Any] | None = None,
-          entity_type: str = "work_order") -> None:
+def audit(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    entity_id: str,
+    details: dict[str, Any] | None = None,
+    entity_type: str = "work_order",
+) -> None:
     """Append one audit_log row."""
-    session.add(AuditLog(actor=actor, action=action, entity_type=entity_type, entity_id=entity_id,
-                         details=details or {}))
+    session.add(
+        AuditLog(
+            actor=actor, action=action, entity_type=entity_type, entity_id=entity_id, details=details or {}
+        )
+    )
 
 
-def set_status(session: Session, *, work_order: WorkOrder, status: str, actor: str, at: datetime,
-               reason: str | None = None) -> bool:
+def set_status(
+    session: Session,
+    *,
+    work_order: WorkOrder,
+    status: str,
+    actor: str,
+    at: datetime,
+    reason: str | None = None,
+) -> bool:
     """Move ``work_order`` to ``status``; a terminal status is never left. Returns whether it changed."""
     if work_order.status == status:
         return False
@@ -44,12 +61,19 @@ def set_status(session: Session, *, work_order: WorkOrder, status: str, actor: s
     work_order.status = status
     if status == "in_progress" and work_order.actual_start_time is None:
         work_order.actual_start_time = at
-    audit(session, actor=actor, action=f"status:{status}", entity_id=work_order.id,
-          details={"from": previous, "to": status, "reason": reason, "at": at.isoformat()})
+    audit(
+        session,
+        actor=actor,
+        action=f"status:{status}",
+        entity_id=work_order.id,
+        details={"from": previous, "to": status, "reason": reason, "at": at.isoformat()},
+    )
     return True
 
 
-def booked_on(session: Session, *, technician_id: str, day: date, exclude: str | None = None) -> list[WorkOrder]:
+def booked_on(
+    session: Session, *, technician_id: str, day: date, exclude: str | None = None
+) -> list[WorkOrder]:
     """Assigned or in-progress work orders of a technician on ``day``, by window start."""
     stmt = (
         select(WorkOrder)

@@ -43,18 +43,24 @@ def test_manager_over_his_limit_and_non_manager_go_to_customer():
 
 
 def test_credit_hold_disables_auto_approval_but_not_manager():
-    held = CustomerApprovalPolicy(max_auto_approve_amount=D("200"), require_photo_for_approval=False,
-                                  credit_hold=True)
+    held = CustomerApprovalPolicy(
+        max_auto_approve_amount=D("200"), require_photo_for_approval=False, credit_hold=True
+    )
     assert not decide_approval(amount=D("1"), policy=held, requester=NOBODY, has_photo=True).approved
     assert decide_approval(amount=D("1"), policy=held, requester=MANAGER, has_photo=True).approved
 
 
 def test_lot_findings_need_the_lot_flag():
     off = CustomerApprovalPolicy(max_auto_approve_amount=D("500"), require_photo_for_approval=False)
-    on = CustomerApprovalPolicy(max_auto_approve_amount=D("500"), require_photo_for_approval=False,
-                                auto_approve_lot_repairs=True)
-    assert not decide_approval(amount=D("10"), policy=off, requester=NOBODY, has_photo=True, from_lot_walk=True).approved
-    assert decide_approval(amount=D("10"), policy=on, requester=NOBODY, has_photo=True, from_lot_walk=True).approved
+    on = CustomerApprovalPolicy(
+        max_auto_approve_amount=D("500"), require_photo_for_approval=False, auto_approve_lot_repairs=True
+    )
+    assert not decide_approval(
+        amount=D("10"), policy=off, requester=NOBODY, has_photo=True, from_lot_walk=True
+    ).approved
+    assert decide_approval(
+        amount=D("10"), policy=on, requester=NOBODY, has_photo=True, from_lot_walk=True
+    ).approved
 
 
 def test_negative_amount_is_refused():

@@ -20,9 +20,15 @@ DOWNTOWN, ROUND_ROCK, BUDA = (30.2672, -97.7431), (30.5083, -97.6789), (30.0852,
 
 def tech(tid, skills, home, *, booked=0, free_from=DAY, shift_hours=9, name=None):
     return TechnicianAvailability(
-        technician_id=tid, name=name or tid, skills=frozenset(skills), shift_start=DAY,
-        shift_end=DAY + timedelta(hours=shift_hours), free_from=free_from, position_lat=home[0],
-        position_lon=home[1], booked_minutes=booked,
+        technician_id=tid,
+        name=name or tid,
+        skills=frozenset(skills),
+        shift_start=DAY,
+        shift_end=DAY + timedelta(hours=shift_hours),
+        free_from=free_from,
+        position_lat=home[0],
+        position_lon=home[1],
+        booked_minutes=booked,
     )
 
 
@@ -73,7 +79,10 @@ def test_capacity_is_shared_across_jobs_in_one_solve():
 
 def test_emergency_beats_low_priority_when_capacity_is_short():
     t = tech("a", {"repair"}, DOWNTOWN, shift_hours=2)
-    jobs = [job("low", DOWNTOWN, minutes=100, priority="low"), job("sos", DOWNTOWN, minutes=100, priority="emergency")]
+    jobs = [
+        job("low", DOWNTOWN, minutes=100, priority="low"),
+        job("sos", DOWNTOWN, minutes=100, priority="emergency"),
+    ]
     out = {a.job_id: a.technician_id for a in assign_jobs(jobs, [t], not_before=DAY, params=PARAMS)}
     assert out == {"low": None, "sos": "a"}
 
@@ -94,6 +103,8 @@ def test_bad_input_is_refused():
     with pytest.raises(AssignmentError, match="priority"):
         assign_jobs([job("j", DOWNTOWN, priority="asap")], [tech("a", {"repair"}, DOWNTOWN)], not_before=DAY)
     with pytest.raises(AssignmentError, match="timezone"):
-        assign_jobs([job("j", DOWNTOWN)], [tech("a", {"repair"}, DOWNTOWN)], not_before=DAY.replace(tzinfo=None))
+        assign_jobs(
+            [job("j", DOWNTOWN)], [tech("a", {"repair"}, DOWNTOWN)], not_before=DAY.replace(tzinfo=None)
+        )
     with pytest.raises(AssignmentError, match="duplicate"):
         assign_jobs([job("j", DOWNTOWN), job("j", BUDA)], [], not_before=DAY)

@@ -19,19 +19,32 @@ def test_repair_workflow_id_round_trip():
 
 
 def test_message_key_and_search_attributes():
-    assert message_key("repair-WO-20261122-0001", "approval-request-v1") == "repair-WO-20261122-0001:approval-request-v1"
-    assert set(SEARCH_ATTRIBUTES) == {"CustomerId", "TechnicianId", "JobType", "WorkStatus", "Priority", "AmountDue"}
+    assert (
+        message_key("repair-WO-20261122-0001", "approval-request-v1")
+        == "repair-WO-20261122-0001:approval-request-v1"
+    )
+    assert set(SEARCH_ATTRIBUTES) == {
+        "CustomerId",
+        "TechnicianId",
+        "JobType",
+        "WorkStatus",
+        "Priority",
+        "AmountDue",
+    }
 
 
-@pytest.mark.parametrize(("action", "status", "ok"), [
-    (StaffAction.START, WorkStatus.ASSIGNED, True),
-    (StaffAction.START, WorkStatus.PENDING_APPROVAL, False),
-    (StaffAction.COMPLETE, WorkStatus.ASSIGNED, False),
-    (StaffAction.COMPLETE, WorkStatus.IN_PROGRESS, True),
-    (StaffAction.CANCEL, WorkStatus.IN_PROGRESS, True),
-    (StaffAction.CANCEL, WorkStatus.COMPLETED, False),
-    (StaffAction.APPROVE, WorkStatus.EXPIRED, False),
-])
+@pytest.mark.parametrize(
+    ("action", "status", "ok"),
+    [
+        (StaffAction.START, WorkStatus.ASSIGNED, True),
+        (StaffAction.START, WorkStatus.PENDING_APPROVAL, False),
+        (StaffAction.COMPLETE, WorkStatus.ASSIGNED, False),
+        (StaffAction.COMPLETE, WorkStatus.IN_PROGRESS, True),
+        (StaffAction.CANCEL, WorkStatus.IN_PROGRESS, True),
+        (StaffAction.CANCEL, WorkStatus.COMPLETED, False),
+        (StaffAction.APPROVE, WorkStatus.EXPIRED, False),
+    ],
+)
 def test_transitions(action, status, ok):
     if ok:
         check_transition(action, status)
@@ -43,13 +56,22 @@ def test_transitions(action, status, ok):
 def test_shift_in_local_time_becomes_utc():
     hours = {"mon": ["08:00", "17:00"]}
     start, end = shift_for(hours, date(2026, 11, 23), "America/Chicago")
-    assert start == datetime(2026, 11, 23, 14, 0, tzinfo=UTC) and end == datetime(2026, 11, 23, 23, 0, tzinfo=UTC)
+    assert start == datetime(2026, 11, 23, 14, 0, tzinfo=UTC) and end == datetime(
+        2026, 11, 23, 23, 0, tzinfo=UTC
+    )
     assert shift_for(hours, date(2026, 11, 24), "America/Chicago") is None
     assert local_today(datetime(2026, 11, 23, 3, 0, tzinfo=UTC), "America/Chicago") == date(2026, 11, 22)
 
 
-@pytest.mark.parametrize("bad", [{"funday": ["08:00", "17:00"]}, {"mon": ["17:00", "08:00"]}, {"mon": ["8am", "5pm"]},
-                                 {"mon": ["08:00"]}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"funday": ["08:00", "17:00"]},
+        {"mon": ["17:00", "08:00"]},
+        {"mon": ["8am", "5pm"]},
+        {"mon": ["08:00"]},
+    ],
+)
 def test_bad_working_hours(bad):
     with pytest.raises(WorkingHoursError):
         validate_working_hours(bad)

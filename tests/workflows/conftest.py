@@ -15,7 +15,10 @@ from temporalio.testing import WorkflowEnvironment
 from domain.ids import SEARCH_ATTRIBUTES
 from tests.conftest import wheel_binary
 
-KINDS = {"Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, "Double": IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE}
+KINDS = {
+    "Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    "Double": IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
+}
 
 
 @pytest_asyncio.fixture(scope="session")

@@ -29,8 +29,13 @@ from domain.contracts import (
 class StubActivities:
     """In-memory activities; ``amount`` and ``auto_approve`` steer the approval branch."""
 
-    def __init__(self, *, amount: Decimal = Decimal("180.00"), auto_approve: bool = False,
-                 technician_id: str | None = "T-001") -> None:
+    def __init__(
+        self,
+        *,
+        amount: Decimal = Decimal("180.00"),
+        auto_approve: bool = False,
+        technician_id: str | None = "T-001",
+    ) -> None:
         self.amount = amount
         self.auto_approve = auto_approve
         self.technician_id = technician_id
@@ -57,9 +62,12 @@ class StubActivities:
     async def decide_approval(self, inp: ApprovalDecisionInput) -> ApprovalDecisionResult:
         self._log(ActivityName.DECIDE_APPROVAL, inp)
         if self.auto_approve:
-            return ApprovalDecisionResult(mode="auto_customer_limit", approved=True, approved_by="policy:auto",
-                                          reasons=["within limit"])
-        return ApprovalDecisionResult(mode="customer", approved=False, approved_by=None, reasons=["over limit"])
+            return ApprovalDecisionResult(
+                mode="auto_customer_limit", approved=True, approved_by="policy:auto", reasons=["within limit"]
+            )
+        return ApprovalDecisionResult(
+            mode="customer", approved=False, approved_by=None, reasons=["over limit"]
+        )
 
     @activity.defn(name=ActivityName.REQUEST_CUSTOMER_APPROVAL)
     async def request_customer_approval(self, inp: ApprovalRequestInput) -> ApprovalRequestResult:
@@ -81,8 +89,13 @@ class StubActivities:
         if tech is None:
             return AssignResult(technician_id=None, explanation="no technician with skill 'repair'")
         start = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
-        return AssignResult(technician_id=tech, scheduled_date=date(2026, 11, 23), window_start=start,
-                            window_end=start + timedelta(hours=2), explanation="closest")
+        return AssignResult(
+            technician_id=tech,
+            scheduled_date=date(2026, 11, 23),
+            window_start=start,
+            window_end=start + timedelta(hours=2),
+            explanation="closest",
+        )
 
     @activity.defn(name=ActivityName.SET_WORK_STATUS)
     async def set_work_status(self, inp: SetStatusInput) -> None:
@@ -95,6 +108,13 @@ class StubActivities:
         return CompletionResult(total_amount=self.amount + parts, labor_cost=Decimal("0"), parts_cost=parts)
 
     def all(self) -> list:
-        return [self.create_work_order, self.quote_work_order, self.decide_approval,
-                self.request_customer_approval, self.send_approval_reminder, self.record_approval,
-                self.set_work_status, self.record_completion]
+        return [
+            self.create_work_order,
+            self.quote_work_order,
+            self.decide_approval,
+            self.request_customer_approval,
+            self.send_approval_reminder,
+            self.record_approval,
+            self.set_work_status,
+            self.record_completion,
+        ]

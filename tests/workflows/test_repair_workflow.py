@@ -35,19 +35,28 @@ DAY = 24 * 3600
 
 def repair_input(n: int = 1, **kw) -> RepairInput:
     return RepairInput(
-        work_order_id=f"WO-20261122-{n:04d}", service_request_id=n, customer_id=7, job_type="repair",
+        work_order_id=f"WO-20261122-{n:04d}",
+        service_request_id=n,
+        customer_id=7,
+        job_type="repair",
         scheduled_date=date(2026, 11, 23),
-        durations=Durations(approval_reminder_seconds=DAY, approval_expiry_seconds=3 * DAY), **kw,
+        durations=Durations(approval_reminder_seconds=DAY, approval_expiry_seconds=3 * DAY),
+        **kw,
     )
 
 
 @asynccontextmanager
 async def running(env, task_queue: str, stubs: StubActivities, inp: RepairInput):
     inp = inp.model_copy(update={"optimizer_task_queue": f"{task_queue}-opt"})
-    async with Worker(env.client, task_queue=task_queue, workflows=[RepairWorkflow], activities=stubs.all()), \
-            Worker(env.client, task_queue=inp.optimizer_task_queue, activities=[stubs.assign_technician]):
+    async with (
+        Worker(env.client, task_queue=task_queue, workflows=[RepairWorkflow], activities=stubs.all()),
+        Worker(env.client, task_queue=inp.optimizer_task_queue, activities=[stubs.assign_technician]),
+    ):
         handle = await env.client.start_workflow(
-            RepairWorkflow.run, inp, id=f"repair-{inp.work_order_id}-{uuid.uuid4().hex[:6]}", task_queue=task_queue,
+            RepairWorkflow.run,
+            inp,
+            id=f"repair-{inp.work_order_id}-{uuid.uuid4().hex[:6]}",
+            task_queue=task_queue,
         )
         yield handle
 
@@ -66,8 +75,12 @@ async def work_to_completion(handle, env) -> RepairStatus:
     await handle.execute_update(RepairWorkflow.start, StartRequest(actor="t", technician_id="T-001"))
     done = await handle.execute_update(
         RepairWorkflow.complete,
-        CompleteRequest(actor="t", technician_id="T-001", labor_minutes=60,
-                        parts=[PartUsed(description="Float switch", quantity=Decimal("1"), unit_cost=Decimal("89"))]),
+        CompleteRequest(
+            actor="t",
+            technician_id="T-001",
+            labor_minutes=60,
+            parts=[PartUsed(description="Float switch", quantity=Decimal("1"), unit_cost=Decimal("89"))],
+        ),
     )
     return done
 
@@ -80,8 +93,11 @@ async def test_auto_approved_repair_runs_to_completion(env, task_queue):
         result = await handle.result()
     assert result.status == WorkStatus.COMPLETED and result.approval_mode == "auto_customer_limit"
     assert ActivityName.REQUEST_CUSTOMER_APPROVAL not in stubs.names()
-    assert stubs.names()[:3] == [ActivityName.CREATE_WORK_ORDER, ActivityName.QUOTE_WORK_ORDER,
-                                 ActivityName.DECIDE_APPROVAL]
+    assert stubs.names()[:3] == [
+        ActivityName.CREATE_WORK_ORDER,
+        ActivityName.QUOTE_WORK_ORDER,
+        ActivityName.DECIDE_APPROVAL,
+    ]
 
 
 async def test_reminder_at_24h_and_expiry_at_72h_without_waiting(env, task_queue):
@@ -96,7 +112,9 @@ async def test_reminder_at_24h_and_expiry_at_72h_without_waiting(env, task_queue
     assert timedelta(hours=72) <= expired_at - asked < timedelta(hours=72, minutes=1)
     names = stubs.names()
     assert names.count(ActivityName.SEND_APPROVAL_REMINDER) == 1
-    assert names.index(ActivityName.REQUEST_CUSTOMER_APPROVAL) < names.index(ActivityName.SEND_APPROVAL_REMINDER)
+    assert names.index(ActivityName.REQUEST_CUSTOMER_APPROVAL) < names.index(
+        ActivityName.SEND_APPROVAL_REMINDER
+    )
     statuses = [a.status for n, a in stubs.calls if n == ActivityName.SET_WORK_STATUS]
     assert statuses == [WorkStatus.PENDING_APPROVAL, WorkStatus.EXPIRED]
     request = next(a for n, a in stubs.calls if n == ActivityName.REQUEST_CUSTOMER_APPROVAL)
@@ -107,8 +125,9 @@ async def test_customer_approval_then_assignment(env, task_queue):
     stubs = StubActivities()
     async with running(env, task_queue, stubs, repair_input(3)) as handle:
         await wait_for(handle, WorkStatus.PENDING_APPROVAL, env)
-        state = await handle.execute_update(RepairWorkflow.approve,
-                                            ApproveRequest(actor="customer:7:link", estimate_version=1))
+        state = await handle.execute_update(
+            RepairWorkflow.approve, ApproveRequest(actor="customer:7:link", estimate_version=1)
+        )
         assert state.approved_by == "customer:7:link"
         await work_to_completion(handle, env)
         assert (await handle.result()).status == WorkStatus.COMPLETED
@@ -161,7 +180,9 @@ async def test_no_technician_waits_for_manual_assignment(env, task_queue):
     stubs = StubActivities(auto_approve=True, technician_id=None)
     async with running(env, task_queue, stubs, repair_input(7)) as handle:
         await wait_for(handle, WorkStatus.AWAITING_ASSIGNMENT, env)
-        state = await handle.execute_update(RepairWorkflow.assign, AssignRequest(actor="office", technician_id="T-001"))
+        state = await handle.execute_update(
+            RepairWorkflow.assign, AssignRequest(actor="office", technician_id="T-001")
+        )
         assert state.status == WorkStatus.ASSIGNED and state.technician_id == "T-001"
         await work_to_completion(handle, env)
         assert (await handle.result()).status == WorkStatus.COMPLETED

@@ -1,0 +1,201 @@
+"""Request → link approval → assignment → start → complete through the HTTP API, and the error cases."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from decimal import Decimal
+
+import pytest
+
+from db.models import Message
+from db.session import transaction
+from domain.contracts import RepairStatus
+
+pytestmark = pytest.mark.integration
+LINK = re.compile(r"https?://\S+/approve/([A-Za-z0-9_-]+)")
+
+
+async def wait_status(stack, wo: str, wanted: set[str], timeout_s: float = 60) -> dict:
+    for _ in range(int(timeout_s / 0.25)):
+        r = await stack.http.get(f"/api/v1/repairs/{wo}", headers=stack.office)
+        if r.status_code == 200 and r.json()["status"] in wanted:
+            return r.json()
+        await asyncio.sleep(0.25)
+    raise AssertionError(f"{wo} never reached {wanted}; last {r.status_code} {r.text[:300]}")
+
+
+async def new_customer(stack, **overrides) -> int:
+    body = {
+        "first_name": "Rosa",
+        "last_name": "Delgado",
+        "email": "rosa@example.com",
+        "phone": "+15125550188",
+        "preferred_contact_method": "sms",
+        "address": "1100 Congress Ave",
+        "city": "Austin",
+        "state": "TX",
+        "zip_code": "78701",
+        "latitude": 30.2747,
+        "longitude": -97.7404,
+        "max_auto_approve_amount": "100.00",
+        "require_photo_for_approval": True,
+    }
+    body.update(overrides)
+    r = await stack.http.post("/api/v1/customers", json=body, headers=stack.office)
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+async def approval_link(stack, wo: str) -> str:
+    for _ in range(100):
+        r = await stack.http.get("/api/v1/messages", params={"work_order_id": wo}, headers=stack.office)
+        requests = [m for m in r.json()["items"] if m["purpose"] == "approval-request-v1"]
+        if requests:
+            assert len(requests) == 1 and requests[0]["channel"] == "sms" and requests[0]["status"] == "sent"
+            return LINK.search(requests[0]["body"]).group(0)
+        await asyncio.sleep(0.2)
+    raise AssertionError("no approval message")
+
+
+async def test_link_approval_to_completion(stack):
+    customer = await new_customer(stack)
+    r = await stack.http.post(
+        "/api/v1/repairs",
+        json={
+            "customer_id": customer,
+            "job_type": "repair",
+            "repair_count": 2,
+            "description": "leak by the tank",
+        },
+        headers=stack.office,
+    )
+    assert r.status_code == 201, r.text
+    wo = r.json()["id"]
+    pending = await wait_status(stack, wo, {"pending_approval"})
+    assert Decimal(pending["estimate_amount"]) == Decimal("95.00") + Decimal("50") + Decimal("40")
+    assert any("over the customer's auto-approve limit" in reason for reason in pending["approval_reasons"])
+
+    link = await approval_link(stack, wo)
+    token = link.rsplit("/", 1)[1]
+    page = await stack.http.get(link)
+    assert (
+        page.status_code == 200
+        and "Approve $185.00" in page.text
+        and "no-store" in page.headers["cache-control"]
+    )
+    assert (await wait_status(stack, wo, {"pending_approval"}))[
+        "status"
+    ] == "pending_approval"  # GET changed nothing
+
+    done = await stack.http.post(link, data={"decision": "approve"})
+    assert done.status_code == 200 and "Approved" in done.text
+    again = await stack.http.post(link, data={"decision": "decline"})
+    assert again.status_code == 410  # single use
+
+    assigned = await wait_status(stack, wo, {"assigned"})
+    assert assigned["approved_by"] == f"customer:{customer}:link"
+    assert (
+        assigned["technician_id"] and assigned["service_window_start"] and assigned["assignment_explanation"]
+    )
+    tech = assigned["technician_id"]
+    tech_key = {"X-API-Key": stack.tech_keys[tech]}
+
+    early = await stack.http.post(
+        f"/api/v1/repairs/{wo}/complete", json={"labor_minutes": 30}, headers=tech_key
+    )
+    assert early.status_code == 409 and early.headers["content-type"] == "application/problem+json"
+    assert "cannot complete" in early.json()["detail"]
+    other = next(t for t in stack.tech_keys if t != tech)
+    wrong = await stack.http.post(
+        f"/api/v1/repairs/{wo}/start", json={}, headers={"X-API-Key": stack.tech_keys[other]}
+    )
+    assert wrong.status_code == 409
+
+    started = await stack.http.post(f"/api/v1/repairs/{wo}/start", json={}, headers=tech_key)
+    assert started.status_code == 200 and started.json()["status"] == "in_progress"
+    parts = [{"description": "Float switch", "quantity": "1", "unit_cost": "89.00"}]
+    completed = await stack.http.post(
+        f"/api/v1/repairs/{wo}/complete", json={"labor_minutes": 75, "parts": parts}, headers=tech_key
+    )
+    assert completed.status_code == 200, completed.text
+    assert Decimal(completed.json()["total_amount"]) == Decimal("274.00")
+
+    record = await wait_status(stack, wo, {"completed"})
+    assert record["total_labor_minutes"] == 75 and record["actual_end_time"]
+    assert (
+        await stack.http.post(f"/api/v1/repairs/{wo}/cancel", json={}, headers=stack.office)
+    ).status_code == 409
+
+    handle = stack.client.get_workflow_handle(f"repair-{wo}", result_type=RepairStatus)
+    assert (await handle.result()).status == "completed"
+    history = await handle.fetch_history()
+    assert token not in history.to_json() and "+15125550188" not in history.to_json()
+    assert not any(token in line for line in stack.access_log.lines)
+    assert any("/approve/[redacted]" in line for line in stack.access_log.lines), stack.access_log.lines[-5:]
+    for _ in range(40):
+        found = await stack.client.count_workflows(f"WorkStatus = 'completed' AND WorkflowId = 'repair-{wo}'")
+        if found.count == 1:
+            break
+        await asyncio.sleep(0.25)
+    assert found.count == 1
+
+
+async def test_auto_approval_and_expiry(stack):
+    generous = await new_customer(stack, max_auto_approve_amount="500.00", require_photo_for_approval=False)
+    auto = await stack.http.post(
+        "/api/v1/repairs", json={"customer_id": generous, "job_type": "maintenance"}, headers=stack.office
+    )
+    strict = await new_customer(stack, preferred_contact_method="email")
+    slow = await stack.http.post(
+        "/api/v1/repairs", json={"customer_id": strict, "job_type": "pumping"}, headers=stack.office
+    )
+    auto_state = await wait_status(stack, auto.json()["id"], {"assigned", "awaiting_assignment"})
+    assert auto_state["approval_mode"] == "auto_customer_limit"
+    wo = slow.json()["id"]
+    expired = await wait_status(stack, wo, {"expired"}, timeout_s=30)
+    assert expired["approval_mode"] == "expired"
+    with transaction(stack.sessions) as session:
+        rows = session.query(Message).filter(Message.work_order_id == wo).order_by(Message.id).all()
+        assert [m.purpose for m in rows] == ["approval-request-v1", "approval-reminder-v1"]
+        assert {m.channel for m in rows} == {"email"}
+        link = LINK.search(rows[0].body).group(0)
+    closed = await stack.http.get(link)
+    assert closed.status_code == 410 and "expired" in closed.text.lower()
+
+
+async def test_errors_are_problem_json(stack):
+    no_key = await stack.http.get("/api/v1/repairs")
+    assert no_key.status_code == 401 and no_key.json()["detail"] == "missing X-API-Key header"
+    missing = await stack.http.get("/api/v1/repairs/WO-20990101-9999", headers=stack.office)
+    assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
+    bad_job = await stack.http.post(
+        "/api/v1/repairs", json={"customer_id": 1, "job_type": "teleport"}, headers=stack.office
+    )
+    assert bad_job.status_code == 422 and "unknown job_type" in bad_job.json()["detail"]
+    no_customer = await stack.http.post(
+        "/api/v1/repairs", json={"customer_id": 999999, "job_type": "repair"}, headers=stack.office
+    )
+    assert no_customer.status_code == 404
+    typo = await stack.http.post(
+        "/api/v1/repairs", json={"customer_id": 1, "job_type": "repair", "prio": "x"}, headers=stack.office
+    )
+    assert typo.status_code == 422 and "prio" in typo.json()["detail"]
+    assert (
+        await stack.http.get("/api/v1/repairs", params={"page_size": 101}, headers=stack.office)
+    ).status_code == 422
+    bogus_link = await stack.http.get("/approve/not-a-real-token-at-all")
+    assert bogus_link.status_code == 404
+    r = await stack.http.post(
+        "/api/v1/repairs", json={"customer_id": 1, "job_type": "inspection"}, headers=stack.office
+    )
+    wo = r.json()["id"]
+    await wait_status(stack, wo, {"pending_approval", "assigned", "awaiting_assignment"})
+    negative = await stack.http.post(
+        f"/api/v1/repairs/{wo}/complete", json={"labor_minutes": -5}, headers=stack.office
+    )
+    assert negative.status_code == 422
+    unknown_tech = await stack.http.post(
+        f"/api/v1/repairs/{wo}/assign", json={"technician_id": "T-999"}, headers=stack.office
+    )
+    assert unknown_tech.status_code in (409, 422)
