@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     twilio_auth_token: str | None = None
     twilio_from_number: str | None = None
     sendgrid_api_key: str | None = None
+    twilio_api_base_url: str | None = None
+    sendgrid_api_host: str | None = None
     email_from: str = "dispatch@fieldops.example"
 
     default_max_auto_approve_amount: Decimal = Decimal("100.00")

@@ -78,6 +78,8 @@ class TwilioSmsProvider:
                 "twilio provider needs FIELDOPS_TWILIO_ACCOUNT_SID, _AUTH_TOKEN and _FROM_NUMBER"
             )
         self._client = Client(settings.twilio_account_sid, settings.twilio_auth_token)
+        if settings.twilio_api_base_url:  # a regional proxy, or a loopback fake in tests
+            self._client.api.base_url = settings.twilio_api_base_url
         self._from = settings.twilio_from_number
 
     def send(self, message: OutboundMessage) -> str:
@@ -103,7 +105,10 @@ class SendGridEmailProvider:
 
         if not settings.sendgrid_api_key:
             raise ValueError("sendgrid provider needs FIELDOPS_SENDGRID_API_KEY")
-        self._client = SendGridAPIClient(settings.sendgrid_api_key)
+        if settings.sendgrid_api_host:  # a proxy, or a loopback fake in tests
+            self._client = SendGridAPIClient(settings.sendgrid_api_key, host=settings.sendgrid_api_host)
+        else:
+            self._client = SendGridAPIClient(settings.sendgrid_api_key)
         self._from = settings.email_from
 
     def send(self, message: OutboundMessage) -> str:

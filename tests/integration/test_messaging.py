@@ -1,0 +1,235 @@
+"""The outbox sends each key once, reconciles lost claims, and drives the real Twilio/SendGrid SDKs
+against loopback fakes of their HTTP APIs."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from sqlalchemy import select
+
+from activities.messaging import (
+    DeliveryUncertain,
+    MessageSender,
+    OutboundMessage,
+    SendGridEmailProvider,
+    TwilioSmsProvider,
+)
+from config import Settings
+from db.models import Message
+from db.session import transaction
+
+pytestmark = pytest.mark.integration
+
+
+@dataclass
+class FakeProvider:
+    """Counts sends; ``already_sent`` answers the reconciliation question."""
+
+    name: str = "fake"
+    sends: list[str] = field(default_factory=list)
+    lookups: int = 0
+    already_sent: str | None = None
+    fail_next: bool = False
+
+    def send(self, message: OutboundMessage) -> str:
+        if self.fail_next:
+            self.fail_next = False
+            raise ConnectionError("provider timed out")
+        self.sends.append(message.key)
+        return f"fake-{len(self.sends)}"
+
+    def find_sent(self, message: OutboundMessage, since: datetime) -> str | None:
+        self.lookups += 1
+        return self.already_sent
+
+
+def message(key: str, channel: str = "sms") -> OutboundMessage:
+    return OutboundMessage(key=key, channel=channel, to_address="+15125550100", body="hello", purpose="test")
+
+
+def row(sessions, key: str) -> Message:
+    with transaction(sessions) as session:
+        found = session.scalars(select(Message).where(Message.idempotency_key == key)).one()
+        session.expunge(found)
+        return found
+
+
+def test_same_key_is_sent_once(database):
+    provider = FakeProvider()
+    sender = MessageSender(database.sessions, {"sms": provider})
+    key = f"repair-x:{uuid.uuid4()}"
+    first = sender.send_once(message(key))
+    second = sender.send_once(message(key))
+    assert first == second and provider.sends == [key] and provider.lookups == 0
+    assert row(database.sessions, key).status == "sent"
+
+
+def test_lost_claim_is_reconciled_not_resent(database):
+    key = f"repair-x:{uuid.uuid4()}"
+    with transaction(database.sessions) as session:  # a worker claimed, called Twilio, then died
+        session.add(
+            Message(
+                idempotency_key=key,
+                channel="sms",
+                provider="fake",
+                purpose="test",
+                to_address="+15125550100",
+                body="hello",
+                status="claimed",
+            )
+        )
+    provider = FakeProvider(already_sent="SM-already")
+    MessageSender(database.sessions, {"sms": provider}).send_once(message(key))
+    assert provider.sends == [] and provider.lookups == 1
+    assert row(database.sessions, key).provider_message_id == "SM-already"
+
+
+def test_failed_send_is_retried_after_checking_the_provider(database):
+    key = f"repair-x:{uuid.uuid4()}"
+    provider = FakeProvider(fail_next=True)
+    sender = MessageSender(database.sessions, {"sms": provider})
+    with pytest.raises(ConnectionError):
+        sender.send_once(message(key))
+    assert row(database.sessions, key).error.startswith("ConnectionError")
+    sender.send_once(message(key))
+    assert provider.lookups == 1 and provider.sends == [key]
+    assert row(database.sessions, key).status == "sent"
+
+
+class FakeApis(BaseHTTPRequestHandler):
+    """Loopback stand-in for api.twilio.com (Messages) and api.sendgrid.com (mail/send)."""
+
+    twilio: list[dict] = []
+    sendgrid: list[dict] = []
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def _json(self, code: int, body: dict, headers: dict | None = None) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", 0))
+        raw = self.rfile.read(length).decode()
+        if self.path.endswith("/Messages.json"):
+            form = {k: v[0] for k, v in parse_qs(raw).items()}
+            sid = f"SM{len(self.twilio):032d}"
+            msg = {
+                "sid": sid,
+                "to": form["To"],
+                "from": form["From"],
+                "body": form["Body"],
+                "status": "queued",
+            }
+            self.twilio.append(msg)
+            self._json(201, msg)
+        elif self.path == "/v3/mail/send":
+            self.sendgrid.append(json.loads(raw))
+            self._json(202, {}, {"X-Message-Id": f"sg-{len(self.sendgrid)}"})
+        else:
+            self._json(404, {"message": "not found"})
+
+    def do_GET(self) -> None:
+        url = urlparse(self.path)
+        if url.path.endswith("/Messages.json"):
+            query = {k: v[0] for k, v in parse_qs(url.query).items()}
+            found = [m for m in self.twilio if m["to"] == query.get("To") and m["from"] == query.get("From")]
+            self._json(
+                200, {"messages": found, "next_page_uri": None, "page": 0, "page_size": 50, "uri": url.path}
+            )
+        else:
+            self._json(404, {"message": "not found"})
+
+
+@pytest.fixture(scope="module")
+def fake_apis():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeApis)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_twilio_sdk_sends_and_reconciles(database, fake_apis):
+    settings = Settings(
+        sms_provider="twilio",
+        twilio_account_sid="AC" + "0" * 32,
+        twilio_auth_token="t",
+        twilio_from_number="+15125550000",
+        twilio_api_base_url=fake_apis,
+    )
+    twilio = TwilioSmsProvider(settings)
+    sender = MessageSender(database.sessions, {"sms": twilio})
+    key = f"repair-tw:{uuid.uuid4()}"
+    sender.send_once(message(key))
+    sender.send_once(message(key))
+    assert len(FakeApis.twilio) == 1 and FakeApis.twilio[0]["body"] == "hello"
+    assert row(database.sessions, key).provider_message_id == FakeApis.twilio[0]["sid"]
+    # a claim whose outcome was lost after Twilio accepted it: found by listing, not sent again
+    lost = f"repair-tw:{uuid.uuid4()}"
+    with transaction(database.sessions) as session:
+        session.add(
+            Message(
+                idempotency_key=lost,
+                channel="sms",
+                provider="twilio",
+                purpose="test",
+                to_address="+15125550100",
+                body="hello",
+                status="claimed",
+                created_at=datetime.now(UTC),
+            )
+        )
+    sender.send_once(message(lost))
+    assert len(FakeApis.twilio) == 1
+
+
+def test_sendgrid_sdk_sends_and_never_guesses(database, fake_apis):
+    settings = Settings(email_provider="sendgrid", sendgrid_api_key="SG.test", sendgrid_api_host=fake_apis)
+    sender = MessageSender(database.sessions, {"email": SendGridEmailProvider(settings)})
+    key = f"repair-sg:{uuid.uuid4()}"
+    email = OutboundMessage(
+        key=key,
+        channel="email",
+        to_address="rosa@example.com",
+        body="estimate",
+        purpose="test",
+        subject="Estimate",
+    )
+    sender.send_once(email)
+    assert FakeApis.sendgrid[-1]["personalizations"][0]["to"][0]["email"] == "rosa@example.com"
+    assert row(database.sessions, key).provider_message_id == "sg-1"
+    lost = f"repair-sg:{uuid.uuid4()}"
+    with transaction(database.sessions) as session:
+        session.add(
+            Message(
+                idempotency_key=lost,
+                channel="email",
+                provider="sendgrid",
+                purpose="test",
+                to_address="rosa@example.com",
+                body="estimate",
+                status="claimed",
+            )
+        )
+    with pytest.raises(DeliveryUncertain):
+        sender.send_once(
+            OutboundMessage(
+                key=lost, channel="email", to_address="rosa@example.com", body="estimate", purpose="test"
+            )
+        )
+    assert len(FakeApis.sendgrid) == 1
