@@ -7,7 +7,6 @@ file. ``FIELDOPS_PROFILE=demo`` swaps the day-scale durations (approval reminder
 
 from __future__ import annotations
 
-from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -66,8 +65,6 @@ class Settings(BaseSettings):
     twilio_api_base_url: str | None = None
     sendgrid_api_host: str | None = None
     email_from: str = "dispatch@fieldops.example"
-
-    default_max_auto_approve_amount: Decimal = Decimal("100.00")
 
     @model_validator(mode="before")
     @classmethod

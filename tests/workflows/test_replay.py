@@ -12,6 +12,11 @@ from temporalio.worker import Replayer
 
 from workflows.repair import RepairWorkflow
 
+
+def _read(path: Path) -> str:
+    return path.read_text()
+
+
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("repair-*.json"))
 
 
@@ -22,7 +27,7 @@ def test_histories_are_committed():
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
 async def test_replay(path: Path):
-    history = WorkflowHistory.from_json(f"repair-{path.stem}", path.read_text())
+    history = WorkflowHistory.from_json(f"repair-{path.stem}", _read(path))
     replayer = Replayer(workflows=[RepairWorkflow], data_converter=pydantic_data_converter)
     await replayer.replay_workflow(history)
 
