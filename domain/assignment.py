@@ -7,7 +7,11 @@ can reuse the interface):
   required skill (hard constraint) and the job fits in t's remaining shift on its own.
 - each job is assigned at most once; leaving a job unassigned costs a priority-scaled penalty;
 - per technician, travel + on-site minutes of the new jobs fit in the time left between when
-  t is free (end of booked work, never before ``not_before``) and the end of the shift;
+  t is free (end of booked work, never before ``not_before``) and the end of the shift. Drives
+  are counted from t's position, so for several new jobs this is a relaxation: arrivals are
+  then chained in priority order and a job that would end past the shift is left unassigned.
+  One job at a time (what RepairWorkflow asks) is exact; the dispatch optimizer replaces the
+  relaxation with a routing model;
 - cost of a pair, in minutes: drive time from t's position (last booked job, else home base)
   + ``workload_weight`` x minutes already booked + ``urgency_weight[priority]`` x minutes until
   t is free - ``preferred_bonus_minutes`` for the customer's preferred technicians.
@@ -164,7 +168,8 @@ def assign_jobs(
     """Assign ``jobs`` to ``technicians`` for one service day; one Assignment per job, in order.
 
     ``not_before`` (aware) is the earliest time work may start. Arrival of each job is computed
-    by visiting a technician's new jobs in priority order after his booked work.
+    by visiting a technician's new jobs in priority order after his booked work; no returned
+    arrival ends past its technician's shift.
     Raises AssignmentError on inconsistent input.
     """
     params = params or AssignmentParams()
@@ -223,6 +228,10 @@ def assign_jobs(
             )
             result.append(Assignment(job.job_id, None, None, None, why, cands))
             continue
+        if job.job_id not in arrivals:
+            why = f"{by_id[tech_id].name}'s route for the day has no room left once drives are chained"
+            result.append(Assignment(job.job_id, None, None, None, why, cands))
+            continue
         arrival, travel = arrivals[job.job_id]
         result.append(Assignment(job.job_id, tech_id, arrival, travel, _explain(tech_id, cands, job), cands))
     return result
@@ -252,6 +261,8 @@ def _arrivals(
                 average_speed_kmh=params.average_speed_kmh,
             )
             arrival = clock + timedelta(minutes=travel)
+            if arrival + timedelta(minutes=job.duration_minutes) > tech.shift_end:
+                continue  # the capacity constraint counts drives from t's position; chained, it does not fit
             out[job.job_id] = (arrival, travel)
             clock = arrival + timedelta(minutes=job.duration_minutes)
             lat, lon = job.lat, job.lon

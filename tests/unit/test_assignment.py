@@ -108,3 +108,15 @@ def test_bad_input_is_refused():
         )
     with pytest.raises(AssignmentError, match="duplicate"):
         assign_jobs([job("j", DOWNTOWN), job("j", BUDA)], [], not_before=DAY)
+
+
+def test_chained_drives_never_end_past_the_shift():
+    # capacity counts drives from the base (48 + 38 min); chained, Round Rock -> Buda is ~80 min
+    t = tech("a", {"repair"}, DOWNTOWN, shift_hours=3.7)
+    jobs = [job("rr", ROUND_ROCK, minutes=60, priority="high"), job("buda", BUDA, minutes=60)]
+    out = {a.job_id: a for a in assign_jobs(jobs, [t], not_before=DAY, params=PARAMS)}
+    assert out["rr"].technician_id == "a"
+    assert out["buda"].technician_id is None and "chained" in out["buda"].explanation
+    for a in out.values():
+        if a.arrival:
+            assert a.arrival + timedelta(minutes=60) <= t.shift_end
