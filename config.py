@@ -7,6 +7,7 @@ file. ``FIELDOPS_PROFILE=demo`` swaps the day-scale durations (approval reminder
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -50,6 +51,8 @@ class Settings(BaseSettings):
     approval_expiry_seconds: int = Field(default=72 * 3600, gt=0)
 
     worker_max_cached_workflows: int = Field(default=1000, ge=0)
+
+    labor_cost_per_hour: Decimal = Field(default=Decimal("95.00"), ge=0)
 
     road_factor: float = Field(default=1.3, ge=1.0)
     average_speed_kmh: float = Field(default=45.0, gt=0)

@@ -39,7 +39,10 @@ def build_workers(
     workers: list[Worker] = []
     if "main" in queues:
         sender = MessageSender(sessions, providers_from_settings(settings))
-        activities = RepairActivities(sessions).all() + ApprovalActivities(sessions, sender, settings).all()
+        activities = (
+            RepairActivities(sessions, labor_cost_per_hour=settings.labor_cost_per_hour).all()
+            + ApprovalActivities(sessions, sender, settings).all()
+        )
         workers.append(
             Worker(
                 client,

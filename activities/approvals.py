@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.messaging import MessageSender, OutboundMessage
+from activities.messaging import DefiniteFailure, DeliveryUncertain, MessageSender, OutboundMessage
 from config import Settings
 from db.models import Customer
 from db.repositories import approval_tokens
@@ -46,9 +46,15 @@ class ApprovalActivities:
         self._sender = sender
         self._settings = settings
 
+    def _send(self, message: OutboundMessage) -> int:
+        try:
+            return self._sender.send_once(message)
+        except (DefiniteFailure, DeliveryUncertain) as err:
+            raise ApplicationError(str(err), type=type(err).__name__, non_retryable=True) from err
+
     def _compose(
         self, work_order_id: str, estimate_version: int, reminder: bool, workflow_id: str, expires_at=None
-    ) -> OutboundMessage:
+    ) -> OutboundMessage | None:
         with transaction(self._sessions) as session:
             wo = repo.get(session, work_order_id)
             if wo is None:
@@ -60,9 +66,7 @@ class ApprovalActivities:
             )
             if token_row is None:
                 if expires_at is None:
-                    raise ApplicationError(
-                        "no live approval link to remind about", type="NoLiveLink", non_retryable=True
-                    )
+                    return None  # answered or withdrawn meanwhile: nothing to remind about
                 nonce = new_nonce()
                 token_row = approval_tokens.issue(
                     session,
@@ -98,6 +102,7 @@ class ApprovalActivities:
                 body = EMAIL.render(**context)
                 subject = f"{'Reminder: ' if reminder else ''}Estimate {wo.id} for ${wo.estimate_amount}"
             return OutboundMessage(
+                secrets=(token,),
                 key=message_key(workflow_id, purpose),
                 channel=channel,
                 to_address=to,
@@ -114,13 +119,15 @@ class ApprovalActivities:
         message = self._compose(
             inp.work_order_id, inp.estimate_version, False, inp.workflow_id, inp.expires_at
         )
-        message_id = self._sender.send_once(message)
-        return ApprovalRequestResult(channel=message.channel, message_id=message_id)
+        return ApprovalRequestResult(channel=message.channel, message_id=self._send(message))
 
     @activity.defn(name=ActivityName.SEND_APPROVAL_REMINDER)
     def send_approval_reminder(self, inp: ApprovalReminderInput) -> None:
-        """Resend the same live link as a reminder (once per estimate version)."""
-        self._sender.send_once(self._compose(inp.work_order_id, inp.estimate_version, True, inp.workflow_id))
+        """Resend the same live link as a reminder (once per estimate version); skipped when the
+        link was answered or withdrawn meanwhile."""
+        message = self._compose(inp.work_order_id, inp.estimate_version, True, inp.workflow_id)
+        if message is not None:
+            self._send(message)
 
     def all(self) -> list:
         """The bound activity methods, for worker registration."""

@@ -1,21 +1,22 @@
 """Smart assignment activity: loads the day's technicians and bookings, runs the CP-SAT model.
 
-Runs on the ``fieldops-optimizer`` task queue with heartbeats. The worker there runs one solve
-at a time, so two repairs never see the same free slot. When the requested day has no room the
+Runs on the ``fieldops-optimizer`` task queue with heartbeats. A PostgreSQL advisory lock makes
+assignments take turns across every optimizer worker, so two repairs never see the same free
+slot. When the requested day has no room the
 next days are tried (``HORIZON_DAYS``); the chosen technician, day, service window and the
 explanation (winner and runner-up) are written to the work order.
 """
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.errors import permanent_db_errors
 from config import Settings
 from db.models import Customer, ServiceCatalogEntry, Technician
 from db.repositories import work_orders as repo
@@ -26,6 +27,7 @@ from domain.schedule import local_today, shift_for
 from domain.work_status import WorkStatus
 
 HORIZON_DAYS = 7
+ASSIGNMENT_LOCK_KEY = 0x6669656C64  # "field": the advisory lock serialising assignments
 
 
 class AssignmentActivities:
@@ -71,6 +73,7 @@ class AssignmentActivities:
         )
 
     @activity.defn(name=ActivityName.ASSIGN_TECHNICIAN)
+    @permanent_db_errors
     def assign_technician(self, inp: AssignInput) -> AssignResult:
         """Pick (or check the named) technician and a service window; writes the assignment.
 
@@ -79,6 +82,8 @@ class AssignmentActivities:
         """
         now = datetime.now(UTC)
         with transaction(self._sessions) as session:
+            # one assignment at a time across every optimizer worker: bookings are read, then written
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ASSIGNMENT_LOCK_KEY})
             wo = repo.get(session, inp.work_order_id, lock=True)
             if wo is None:
                 raise ApplicationError(
@@ -127,7 +132,7 @@ class AssignmentActivities:
                 explanation = result.explanation
                 if result.technician_id is None:
                     continue
-                window_start = _floor_quarter(result.arrival)
+                window_start = _ceil_quarter(result.arrival)
                 window_end = window_start + timedelta(minutes=self._settings.service_window_minutes)
                 runner_up = result.runner_up
                 wo.technician_id = result.technician_id
@@ -163,7 +168,11 @@ class AssignmentActivities:
                     explanation=result.explanation,
                     runner_up_technician_id=runner_up.technician_id if runner_up else None,
                 )
-            wo.assignment_explanation = f"no room in the next {HORIZON_DAYS} days: {explanation}"
+            explanation = f"no room in the next {HORIZON_DAYS} days: {explanation}"
+            if inp.technician_id:  # a refused manual assignment changes nothing
+                return AssignResult(technician_id=None, explanation=explanation)
+            wo.assignment_explanation = explanation
+            wo.technician_id = wo.service_window_start = wo.service_window_end = None
             repo.set_status(
                 session,
                 work_order=wo,
@@ -179,7 +188,10 @@ class AssignmentActivities:
         return [self.assign_technician]
 
 
-def _floor_quarter(moment: datetime) -> datetime:
-    """Round down to the quarter hour (arrival windows start on :00, :15, :30, :45)."""
-    minutes = math.floor(moment.minute / 15) * 15
-    return moment.replace(minute=minutes, second=0, microsecond=0)
+def _ceil_quarter(moment: datetime) -> datetime:
+    """Round up to the quarter hour: windows start on :00, :15, :30, :45 and the technician is
+    planned on site at the window start, so the next booking starts after start + duration."""
+    base = moment.replace(second=0, microsecond=0)
+    if base < moment:
+        base += timedelta(minutes=1)
+    return base + timedelta(minutes=(-base.minute) % 15)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,6 +29,10 @@ class DeliveryUncertain(Exception):
     """A claimed message may or may not have gone out; an operator must look (not retried blindly)."""
 
 
+class DefiniteFailure(Exception):
+    """The provider answered and refused the message: it was certainly not sent."""
+
+
 @dataclass(frozen=True, slots=True)
 class OutboundMessage:
     """What to send; ``channel`` is ``sms`` or ``email``; ``key`` is the idempotency key."""
@@ -41,6 +45,16 @@ class OutboundMessage:
     subject: str | None = None
     work_order_id: str | None = None
     customer_id: int | None = None
+    secrets: tuple[str, ...] = ()
+
+    def stored_body(self, provider: str) -> str:
+        """The body as kept at rest: with a real provider, ``secrets`` (link tokens) are redacted;
+        the outbox provider keeps them, since its row is the delivery."""
+        body = self.body
+        if provider != "outbox":
+            for secret in self.secrets:
+                body = body.replace(secret, "[redacted]")
+        return body
 
 
 class Provider(Protocol):
@@ -83,7 +97,14 @@ class TwilioSmsProvider:
         self._from = settings.twilio_from_number
 
     def send(self, message: OutboundMessage) -> str:
-        sent = self._client.messages.create(to=message.to_address, from_=self._from, body=message.body)
+        from twilio.base.exceptions import TwilioRestException
+
+        try:
+            sent = self._client.messages.create(to=message.to_address, from_=self._from, body=message.body)
+        except TwilioRestException as err:
+            if 400 <= err.status < 500:
+                raise DefiniteFailure(f"Twilio refused the message: {err.status} {err.msg}") from err
+            raise
         return str(sent.sid)
 
     def find_sent(self, message: OutboundMessage, since: datetime) -> str | None:
@@ -120,7 +141,16 @@ class SendGridEmailProvider:
             subject=message.subject or "fieldops",
             plain_text_content=message.body,
         )
-        response = self._client.send(mail)
+        from python_http_client.exceptions import HTTPError
+
+        try:
+            response = self._client.send(mail)
+        except HTTPError as err:
+            if 400 <= err.status_code < 500:
+                raise DefiniteFailure(
+                    f"SendGrid refused the message: {err.status_code} {err.body!r}"
+                ) from err
+            raise
         return str(response.headers.get("X-Message-Id", ""))
 
     def find_sent(self, message: OutboundMessage, since: datetime) -> str | None:
@@ -145,7 +175,13 @@ class MessageSender:
         self._providers = providers
 
     def send_once(self, message: OutboundMessage) -> int:
-        """Claim, send, record. Raises DeliveryUncertain when a lost claim cannot be reconciled."""
+        """Claim, send, record; returns the ``messages`` row id.
+
+        Row status: ``claimed`` (in flight, or its outcome was lost) → ``sent``, or ``failed`` when
+        the provider refused it (certainly not sent, so a later attempt may send again).
+        Raises DefiniteFailure when the provider refuses, DeliveryUncertain when a lost claim
+        cannot be reconciled, and the provider's error when its answer was lost.
+        """
         provider = self._providers[message.channel]
         with transaction(self._sessions) as session:
             claimed = session.execute(
@@ -157,7 +193,7 @@ class MessageSender:
                     purpose=message.purpose,
                     to_address=message.to_address,
                     subject=message.subject,
-                    body=message.body,
+                    body=message.stored_body(provider.name),
                     status="claimed",
                     work_order_id=message.work_order_id,
                     customer_id=message.customer_id,
@@ -165,6 +201,13 @@ class MessageSender:
                 .on_conflict_do_nothing(index_elements=["idempotency_key"])
                 .returning(Message.id)
             ).scalar_one_or_none()
+            if claimed is None:  # retry after a refusal: take the row back
+                claimed = session.execute(
+                    update(Message)
+                    .where(Message.idempotency_key == message.key, Message.status == "failed")
+                    .values(status="claimed", error=None)
+                    .returning(Message.id)
+                ).scalar_one_or_none()
             row = session.scalars(select(Message).where(Message.idempotency_key == message.key)).one()
             row_id, status, claimed_at = row.id, row.status, row.created_at
         if status == "sent":
@@ -181,6 +224,8 @@ class MessageSender:
                 with transaction(self._sessions) as session:
                     failed = session.get(Message, row_id)
                     failed.error = f"{type(err).__name__}: {err}"[:2000]
+                    if isinstance(err, DefiniteFailure):
+                        failed.status = "failed"
                 raise
         with transaction(self._sessions) as session:
             sent = session.get(Message, row_id)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.errors import permanent_db_errors
 from db.models import Customer, JobCost, ServiceCatalogEntry, ServiceRequest, Technician, WorkOrder
 from db.repositories import approval_tokens
 from db.repositories import work_orders as repo
@@ -33,8 +34,6 @@ from domain.contracts import (
 from domain.pricing import CENT, CustomerPricingTerms, quote_estimate
 from domain.work_status import WorkStatus
 
-DEFAULT_LABOR_RATE_PER_HOUR = Decimal("95.00")
-
 
 def _work_order(session: Session, work_order_id: str) -> WorkOrder:
     wo = repo.get(session, work_order_id, lock=True)
@@ -44,12 +43,17 @@ def _work_order(session: Session, work_order_id: str) -> WorkOrder:
 
 
 class RepairActivities:
-    """Database side of RepairWorkflow; ``sessions`` is a SQLAlchemy session factory."""
+    """Database side of RepairWorkflow; ``sessions`` is a SQLAlchemy session factory and
+    ``labor_cost_per_hour`` (USD) values the technician's time in job_costs."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], *, labor_cost_per_hour: Decimal = Decimal("95.00")
+    ) -> None:
         self._sessions = sessions
+        self._labor_cost_per_hour = labor_cost_per_hour
 
     @activity.defn(name=ActivityName.CREATE_WORK_ORDER)
+    @permanent_db_errors
     def create_work_order(self, inp: CreateWorkOrderInput) -> None:
         """Create the work order from its service request (no-op when it exists)."""
         with transaction(self._sessions) as session:
@@ -84,12 +88,15 @@ class RepairActivities:
             )
 
     @activity.defn(name=ActivityName.QUOTE_WORK_ORDER)
+    @permanent_db_errors
     def quote_work_order(self, inp: QuoteInput) -> QuoteResult:
         """Price the work order (seed 001 tiers, custom pricing, volume discount); bumps the version."""
         with transaction(self._sessions) as session:
             wo = _work_order(session, inp.work_order_id)
-            if wo.estimate_version > 0 and wo.estimate_amount is not None:
+            if wo.estimate_version >= inp.target_version and wo.estimate_amount is not None:
                 return QuoteResult(estimate_version=wo.estimate_version, amount=wo.estimate_amount)
+            if wo.estimate_version > 0:  # a revision: links to the old estimate stop working
+                approval_tokens.revoke_all(session, work_order_id=wo.id, at=datetime.now(UTC))
             entry = session.get(ServiceCatalogEntry, wo.job_type)
             customer = session.get(Customer, wo.customer_id)
             pricing = customer.pricing
@@ -117,7 +124,8 @@ class RepairActivities:
                 terms=terms,
             )
             wo.estimate_amount = estimate.total
-            wo.estimate_version += 1
+            wo.estimate_version = inp.target_version
+            wo.repair_count = inp.repair_count
             wo.estimate_lines = [
                 {"description": x.description, "amount": str(x.amount)} for x in estimate.lines
             ]
@@ -131,6 +139,7 @@ class RepairActivities:
             return QuoteResult(estimate_version=wo.estimate_version, amount=estimate.total)
 
     @activity.defn(name=ActivityName.DECIDE_APPROVAL)
+    @permanent_db_errors
     def decide_approval(self, inp: ApprovalDecisionInput) -> ApprovalDecisionResult:
         """Apply the approval policy (domain.approval) to the customer's and requester's limits;
         the reasons are stored on the work order so staff see why a repair waits."""
@@ -164,6 +173,7 @@ class RepairActivities:
         )
 
     @activity.defn(name=ActivityName.RECORD_APPROVAL)
+    @permanent_db_errors
     def record_approval(self, inp: RecordApprovalInput) -> None:
         """Store who decided, how and why; approval moves the order to ``approved``."""
         with transaction(self._sessions) as session:
@@ -191,6 +201,7 @@ class RepairActivities:
             )
 
     @activity.defn(name=ActivityName.SET_WORK_STATUS)
+    @permanent_db_errors
     def set_work_status(self, inp: SetStatusInput) -> None:
         """Move the work order to ``inp.status``; leaving a pending approval revokes its links."""
         with transaction(self._sessions) as session:
@@ -202,6 +213,7 @@ class RepairActivities:
                 approval_tokens.revoke_all(session, work_order_id=wo.id, at=inp.at)
 
     @activity.defn(name=ActivityName.RECORD_COMPLETION)
+    @permanent_db_errors
     def record_completion(self, inp: CompletionInput) -> CompletionResult:
         """Record labor and parts as job_costs, total the order (estimate + parts) and complete it."""
         with transaction(self._sessions) as session:
@@ -210,7 +222,7 @@ class RepairActivities:
                 labor = sum((c.total_cost for c in wo.job_costs if c.cost_type == "labor"), Decimal("0"))
                 parts = sum((c.total_cost for c in wo.job_costs if c.cost_type == "materials"), Decimal("0"))
                 return CompletionResult(total_amount=wo.total_amount, labor_cost=labor, parts_cost=parts)
-            rate = inp.labor_rate_per_hour or DEFAULT_LABOR_RATE_PER_HOUR
+            rate = self._labor_cost_per_hour
             hours = (Decimal(inp.labor_minutes) / Decimal(60)).quantize(CENT, ROUND_HALF_UP)
             labor_cost = (hours * rate).quantize(CENT, ROUND_HALF_UP)
             wo.job_costs.append(

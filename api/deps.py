@@ -20,7 +20,8 @@ api_key_header = APIKeyHeader(
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    """One session per request; commits when the handler returns, rolls back on error."""
+    """One session per request; commits when the handler returns (before the response is sent),
+    rolls back on error."""
     session: Session = request.app.state.sessions()
     try:
         yield session
@@ -42,7 +43,7 @@ def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
-DbSession = Annotated[Session, Depends(get_db)]
+DbSession = Annotated[Session, Depends(get_db, scope="function")]  # commit before the response
 TemporalClient = Annotated[Client, Depends(get_temporal)]
 AppSettings = Annotated[Settings, Depends(get_settings_dep)]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -90,5 +91,6 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        path = re.sub(r"(/approve/)[^/?]+", r"\1[redacted]", request.url.path)
+        log.exception("unhandled error on %s %s", request.method, path)
         return problem_response(500, "internal error; see the server log", instance=request.url.path)

@@ -46,7 +46,7 @@ JOB_MIX = [
     "emergency",
 ]
 PENDING_ANSWERS = [
-    "link_approve",
+    "revise_then_link",
     "link_approve",
     "staff_approve",
     "link_decline",
@@ -118,6 +118,7 @@ class DayRunner:
         self.tech_keys = tech_keys
         self.rng = rng
         self.rejected_as_expected = 0
+        self.run_id = f"{rng.getrandbits(32):08x}"
 
     async def wait_status(
         self, http: httpx.AsyncClient, plan: Plan, leave: set[str], timeout_s: float = 90
@@ -131,17 +132,20 @@ class DayRunner:
                 raise TimeoutError(f"{plan.work_order_id} stuck in {r.json().get('status')}")
             await asyncio.sleep(0.4)
 
-    async def answer_link(self, http: httpx.AsyncClient, plan: Plan, decision: str) -> None:
-        bodies: list[str] = []
-        for _ in range(100):  # the link goes out right after the status turns pending
+    async def link_for(self, http: httpx.AsyncClient, plan: Plan, version: int) -> str:
+        """The approval link of estimate ``version`` from the outbox (it goes out just after pending)."""
+        for _ in range(100):
             r = await http.get(
                 "/api/v1/messages", params={"work_order_id": plan.work_order_id}, headers=self.office
             )
-            bodies = [m["body"] for m in r.json()["items"] if m["purpose"].startswith("approval-request")]
+            bodies = [m["body"] for m in r.json()["items"] if m["purpose"] == f"approval-request-v{version}"]
             if bodies:
-                break
+                return LINK.search(bodies[0]).group(0)
             await asyncio.sleep(0.3)
-        link = LINK.search(bodies[0]).group(0)
+        raise TimeoutError(f"no approval link v{version} for {plan.work_order_id}")
+
+    async def answer_link(self, http: httpx.AsyncClient, plan: Plan, decision: str, version: int = 1) -> None:
+        link = await self.link_for(http, plan, version)
         page = await http.get(link)
         assert page.status_code == 200 and "Approve" in page.text, page.text[:200]
         done = await http.post(link, data={"decision": decision})
@@ -150,6 +154,21 @@ class DayRunner:
         if again.status_code == 410:
             self.rejected_as_expected += 1
         plan.events.append(f"link:{decision}")
+
+    async def revise(self, http: httpx.AsyncClient, plan: Plan) -> None:
+        """The technician found one more repair: staff revise, the v1 link dies, v2 goes out."""
+        old_link = await self.link_for(http, plan, 1)
+        r = await http.post(
+            f"/api/v1/repairs/{plan.work_order_id}/estimate",
+            json={"repair_count": plan.repair_count + 1},
+            headers=self.office,
+        )
+        r.raise_for_status()
+        plan.events.append("revised")
+        if (await http.get(old_link)).status_code == 410:
+            self.rejected_as_expected += 1
+        if r.json()["status"] == "pending_approval":
+            await self.answer_link(http, plan, "approve", version=2)
 
     async def play(self, http: httpx.AsyncClient, plan: Plan) -> None:
         body = {
@@ -160,13 +179,20 @@ class DayRunner:
             "description": f"Demo request #{plan.n}",
             "requested_by_technician_id": plan.requested_by,
         }
-        r = await http.post("/api/v1/repairs", json=body, headers=self.office)
+        # a manager in the field files his own requests (his approval limit applies); the office the rest
+        who = {"X-API-Key": self.tech_keys[plan.requested_by]} if plan.requested_by else self.office
+        headers = {**who, "Idempotency-Key": f"demo-{self.run_id}-{plan.n}"}
+        r = await http.post("/api/v1/repairs", json=body, headers=headers)
         r.raise_for_status()
         plan.work_order_id = r.json()["id"]
+        retry = await http.post("/api/v1/repairs", json=body, headers=headers)  # a client retry: no duplicate
+        assert retry.json()["id"] == plan.work_order_id
         state = await self.wait_status(http, plan, {"requested", "approved"})
         if state["status"] == "pending_approval":
             plan.events.append("pending")
-            if plan.answer == "link_approve":
+            if plan.answer == "revise_then_link":
+                await self.revise(http, plan)
+            elif plan.answer == "link_approve":
                 await self.answer_link(http, plan, "approve")
             elif plan.answer == "link_decline":
                 await self.answer_link(http, plan, "decline")

@@ -41,6 +41,7 @@ class RepairUpdate(StrEnum):
     START = "start"
     COMPLETE = "complete"
     CANCEL = "cancel"
+    REVISE_ESTIMATE = "revise_estimate"
 
 
 STATUS_QUERY = "status"
@@ -86,7 +87,10 @@ class CreateWorkOrderInput(BaseModel):
 
 
 class QuoteInput(BaseModel):
+    """Quote ``target_version`` of the estimate (idempotent: an existing version is returned)."""
+
     work_order_id: str
+    target_version: int = Field(default=1, ge=1)
     repair_count: int
     first_repair_position: int = 1
     visit_repair_count: int | None = None
@@ -166,17 +170,16 @@ class PartUsed(BaseModel):
     """A part installed on the job; ``unit_cost`` in USD."""
 
     description: str = Field(min_length=1, max_length=200)
-    quantity: Decimal = Field(gt=0)
+    quantity: Decimal = Field(gt=0, le=Decimal("9999.99"), decimal_places=2)
     unit: str = Field(default="each", max_length=20)
-    unit_cost: Decimal = Field(ge=0)
+    unit_cost: Decimal = Field(ge=0, le=Decimal("99999.99"), decimal_places=2)
 
 
 class CompletionInput(BaseModel):
     work_order_id: str
     technician_id: str
-    labor_minutes: int = Field(gt=0)
-    labor_rate_per_hour: Decimal | None = None
-    parts: list[PartUsed] = Field(default_factory=list)
+    labor_minutes: int = Field(gt=0, le=24 * 60)
+    parts: list[PartUsed] = Field(default_factory=list, max_length=50)
     completed_at: datetime
 
 
@@ -218,8 +221,15 @@ class StartRequest(BaseModel):
 class CompleteRequest(BaseModel):
     actor: str
     technician_id: str
-    labor_minutes: int = Field(gt=0)
-    parts: list[PartUsed] = Field(default_factory=list)
+    labor_minutes: int = Field(gt=0, le=24 * 60)
+    parts: list[PartUsed] = Field(default_factory=list, max_length=50)
+
+
+class ReviseEstimateRequest(BaseModel):
+    """Change the estimate while the customer has not answered: re-quote, new link, old link dead."""
+
+    actor: str
+    repair_count: int = Field(ge=0, le=50)
 
 
 class CancelRequest(BaseModel):
@@ -241,3 +251,4 @@ class RepairStatus(BaseModel):
     window_end: datetime | None = None
     total_amount: Decimal | None = None
     reminders_sent: int = 0
+    delivery_failures: int = 0

@@ -38,11 +38,13 @@ class StaffAction(StrEnum):
     START = "start"
     COMPLETE = "complete"
     CANCEL = "cancel"
+    REVISE_ESTIMATE = "revise_estimate"
 
 
 ALLOWED_FROM: dict[StaffAction, frozenset[WorkStatus]] = {
     StaffAction.APPROVE: frozenset({WorkStatus.PENDING_APPROVAL}),
     StaffAction.DECLINE: frozenset({WorkStatus.PENDING_APPROVAL}),
+    StaffAction.REVISE_ESTIMATE: frozenset({WorkStatus.PENDING_APPROVAL}),
     StaffAction.ASSIGN: frozenset({WorkStatus.AWAITING_ASSIGNMENT, WorkStatus.ASSIGNED}),
     StaffAction.START: frozenset({WorkStatus.ASSIGNED}),
     StaffAction.COMPLETE: frozenset({WorkStatus.IN_PROGRESS}),

@@ -29,6 +29,7 @@ from domain.approval_links import hash_token, looks_like_token
 from domain.contracts import ApproveRequest, DeclineRequest, RepairUpdate
 from domain.work_status import WorkStatus
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["customer pages"], include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
@@ -134,8 +135,12 @@ async def answer_estimate(
         )
     try:
         await service.act(db, client=client, work_order_id=wo.id, update=update, payload=payload)
-    except Problem as err:
+    except Exception as err:  # refused or unreachable: the link must stay usable
+        db.rollback()
         approval_tokens.release(db, token_id=row.id)
         db.commit()
-        return _closed(request, 409, "Could not record your answer", err.detail)
+        if isinstance(err, Problem):
+            return _closed(request, 409, "Could not record your answer", err.detail)
+        log.exception("approval answer for %s failed", wo.id)
+        return _closed(request, 503, "Please try again", "We could not record your answer just now.")
     return _page(request, 200, state="done", wo=wo, decision=decision)

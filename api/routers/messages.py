@@ -1,4 +1,5 @@
-"""``/api/v1/messages``: read the outbox of SMS and email sent to customers (read-only)."""
+"""``/api/v1/messages``: the outbox of SMS and email sent to customers (read-only; office, manager
+and admin keys only, since an outbox body holds the customer's live approval link)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy import select
 
-from api.deps import CurrentStaff, DbSession
+from api.deps import DbSession, OfficeStaff
 from api.errors import NotFound
 from api.pagination import Page, Pagination, paginate
 from api.schemas.messages import Channel, MessageOut
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/api/v1/messages", tags=["messages"])
 @router.get("", response_model=Page[MessageOut], summary="List messages")
 def list_messages(
     db: DbSession,
-    staff: CurrentStaff,
+    staff: OfficeStaff,
     paging: Pagination,
     work_order_id: Annotated[str | None, Query(max_length=40)] = None,
     customer_id: Annotated[int | None, Query(ge=1)] = None,
@@ -46,7 +47,7 @@ def list_messages(
 
 
 @router.get("/{message_id}", response_model=MessageOut, summary="Get a message")
-def get_message(message_id: int, db: DbSession, staff: CurrentStaff) -> Message:
+def get_message(message_id: int, db: DbSession, staff: OfficeStaff) -> Message:
     """One message with its body and delivery status."""
     message = db.get(Message, message_id)
     if message is None:

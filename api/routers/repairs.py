@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Header, Query, status
 
 from api.deps import AppSettings, DbSession, FieldStaff, OfficeStaff, TemporalClient
 from api.errors import NotFound
@@ -18,6 +18,7 @@ from api.schemas.repairs import (
     RepairCreated,
     RepairDetail,
     RepairOut,
+    ReviseBody,
     StartBody,
 )
 from api.services import repairs as service
@@ -30,6 +31,7 @@ from domain.contracts import (
     DeclineRequest,
     RepairStatus,
     RepairUpdate,
+    ReviseEstimateRequest,
     StartRequest,
 )
 from domain.ids import repair_workflow_id
@@ -40,10 +42,20 @@ router = APIRouter(prefix="/api/v1/repairs", tags=["repairs"])
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=RepairCreated)
 async def create_repair(
-    body: RepairCreate, db: DbSession, client: TemporalClient, settings: AppSettings, staff: FieldStaff
+    body: RepairCreate,
+    db: DbSession,
+    client: TemporalClient,
+    settings: AppSettings,
+    staff: FieldStaff,
+    idempotency_key: Annotated[
+        str | None,
+        Header(min_length=8, max_length=100, description="repeat-safe: a retry returns the first repair"),
+    ] = None,
 ) -> RepairCreated:
     """Take a repair request: stores it and starts its RepairWorkflow (quote, approval, assignment)."""
-    work_order_id = await service.start_repair(db, client=client, settings=settings, staff=staff, body=body)
+    work_order_id = await service.start_repair(
+        db, client=client, settings=settings, staff=staff, body=body, idempotency_key=idempotency_key
+    )
     return RepairCreated(
         id=work_order_id, workflow_id=repair_workflow_id(work_order_id), status=WorkStatus.REQUESTED
     )
@@ -115,6 +127,21 @@ async def decline(
         work_order_id=work_order_id,
         update=RepairUpdate.DECLINE,
         payload=DeclineRequest(actor=staff.actor, reason=body.reason),
+    )
+
+
+@router.post("/{work_order_id}/estimate", response_model=RepairStatus)
+async def revise_estimate(
+    work_order_id: str, body: ReviseBody, db: DbSession, client: TemporalClient, staff: OfficeStaff
+) -> RepairStatus:
+    """Change the repair count of a pending estimate: re-quoted, the old link stops working and a
+    new one is sent (or it is approved at once if now within the customer's limits)."""
+    return await service.act(
+        db,
+        client=client,
+        work_order_id=work_order_id,
+        update=RepairUpdate.REVISE_ESTIMATE,
+        payload=ReviseEstimateRequest(actor=staff.actor, repair_count=body.repair_count),
     )
 
 

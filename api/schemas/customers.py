@@ -66,7 +66,7 @@ class CustomerCreate(BaseModel):
     zip_code: str | None = Field(default=None, max_length=10)
     latitude: Latitude
     longitude: Longitude
-    fleet_size: int = Field(default=0, ge=0)
+    fleet_size: int = Field(default=0, ge=0, le=100_000)
     lot_walking_enabled: bool = False
     lot_walking_schedule: dict[str, Any] = Field(
         default_factory=dict, examples=[{"days": ["tue"], "time": "07:00"}]
@@ -98,7 +98,7 @@ class CustomerUpdate(BaseModel):
     zip_code: str | None = Field(default=None, max_length=10)
     latitude: Latitude | None = None
     longitude: Longitude | None = None
-    fleet_size: int | None = Field(default=None, ge=0)
+    fleet_size: int | None = Field(default=None, ge=0, le=100_000)
     lot_walking_enabled: bool | None = None
     lot_walking_schedule: dict[str, Any] | None = None
     lot_walking_time: time | None = None
@@ -177,7 +177,12 @@ class CustomerPricingIn(BaseModel):
     repair_3_price: Money | None = None
     repair_4_price: Money | None = None
     repair_5_plus_price: Money | None = None
-    volume_discount_threshold: int = Field(default=10, ge=1, description="visits before the discount applies")
+    volume_discount_threshold: int = Field(
+        default=10,
+        ge=1,
+        le=1_000,
+        description="repairs in one visit (or lot walk) from which the discount applies",
+    )
     volume_discount_percentage: Decimal = Field(
         default=Decimal("0"), ge=0, le=100, max_digits=5, decimal_places=2
     )

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.contracts import PartUsed, RepairStatus
 
 Priority = Literal["emergency", "high", "normal", "low"]
+PhotoUrl = Annotated[str, Field(min_length=12, max_length=500, pattern=r"^https?://[^\s]+$")]
 
 
 class RepairCreate(BaseModel):
@@ -22,7 +23,7 @@ class RepairCreate(BaseModel):
     job_type: str = Field(min_length=1, max_length=40, examples=["repair"])
     priority: Priority = "normal"
     description: str | None = Field(default=None, max_length=2000)
-    photos: list[str] = Field(default_factory=list, max_length=10, description="photo URLs")
+    photos: list[PhotoUrl] = Field(default_factory=list, max_length=10, description="photo URLs")
     repair_count: int = Field(default=1, ge=0, le=50, description="repairs in this visit (priced by tier)")
     scheduled_date: date | None = Field(default=None, description="requested service day; default tomorrow")
     requested_by_technician_id: str | None = Field(default=None, max_length=20)
@@ -78,6 +79,13 @@ class RepairDetail(RepairOut):
 class ReasonBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str | None = Field(default=None, max_length=500)
+
+
+class ReviseBody(BaseModel):
+    """The new number of repairs in the visit."""
+
+    model_config = ConfigDict(extra="forbid")
+    repair_count: int = Field(ge=0, le=50)
 
 
 class AssignBody(BaseModel):

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from pydantic import BaseModel
 from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
@@ -28,6 +29,7 @@ from domain.ids import REPAIR_WORKFLOW, TASK_QUEUE, repair_workflow_id
 from domain.schedule import local_today
 from domain.work_status import WorkStatus
 
+UNPROCESSABLE_TYPES = {"UnknownTechnician", "InvalidData"}
 CONFLICT_TYPES = {"InvalidTransition", "StaleEstimate", "AssignmentRejected", "NotStarted"}
 
 
@@ -45,10 +47,42 @@ def _application_error(err: BaseException | None) -> ApplicationError | None:
     return found
 
 
+MAX_DAYS_AHEAD = 365
+
+
+def requester_for(staff: Staff, named: str | None) -> str | None:
+    """Whose manager approval limit may apply to a request.
+
+    A technician key speaks for its own technician; only that technician (or an admin) may name
+    him, so nobody can claim a manager's limit on his behalf. Raises Problem 403 otherwise.
+    """
+    if named is None or named == staff.technician_id:
+        return named or staff.technician_id
+    if staff.role == "admin":
+        return named
+    raise Problem(403, f"only technician {named} himself (or an admin) may request repairs as {named}")
+
+
 async def start_repair(
-    session: Session, *, client: Client, settings: Settings, staff: Staff, body: RepairCreate
+    session: Session,
+    *,
+    client: Client,
+    settings: Settings,
+    staff: Staff,
+    body: RepairCreate,
+    idempotency_key: str | None = None,
 ) -> str:
-    """Record the request and start ``repair-{work_order_id}``; returns the work order id."""
+    """Record the request and start ``repair-{work_order_id}``; returns the work order id.
+
+    With ``idempotency_key``, a repeated request returns the first one's work order id and
+    starts nothing.
+    """
+    if idempotency_key:
+        earlier = session.scalars(
+            select(ServiceRequest).where(ServiceRequest.idempotency_key == idempotency_key)
+        ).first()
+        if earlier is not None:
+            return earlier.work_order_id
     customer = session.get(Customer, body.customer_id)
     if customer is None:
         raise NotFound(f"customer {body.customer_id} does not exist")
@@ -61,9 +95,9 @@ async def start_repair(
     scheduled = body.scheduled_date or today + timedelta(days=1)
     if scheduled < today:
         raise Problem(422, f"scheduled_date {scheduled} is in the past")
-    requested_by = body.requested_by_technician_id or (
-        staff.technician_id if staff.role == "technician" else None
-    )
+    if scheduled > today + timedelta(days=MAX_DAYS_AHEAD):
+        raise Problem(422, f"scheduled_date {scheduled} is more than {MAX_DAYS_AHEAD} days ahead")
+    requested_by = requester_for(staff, body.requested_by_technician_id)
 
     work_order_id = repo.next_work_order_id(session, on=today)
     request = ServiceRequest(
@@ -76,9 +110,14 @@ async def start_repair(
         scheduled_date=scheduled,
         requested_by=staff.actor,
         work_order_id=work_order_id,
+        idempotency_key=idempotency_key,
     )
     session.add(request)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as err:  # the same key raced in from a concurrent retry
+        raise Conflict("a request with this Idempotency-Key is being created; retry to get its id") from err
     workflow_id = repair_workflow_id(work_order_id)
     repair_input = RepairInput(
         work_order_id=work_order_id,
@@ -195,7 +234,7 @@ async def act(
         return await handle.execute_update(update, payload, result_type=RepairStatus)
     except WorkflowUpdateFailedError as err:
         cause = _application_error(err.cause)
-        if cause is not None and cause.type == "UnknownTechnician":
+        if cause is not None and cause.type in UNPROCESSABLE_TYPES:
             raise Problem(422, cause.message) from err
         if cause is not None and cause.type in CONFLICT_TYPES:
             raise Conflict(cause.message, work_status=wo.status) from err

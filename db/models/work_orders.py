@@ -33,6 +33,7 @@ class ServiceRequest(Base, Timestamped):
     scheduled_date: Mapped[date | None] = mapped_column(Date)
     requested_by: Mapped[str | None] = mapped_column(String(80))
     work_order_id: Mapped[str | None] = mapped_column(String(40), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True)
 
 
 class WorkOrder(Base, Timestamped):

@@ -3,6 +3,7 @@ against loopback fakes of their HTTP APIs."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import uuid
@@ -15,9 +16,11 @@ import pytest
 from sqlalchemy import select
 
 from activities.messaging import (
+    DefiniteFailure,
     DeliveryUncertain,
     MessageSender,
     OutboundMessage,
+    OutboxProvider,
     SendGridEmailProvider,
     TwilioSmsProvider,
 )
@@ -37,11 +40,15 @@ class FakeProvider:
     lookups: int = 0
     already_sent: str | None = None
     fail_next: bool = False
+    refuse_next: bool = False
 
     def send(self, message: OutboundMessage) -> str:
         if self.fail_next:
             self.fail_next = False
             raise ConnectionError("provider timed out")
+        if self.refuse_next:
+            self.refuse_next = False
+            raise DefiniteFailure("400 invalid 'To' number")
         self.sends.append(message.key)
         return f"fake-{len(self.sends)}"
 
@@ -101,6 +108,35 @@ def test_failed_send_is_retried_after_checking_the_provider(database):
     sender.send_once(message(key))
     assert provider.lookups == 1 and provider.sends == [key]
     assert row(database.sessions, key).status == "sent"
+
+
+def test_refused_message_is_marked_failed_and_may_be_sent_again(database):
+    key = f"repair-x:{uuid.uuid4()}"
+    provider = FakeProvider(refuse_next=True)
+    sender = MessageSender(database.sessions, {"sms": provider})
+    with pytest.raises(DefiniteFailure):
+        sender.send_once(message(key))
+    assert row(database.sessions, key).status == "failed"
+    sender.send_once(message(key))  # e.g. after the office fixed the phone number
+    assert provider.lookups == 0 and provider.sends == [key] and row(database.sessions, key).status == "sent"
+
+
+def test_real_providers_keep_no_live_link_at_rest(database):
+    token = "AbCdEfGhIjKlMnOpQrStUv"
+    link = OutboundMessage(
+        key=f"repair-x:{uuid.uuid4()}",
+        channel="sms",
+        to_address="+15125550100",
+        body=f"Approve: https://x.example/approve/{token}",
+        purpose="test",
+        secrets=(token,),
+    )
+    MessageSender(database.sessions, {"sms": FakeProvider(name="twilio")}).send_once(link)
+    assert token not in row(database.sessions, link.key).body
+    assert row(database.sessions, link.key).body.endswith("/approve/[redacted]")
+    outbox = dataclasses.replace(link, key=f"repair-x:{uuid.uuid4()}")
+    MessageSender(database.sessions, {"sms": OutboxProvider()}).send_once(outbox)
+    assert token in row(database.sessions, outbox.key).body  # the outbox row is the delivery
 
 
 class FakeApis(BaseHTTPRequestHandler):

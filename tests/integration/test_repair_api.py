@@ -47,15 +47,15 @@ async def new_customer(stack, **overrides) -> int:
     return r.json()["id"]
 
 
-async def approval_link(stack, wo: str) -> str:
+async def approval_link(stack, wo: str, version: int = 1) -> str:
     for _ in range(100):
         r = await stack.http.get("/api/v1/messages", params={"work_order_id": wo}, headers=stack.office)
-        requests = [m for m in r.json()["items"] if m["purpose"] == "approval-request-v1"]
+        requests = [m for m in r.json()["items"] if m["purpose"] == f"approval-request-v{version}"]
         if requests:
-            assert len(requests) == 1 and requests[0]["channel"] == "sms" and requests[0]["status"] == "sent"
+            assert len(requests) == 1 and requests[0]["status"] == "sent"
             return LINK.search(requests[0]["body"]).group(0)
         await asyncio.sleep(0.2)
-    raise AssertionError("no approval message")
+    raise AssertionError(f"no approval message v{version}")
 
 
 async def test_link_approval_to_completion(stack):
@@ -186,11 +186,12 @@ async def test_errors_are_problem_json(stack):
     ).status_code == 422
     bogus_link = await stack.http.get("/approve/not-a-real-token-at-all")
     assert bogus_link.status_code == 404
+    generous = await new_customer(stack, max_auto_approve_amount="500.00", require_photo_for_approval=False)
     r = await stack.http.post(
-        "/api/v1/repairs", json={"customer_id": 1, "job_type": "inspection"}, headers=stack.office
+        "/api/v1/repairs", json={"customer_id": generous, "job_type": "inspection"}, headers=stack.office
     )
     wo = r.json()["id"]
-    await wait_status(stack, wo, {"pending_approval", "assigned", "awaiting_assignment"})
+    await wait_status(stack, wo, {"assigned"})
     negative = await stack.http.post(
         f"/api/v1/repairs/{wo}/complete", json={"labor_minutes": -5}, headers=stack.office
     )
@@ -198,4 +199,70 @@ async def test_errors_are_problem_json(stack):
     unknown_tech = await stack.http.post(
         f"/api/v1/repairs/{wo}/assign", json={"technician_id": "T-999"}, headers=stack.office
     )
-    assert unknown_tech.status_code in (409, 422)
+    assert unknown_tech.status_code == 422 and "T-999" in unknown_tech.json()["detail"]
+    for params in ({"page": 10**9}, {"page_size": 0}):
+        assert (
+            await stack.http.get("/api/v1/repairs", params=params, headers=stack.office)
+        ).status_code == 422
+    for bad in ({"scheduled_date": "9999-12-31"}, {"photos": [""]}, {"repair_count": 10**6}):
+        resp = await stack.http.post(
+            "/api/v1/repairs",
+            json={"customer_id": generous, "job_type": "repair", **bad},
+            headers=stack.office,
+        )
+        assert resp.status_code == 422, (bad, resp.text)
+    tech = {"X-API-Key": stack.tech_keys["T-002"]}
+    assert (
+        await stack.http.get("/api/v1/messages", headers=tech)
+    ).status_code == 403  # bodies hold live links
+
+
+async def test_nobody_can_borrow_a_managers_approval_limit(stack):
+    strict = await new_customer(stack, max_auto_approve_amount="50.00", require_photo_for_approval=False)
+    body = {
+        "customer_id": strict,
+        "job_type": "repair",
+        "repair_count": 3,
+        "requested_by_technician_id": "T-001",
+    }
+    for key in (stack.office, {"X-API-Key": stack.tech_keys["T-002"]}):
+        refused = await stack.http.post("/api/v1/repairs", json=body, headers=key)
+        assert refused.status_code == 403 and "T-001" in refused.json()["detail"]
+    manager = {"X-API-Key": stack.tech_keys["T-001"]}  # T-001 is a manager with a $750 limit
+    own = await stack.http.post("/api/v1/repairs", json=body, headers=manager)
+    assert own.status_code == 201
+    state = await wait_status(stack, own.json()["id"], {"assigned", "awaiting_assignment"})
+    assert state["approval_mode"] == "manager_limit" and state["approved_by"] == "technician:T-001"
+
+
+async def test_idempotency_key_makes_a_retry_safe(stack):
+    customer = await new_customer(stack)
+    headers = {**stack.office, "Idempotency-Key": "office-call-20261122-0001"}
+    body = {"customer_id": customer, "job_type": "repair"}
+    first = await stack.http.post("/api/v1/repairs", json=body, headers=headers)
+    second = await stack.http.post("/api/v1/repairs", json=body, headers=headers)
+    assert first.status_code == second.status_code == 201 and first.json()["id"] == second.json()["id"]
+    await wait_status(stack, first.json()["id"], {"pending_approval", "assigned", "awaiting_assignment"})
+    listed = await stack.http.get("/api/v1/repairs", params={"customer_id": customer}, headers=stack.office)
+    assert listed.json()["total"] == 1
+
+
+async def test_revised_estimate_replaces_the_link(stack):
+    customer = await new_customer(stack)
+    body = {"customer_id": customer, "job_type": "repair", "repair_count": 1}
+    r = await stack.http.post("/api/v1/repairs", json=body, headers=stack.office)
+    wo = r.json()["id"]
+    await wait_status(stack, wo, {"pending_approval"})
+    old_link = await approval_link(stack, wo)
+    revised = await stack.http.post(
+        f"/api/v1/repairs/{wo}/estimate", json={"repair_count": 2}, headers=stack.office
+    )
+    assert revised.status_code == 200 and revised.json()["estimate_version"] == 2
+    assert Decimal(revised.json()["estimate_amount"]) == Decimal("95.00") + Decimal("50") + Decimal("40")
+    gone = await stack.http.get(old_link)
+    assert gone.status_code == 410 and "no longer works" in gone.text
+    assert (await stack.http.post(old_link, data={"decision": "approve"})).status_code == 410
+    new_link = await approval_link(stack, wo, version=2)
+    assert new_link != old_link and "Approve $185.00" in (await stack.http.get(new_link)).text
+    assert (await stack.http.post(new_link, data={"decision": "approve"})).status_code == 200
+    await wait_status(stack, wo, {"assigned", "awaiting_assignment"})

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from domain.contracts import (
     ActivityName,
@@ -35,7 +36,13 @@ class StubActivities:
         amount: Decimal = Decimal("180.00"),
         auto_approve: bool = False,
         technician_id: str | None = "T-001",
+        fail_delivery: bool = False,
+        fail_assignment: bool = False,
+        room_for_manual: bool = True,
     ) -> None:
+        self.fail_delivery = fail_delivery
+        self.fail_assignment = fail_assignment
+        self.room_for_manual = room_for_manual
         self.amount = amount
         self.auto_approve = auto_approve
         self.technician_id = technician_id
@@ -56,12 +63,14 @@ class StubActivities:
     @activity.defn(name=ActivityName.QUOTE_WORK_ORDER)
     async def quote_work_order(self, inp: QuoteInput) -> QuoteResult:
         self._log(ActivityName.QUOTE_WORK_ORDER, inp)
-        return QuoteResult(estimate_version=1, amount=self.amount)
+        return QuoteResult(
+            estimate_version=inp.target_version, amount=self.amount + 10 * (inp.repair_count - 1)
+        )
 
     @activity.defn(name=ActivityName.DECIDE_APPROVAL)
     async def decide_approval(self, inp: ApprovalDecisionInput) -> ApprovalDecisionResult:
         self._log(ActivityName.DECIDE_APPROVAL, inp)
-        if self.auto_approve:
+        if self.auto_approve or inp.amount <= Decimal("100"):
             return ApprovalDecisionResult(
                 mode="auto_customer_limit", approved=True, approved_by="policy:auto", reasons=["within limit"]
             )
@@ -72,6 +81,8 @@ class StubActivities:
     @activity.defn(name=ActivityName.REQUEST_CUSTOMER_APPROVAL)
     async def request_customer_approval(self, inp: ApprovalRequestInput) -> ApprovalRequestResult:
         self._log(ActivityName.REQUEST_CUSTOMER_APPROVAL, inp)
+        if self.fail_delivery:
+            raise ApplicationError("customer 7 has no sms address", type="NoContact", non_retryable=True)
         return ApprovalRequestResult(channel="sms", message_id=1)
 
     @activity.defn(name=ActivityName.SEND_APPROVAL_REMINDER)
@@ -85,6 +96,10 @@ class StubActivities:
     @activity.defn(name=ActivityName.ASSIGN_TECHNICIAN)
     async def assign_technician(self, inp: AssignInput) -> AssignResult:
         self._log(ActivityName.ASSIGN_TECHNICIAN, inp)
+        if self.fail_assignment:
+            raise ApplicationError("solver crashed", type="NotFound", non_retryable=True)
+        if inp.technician_id and not self.room_for_manual:
+            return AssignResult(technician_id=None, explanation=f"{inp.technician_id} has no room")
         tech = inp.technician_id or self.technician_id
         if tech is None:
             return AssignResult(technician_id=None, explanation="no technician with skill 'repair'")

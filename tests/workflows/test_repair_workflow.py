@@ -24,6 +24,7 @@ from domain.contracts import (
     PartUsed,
     RepairInput,
     RepairStatus,
+    ReviseEstimateRequest,
     StartRequest,
 )
 from domain.work_status import WorkStatus
@@ -186,3 +187,86 @@ async def test_no_technician_waits_for_manual_assignment(env, task_queue):
         assert state.status == WorkStatus.ASSIGNED and state.technician_id == "T-001"
         await work_to_completion(handle, env)
         assert (await handle.result()).status == WorkStatus.COMPLETED
+
+
+async def test_revised_estimate_kills_the_old_link_and_sends_a_new_one(env, task_queue):
+    stubs = StubActivities(amount=Decimal("180.00"))
+    async with running(env, task_queue, stubs, repair_input(8, repair_count=2)) as handle:
+        await wait_for(handle, WorkStatus.PENDING_APPROVAL, env)
+        revised = await handle.execute_update(
+            RepairWorkflow.revise_estimate, ReviseEstimateRequest(actor="office", repair_count=3)
+        )
+        assert revised.estimate_version == 2 and revised.estimate_amount == Decimal("200.00")
+        await wait_for(handle, WorkStatus.PENDING_APPROVAL, env)
+        with pytest.raises(WorkflowUpdateFailedError) as err:
+            await handle.execute_update(
+                RepairWorkflow.approve, ApproveRequest(actor="customer:7:link", estimate_version=1)
+            )
+        assert err.value.cause.type == "StaleEstimate"
+        for _ in range(100):  # the v2 link is out before the customer can answer it
+            if len([n for n in stubs.names() if n == ActivityName.REQUEST_CUSTOMER_APPROVAL]) == 2:
+                break
+            await asyncio.sleep(0.05)
+        state = await handle.execute_update(
+            RepairWorkflow.approve, ApproveRequest(actor="customer:7:link", estimate_version=2)
+        )
+        assert state.approval_mode == "customer_link"
+        await work_to_completion(handle, env)
+    requests = [a for n, a in stubs.calls if n == ActivityName.REQUEST_CUSTOMER_APPROVAL]
+    assert [r.estimate_version for r in requests] == [1, 2]
+    quotes = [a for n, a in stubs.calls if n == ActivityName.QUOTE_WORK_ORDER]
+    assert [(q.target_version, q.repair_count) for q in quotes] == [(1, 2), (2, 3)]
+
+
+async def test_revision_within_the_limit_is_auto_approved(env, task_queue):
+    stubs = StubActivities(amount=Decimal("110.00"))
+    async with running(env, task_queue, stubs, repair_input(9, repair_count=1)) as handle:
+        await wait_for(handle, WorkStatus.PENDING_APPROVAL, env)
+        await handle.execute_update(
+            RepairWorkflow.revise_estimate, ReviseEstimateRequest(actor="office", repair_count=0)
+        )
+        state = await wait_for(handle, WorkStatus.ASSIGNED, env)
+        assert state.approval_mode == "auto_customer_limit" and state.estimate_amount == Decimal("100.00")
+        await handle.execute_update(RepairWorkflow.cancel, CancelRequest(actor="office"))
+
+
+async def test_undeliverable_link_does_not_stop_staff_or_expiry(env, task_queue):
+    stubs = StubActivities(fail_delivery=True)
+    async with running(env, task_queue, stubs, repair_input(10)) as handle:
+        state = await wait_for(handle, WorkStatus.PENDING_APPROVAL, env)
+        for _ in range(100):
+            state = await handle.query(RepairWorkflow.get_status)
+            if state.delivery_failures:
+                break
+            await asyncio.sleep(0.05)
+        assert state.delivery_failures == 1
+        approved = await handle.execute_update(RepairWorkflow.approve, ApproveRequest(actor="staff:1:office"))
+        assert approved.approval_mode == "staff_on_behalf"
+        await handle.execute_update(RepairWorkflow.cancel, CancelRequest(actor="office"))
+        assert (await handle.result()).status == WorkStatus.CANCELLED
+
+
+async def test_failed_optimizer_leaves_the_job_for_manual_assignment(env, task_queue):
+    stubs = StubActivities(auto_approve=True, fail_assignment=True)
+    async with running(env, task_queue, stubs, repair_input(11)) as handle:
+        await wait_for(handle, WorkStatus.AWAITING_ASSIGNMENT, env)
+        stubs.fail_assignment = False
+        state = await handle.execute_update(
+            RepairWorkflow.assign, AssignRequest(actor="office", technician_id="T-002")
+        )
+        assert state.status == WorkStatus.ASSIGNED and state.technician_id == "T-002"
+        await handle.execute_update(RepairWorkflow.cancel, CancelRequest(actor="office"))
+
+
+async def test_refused_manual_reassignment_keeps_the_current_technician(env, task_queue):
+    stubs = StubActivities(auto_approve=True, room_for_manual=False)
+    async with running(env, task_queue, stubs, repair_input(12)) as handle:
+        before = await wait_for(handle, WorkStatus.ASSIGNED, env)
+        with pytest.raises(WorkflowUpdateFailedError) as err:
+            await handle.execute_update(
+                RepairWorkflow.assign, AssignRequest(actor="office", technician_id="T-004")
+            )
+        assert err.value.cause.type == "AssignmentRejected"
+        after = await handle.query(RepairWorkflow.get_status)
+        assert after.status == WorkStatus.ASSIGNED and after.technician_id == before.technician_id == "T-001"
+        await work_to_completion(handle, env)

@@ -22,7 +22,7 @@ HISTORIES = sorted((Path(__file__).parent / "histories").glob("repair-*.json"))
 
 def test_histories_are_committed():
     kinds = {p.stem.removeprefix("repair-") for p in HISTORIES}
-    assert {"completed", "completed-link", "declined", "expired", "cancelled"} <= kinds
+    assert {"completed", "completed-link", "declined", "expired", "cancelled", "revised"} <= kinds
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)

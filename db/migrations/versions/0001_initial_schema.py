@@ -138,6 +138,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=50), server_default='pending', nullable=False),
     sa.Column('repair_count', sa.Integer(), server_default='1', nullable=False),
     sa.Column('scheduled_date', sa.Date(), nullable=True),
+    sa.Column('idempotency_key', sa.String(length=100), nullable=True),
     sa.Column('requested_by', sa.String(length=80), nullable=True),
     sa.Column('work_order_id', sa.String(length=40), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
@@ -145,6 +146,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_service_requests_customer_id_customers')),
     sa.ForeignKeyConstraint(['service_type'], ['service_catalog.code'], name=op.f('fk_service_requests_service_type_service_catalog')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_service_requests')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_service_requests_idempotency_key')),
     sa.UniqueConstraint('work_order_id', name=op.f('uq_service_requests_work_order_id'))
     )
     op.create_index(op.f('ix_service_requests_customer_id'), 'service_requests', ['customer_id'], unique=False)
