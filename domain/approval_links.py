@@ -1,6 +1,6 @@
 """Approval-link tokens: short, opaque, random, stored only as a hash.
 
-token = base64url(HMAC-SHA256(secret_key, nonce))[:22] (128 bits) — no dots, so SMS apps keep
+token = base64url(HMAC-SHA256(secret_key, nonce))[:22] (132 bits) — no dots, so SMS apps keep
 the link whole (a JWT breaks at its dots). The nonce is random per link; the database keeps the
 nonce and SHA-256(token), so a reminder can re-derive the same link but a database leak alone
 cannot produce one.

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from api.schemas.common import PatchModel, refuse_nulls
 
 CODE_PATTERN = r"^[a-z][a-z0-9_]{1,39}$"
 
@@ -33,10 +35,8 @@ class CatalogEntryCreate(BaseModel):
     is_active: bool = True
 
 
-class CatalogEntryUpdate(BaseModel):
+class CatalogEntryUpdate(PatchModel):
     """PATCH: only the fields given change; the code is the key and never changes."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: EntryName | None = None
     category: Category | None = None
@@ -45,17 +45,7 @@ class CatalogEntryUpdate(BaseModel):
     required_skill: Skill | None = None
     is_active: bool | None = None
 
-    @field_validator(*_REQUIRED)
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        # Runs only for fields the caller sent: omitted means "unchanged", null is refused.
-        if value is None:
-            raise ValueError("may not be null")
-        return value
-
-    def changes(self) -> dict[str, Any]:
-        """The fields the caller sent, with their values."""
-        return self.model_dump(exclude_unset=True)
+    _not_null = refuse_nulls(*_REQUIRED)
 
 
 class CatalogEntryOut(BaseModel):

@@ -15,6 +15,8 @@ from pydantic import (
     field_validator,
 )
 
+from api.schemas.common import PatchModel, refuse_nulls
+
 ContactMethod = Literal["sms", "email"]
 ServiceMode = Literal["SCHEDULED", "ON_CALL", "HYBRID"]
 PaymentTerms = Literal["NET_30", "NET_60", "PREPAID"]
@@ -81,10 +83,8 @@ class CustomerCreate(BaseModel):
     notes: str | None = Field(default=None, max_length=4000)
 
 
-class CustomerUpdate(BaseModel):
+class CustomerUpdate(PatchModel):
     """PATCH: only the fields given change; required fields may be omitted but not set to null."""
-
-    model_config = ConfigDict(extra="forbid")
 
     first_name: Name | None = None
     last_name: Name | None = None
@@ -110,17 +110,7 @@ class CustomerUpdate(BaseModel):
     credit_hold: bool | None = None
     notes: str | None = Field(default=None, max_length=4000)
 
-    @field_validator(*_REQUIRED)
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        # Runs only for fields the caller sent: omitted means "unchanged", null is refused.
-        if value is None:
-            raise ValueError("may not be null")
-        return value
-
-    def changes(self) -> dict[str, Any]:
-        """The fields the caller sent, with their values."""
-        return self.model_dump(exclude_unset=True)
+    _not_null = refuse_nulls(*_REQUIRED)
 
 
 class CustomerOut(BaseModel):

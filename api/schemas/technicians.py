@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from api.schemas.common import PatchModel, refuse_nulls
 from domain.schedule import validate_working_hours
 
 TECHNICIAN_ID_PATTERN = r"^T-[0-9]{3,6}$"
@@ -97,10 +98,8 @@ class TechnicianCreate(BaseModel):
         return self
 
 
-class TechnicianUpdate(BaseModel):
+class TechnicianUpdate(PatchModel):
     """PATCH: only the fields given change; ``skills`` and ``managed_technician_ids`` replace the lists."""
-
-    model_config = ConfigDict(extra="forbid")
 
     first_name: Name | None = None
     last_name: Name | None = None
@@ -128,17 +127,7 @@ class TechnicianUpdate(BaseModel):
     def _dedupe(cls, value: list[str] | None) -> list[str] | None:
         return None if value is None else _unique(value)
 
-    @field_validator(*_REQUIRED)
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        # Runs only for fields the caller sent: omitted means "unchanged", null is refused.
-        if value is None:
-            raise ValueError("may not be null")
-        return value
-
-    def changes(self) -> dict[str, Any]:
-        """The fields the caller sent, with their values."""
-        return self.model_dump(exclude_unset=True)
+    _not_null = refuse_nulls(*_REQUIRED)
 
 
 class TechnicianOut(BaseModel):

@@ -1,0 +1,195 @@
+"""History for the demo data set: a year of completed work orders per technician (seed 000 Phase 1.4).
+
+Job mix 60% pumping, 15% grease trap, 15% repair, 10% maintenance (plus emergencies), 5-15 jobs a
+month weighted toward recent months, returns at the same customer, labor and materials job_costs
+on repair-type jobs; every note carries ``[SEED DATA]``.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from db.models import Customer, JobCost, WorkOrder
+from domain.catalog import DEFAULT_CATALOG, PUMP_OUT_JOB_TYPES
+
+#: Working hours in ``Technician.working_hours`` are wall-clock times in this zone.
+LOCAL_TZ = ZoneInfo("America/Chicago")
+SEED_NOTE = "[SEED DATA]"
+CENT = Decimal("0.01")
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_OFF_DAY_HOURS = ("09:00", "16:00")
+_REQUIRED_SKILL = {entry.code: entry.required_skill for entry in DEFAULT_CATALOG}
+#: Seed 000 Phase 1.4 job mix (percent); emergencies come on top (3% of days, 30% of days off).
+_JOB_MIX = {"pumping": 60, "grease_trap": 15, "repair": 15, "maintenance": 10}
+_TANKS = {"pumping": (750, 1000, 1000, 1250, 1500, 1500, 2000), "grease_trap": (500, 750, 1000, 1500)}
+#: (work order note, labor description, part) per repair-type job.
+_REPAIRS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "repair": (
+        ("Replaced failed effluent pump", "Pull and replace effluent pump", "Effluent pump 1/2 HP"),
+        ("Replaced float switch; alarm cleared", "Diagnose alarm, replace float", "Mechanical float switch"),
+        ("Replaced broken outlet baffle", "Excavate lid, replace baffle", "Sanitary tee baffle 4 in"),
+        ("Repaired cracked riser and lid", "Reseal riser, fit new lid", "24 in riser and lid"),
+        ("Replaced distribution box", "Excavate and set distribution box", "Distribution box 6-hole"),
+        ("Repaired collapsed inlet line", "Dig out and relay inlet line", "PVC pipe and fittings"),
+    ),
+    "maintenance": (
+        ("Serviced aerobic unit; cleaned spray heads", "Aerobic system service", "Chlorine tablets"),
+        ("Cleaned effluent filter; tested alarm", "Filter cleaning, alarm test", "Effluent filter cartridge"),
+        ("Rebuilt air compressor", "Compressor service", "Diaphragm rebuild kit"),
+    ),
+    "emergency": (
+        ("Emergency: sewage backup; cleared blocked outlet", "Call-out, jet outlet line", "Outlet tee"),
+        ("Emergency: pump failure, high-water alarm", "Emergency pump swap", "Effluent pump 1/2 HP"),
+        ("Emergency: tank overflowing after storm", "Emergency pump-down and repair", "Riser gasket kit"),
+    ),
+}
+
+
+def _history_days(rng: random.Random, hours: dict, today: date) -> list[date]:
+    """60-100 distinct dates in the 360 days before ``today``: 5-15 per 30-day window, recent ones heavier."""
+    counts = [5] * 12
+    for _ in range(rng.randint(60, 100) - 60):
+        room = [k for k in range(12) if counts[k] < 15]
+        counts[rng.choices(room, weights=[0.85**k for k in room])[0]] += 1
+    days: list[date] = []
+    for k, count in enumerate(counts):
+        window = [today - timedelta(days=30 * k + i) for i in range(1, 31)]
+        work = [d for d in window if WEEKDAYS[d.weekday()] in hours]
+        off = [d for d in window if WEEKDAYS[d.weekday()] not in hours]
+        n_off = min(len(off), sum(rng.random() < 0.07 for _ in range(count)))
+        days += rng.sample(off, n_off) + rng.sample(work, count - n_off)
+    return sorted(days)
+
+
+def _customer_weight(job_type: str, kind: str) -> float:
+    if job_type == "grease_trap":
+        return {"restaurant": 3.0, "fleet": 1.0}.get(kind, 0.0)
+    if job_type == "pumping":
+        return 0.0 if kind in ("restaurant", "fleet") else 1.0
+    return 2.0 if kind == "fleet" else 1.0
+
+
+def _minutes(hhmm: str) -> int:
+    hh, mm = hhmm.split(":")
+    return int(hh) * 60 + int(mm)
+
+
+def _usd(value: float | Decimal, low: int, high: int) -> Decimal:
+    return min(max(Decimal(str(value)), Decimal(low)), Decimal(high)).quantize(CENT)
+
+
+def _work_order(
+    rng: random.Random,
+    tech_id: str,
+    hours: dict,
+    day: date,
+    job_type: str,
+    customer: Customer,
+    *,
+    is_return: bool,
+) -> WorkOrder:
+    open_at, close_at = hours.get(WEEKDAYS[day.weekday()], _OFF_DAY_HOURS)
+    window = _minutes(close_at) - _minutes(open_at)
+    costs: list[tuple[str, str, Decimal, str, Decimal]] = []
+    if job_type in PUMP_OUT_JOB_TYPES:
+        tank = rng.choice(_TANKS[job_type])
+        gallons = round(tank * rng.uniform(0.75, 1.0) / 50) * 50
+        rate = rng.uniform(0.18, 0.30) if job_type == "pumping" else rng.uniform(0.25, 0.40)
+        amount = _usd(100 + gallons * rate, 150, 800)
+        low, high = (60, 150) if job_type == "pumping" else (45, 120)
+        minutes = min(window, rng.randrange(low, high + 1, 15))
+        detail = f"Pumped {gallons:,} gal; tank {tank} gal"
+        if job_type == "grease_trap":
+            detail += "; grease interceptor"
+    else:
+        problem, labor_text, part = rng.choice(_REPAIRS[job_type])
+        max_half_hours = 2 * min(3 if job_type == "maintenance" else 6, window // 60)
+        labor_hours = Decimal(rng.randint(2, max_half_hours)) / 2
+        rate = Decimal(rng.randrange(75, 151, 5))
+        qty = rng.randint(1, 3)
+        unit_cost = Decimal(rng.randint(-(-5000 // qty), 50000 // qty)) / 100
+        costs = [
+            ("labor", labor_text, labor_hours, "hour", rate),
+            ("materials", part, Decimal(qty), "each", unit_cost),
+        ]
+        cost = labor_hours * rate + qty * unit_cost
+        if job_type == "emergency":
+            amount = _usd(cost * Decimal(str(rng.uniform(1.8, 2.6))), 450, 2500)
+        else:
+            amount = _usd(cost * Decimal(str(rng.uniform(1.15, 1.8))), 200, 2000)
+        minutes = int(labor_hours * 60)
+        detail = problem
+    local_open = datetime.combine(day, time.fromisoformat(open_at), tzinfo=LOCAL_TZ)
+    start = (local_open + timedelta(minutes=rng.randrange(0, window - minutes + 1, 15))).astimezone(UTC)
+    end = start + timedelta(minutes=minutes)
+    order = WorkOrder(
+        customer_id=customer.id,
+        technician_id=tech_id,
+        job_type=job_type,
+        status="completed",
+        priority="emergency" if job_type == "emergency" else "normal",
+        scheduled_date=day,
+        actual_start_time=start,
+        actual_end_time=end,
+        total_amount=amount,
+        total_labor_minutes=minutes,
+        service_location=f"{customer.address}, {customer.city}, {customer.state} {customer.zip_code}",
+        notes=f"{SEED_NOTE} {'Return visit. ' if is_return else ''}{detail}",
+        estimate_amount=amount,
+        estimate_version=1,
+        approval_mode="seed",
+        workflow_id=None,
+        invoiced_at=end + timedelta(minutes=rng.randrange(15, 181, 5)),
+    )
+    order.job_costs = [
+        JobCost(
+            cost_type=kind,
+            description=text,
+            quantity=qty,
+            unit=unit,
+            unit_cost=price,
+            total_cost=(qty * price).quantize(CENT),
+            created_at=end,
+        )
+        for kind, text, qty, unit, price in costs
+    ]
+    return order
+
+
+def tech_history(
+    rng: random.Random,
+    tech_id: str,
+    skills: tuple[str, ...],
+    hours: dict,
+    customers: list[tuple[str, Customer]],
+    today: date,
+) -> list[WorkOrder]:
+    """One technician's completed jobs; only job types whose catalog skill he holds."""
+    mix = {job: weight for job, weight in _JOB_MIX.items() if _REQUIRED_SKILL[job] in skills}
+    emergencies = _REQUIRED_SKILL["emergency"] in skills
+    if not mix:
+        return []
+    by_id = {c.id: c for _, c in customers}
+    jobs: list[WorkOrder] = []
+    for day in _history_days(rng, hours, today):
+        recent = [wo for wo in jobs if 1 <= (day - wo.scheduled_date).days <= 30]
+        if recent and rng.random() < 0.1:
+            prev = rng.choice(recent)
+            job_type = "repair" if "repair" in mix else prev.job_type
+            customer = by_id[prev.customer_id]
+            jobs.append(_work_order(rng, tech_id, hours, day, job_type, customer, is_return=True))
+            continue
+        off_day = WEEKDAYS[day.weekday()] not in hours
+        if emergencies and rng.random() < (0.3 if off_day else 0.03):
+            job_type = "emergency"
+        else:
+            job_type = rng.choices(list(mix), weights=list(mix.values()))[0]
+        seen = {wo.customer_id for wo in recent}
+        weights = [_customer_weight(job_type, kind) * (0.05 if c.id in seen else 1) for kind, c in customers]
+        customer = rng.choices([c for _, c in customers], weights=weights)[0]
+        jobs.append(_work_order(rng, tech_id, hours, day, job_type, customer, is_return=False))
+    return jobs
