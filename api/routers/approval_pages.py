@@ -15,12 +15,13 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from api.deps import DbSession, TemporalClient
+from api.deps import AppSettings, DbSession, TemporalClient
 from api.errors import Problem
 from api.services import repairs as service
 from db.models import ApprovalToken, Customer, ServiceCatalogEntry, WorkOrder
@@ -84,7 +85,7 @@ def _load(db, token: str, *, lock: bool) -> tuple[ApprovalToken | None, WorkOrde
 
 
 @router.get("/approve/{token}", response_class=HTMLResponse)
-def show_estimate(token: str, request: Request, db: DbSession) -> HTMLResponse:
+def show_estimate(token: str, request: Request, db: DbSession, settings: AppSettings) -> HTMLResponse:
     """The estimate with Approve and Decline buttons (no side effect)."""
     row, wo = _load(db, token, lock=False)
     problem = _check(row, wo, datetime.now(UTC))
@@ -99,7 +100,7 @@ def show_estimate(token: str, request: Request, db: DbSession) -> HTMLResponse:
         wo=wo,
         customer_name=customer.first_name,
         job_name=entry.name,
-        expires=row.expires_at.strftime("%b %d, %Y %H:%M UTC"),
+        expires=row.expires_at.astimezone(ZoneInfo(settings.timezone)).strftime("%b %d, %Y at %I:%M %p %Z"),
     )
 
 
