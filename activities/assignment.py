@@ -9,6 +9,7 @@ explanation (winner and runner-up) are written to the work order.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select, text
@@ -82,8 +83,7 @@ class AssignmentActivities:
         """
         now = datetime.now(UTC)
         with transaction(self._sessions) as session:
-            # one assignment at a time across every optimizer worker: bookings are read, then written
-            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ASSIGNMENT_LOCK_KEY})
+            _take_assignment_lock(session)
             wo = repo.get(session, inp.work_order_id, lock=True)
             if wo is None:
                 raise ApplicationError(
@@ -132,7 +132,12 @@ class AssignmentActivities:
                 explanation = result.explanation
                 if result.technician_id is None:
                     continue
-                window_start = _ceil_quarter(result.arrival)
+                activity.heartbeat(f"writing {day}")  # raises if this attempt was given up meanwhile
+                if activity.is_cancelled():
+                    raise ApplicationError("assignment attempt cancelled", type="Cancelled")
+                window_start = _window_start(
+                    result.arrival, entry.duration_minutes, avail, result.technician_id
+                )
                 window_end = window_start + timedelta(minutes=self._settings.service_window_minutes)
                 runner_up = result.runner_up
                 wo.technician_id = result.technician_id
@@ -186,6 +191,27 @@ class AssignmentActivities:
     def all(self) -> list:
         """The bound activity methods, for worker registration."""
         return [self.assign_technician]
+
+
+def _take_assignment_lock(session: Session) -> None:
+    """The transaction-scoped advisory lock serialising assignments across optimizer workers;
+    heartbeats while waiting, and gives up when the attempt was cancelled (heartbeat timeout)."""
+    while not session.execute(
+        text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": ASSIGNMENT_LOCK_KEY}
+    ).scalar():
+        activity.heartbeat("waiting for the assignment lock")
+        if activity.is_cancelled():
+            raise ApplicationError("assignment attempt cancelled while waiting", type="Cancelled")
+        time.sleep(0.2)
+
+
+def _window_start(arrival: datetime, duration_minutes: int, avail: list, technician_id: str) -> datetime:
+    """The next quarter hour, unless that pushes the job past the shift; then the arrival's own quarter."""
+    shift_end = next(a.shift_end for a in avail if a.technician_id == technician_id)
+    start = _ceil_quarter(arrival)
+    if start + timedelta(minutes=duration_minutes) > shift_end:
+        start = arrival.replace(minute=arrival.minute - arrival.minute % 15, second=0, microsecond=0)
+    return start
 
 
 def _ceil_quarter(moment: datetime) -> datetime:

@@ -25,6 +25,10 @@ from db.session import transaction
 log = logging.getLogger(__name__)
 
 
+#: Provider answers that mean "try later", not "never".
+RETRYABLE_STATUSES = frozenset({408, 409, 425, 429})
+
+
 class DeliveryUncertain(Exception):
     """A claimed message may or may not have gone out; an operator must look (not retried blindly)."""
 
@@ -102,9 +106,12 @@ class TwilioSmsProvider:
         try:
             sent = self._client.messages.create(to=message.to_address, from_=self._from, body=message.body)
         except TwilioRestException as err:
-            if 400 <= err.status < 500:
-                raise DefiniteFailure(f"Twilio refused the message: {err.status} {err.msg}") from err
-            raise
+            # only the status and Twilio's error code: its message can quote the phone number
+            if 400 <= err.status < 500 and err.status not in RETRYABLE_STATUSES:
+                raise DefiniteFailure(
+                    f"Twilio refused the message: HTTP {err.status}, code {err.code}"
+                ) from None
+            raise ConnectionError(f"Twilio answered HTTP {err.status}, code {err.code}") from None
         return str(sent.sid)
 
     def find_sent(self, message: OutboundMessage, since: datetime) -> str | None:
@@ -146,11 +153,9 @@ class SendGridEmailProvider:
         try:
             response = self._client.send(mail)
         except HTTPError as err:
-            if 400 <= err.status_code < 500:
-                raise DefiniteFailure(
-                    f"SendGrid refused the message: {err.status_code} {err.body!r}"
-                ) from err
-            raise
+            if 400 <= err.status_code < 500 and err.status_code not in RETRYABLE_STATUSES:
+                raise DefiniteFailure(f"SendGrid refused the message: HTTP {err.status_code}") from None
+            raise ConnectionError(f"SendGrid answered HTTP {err.status_code}") from None
         return str(response.headers.get("X-Message-Id", ""))
 
     def find_sent(self, message: OutboundMessage, since: datetime) -> str | None:

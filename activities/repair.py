@@ -57,12 +57,13 @@ class RepairActivities:
     def create_work_order(self, inp: CreateWorkOrderInput) -> None:
         """Create the work order from its service request (no-op when it exists)."""
         with transaction(self._sessions) as session:
-            if repo.get(session, inp.work_order_id) is not None:
-                return
-            request = session.get(ServiceRequest, inp.service_request_id)
+            # the request row lock makes a retry racing its first attempt wait, then find the order
+            request = session.get(ServiceRequest, inp.service_request_id, with_for_update=True)
             if request is None:
                 # the API commits the request right after starting the workflow: retry until visible
                 raise ApplicationError(f"service request {inp.service_request_id} not visible yet")
+            if repo.get(session, inp.work_order_id) is not None:
+                return
             customer = session.get(Customer, inp.customer_id)
             session.add(
                 WorkOrder(

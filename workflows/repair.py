@@ -203,8 +203,16 @@ class RepairWorkflow(RepairSteps):
         old = self._state.estimate_version
         self._revision = req.repair_count
         await workflow.wait_condition(
-            lambda: self._state.estimate_version != old or self.status in TERMINAL_STATUSES
+            lambda: (
+                self.status in TERMINAL_STATUSES
+                or (
+                    self._state.estimate_version != old
+                    and (self.status != WorkStatus.PENDING_APPROVAL or self._approval_open)
+                )
+            )
         )
+        if self.status == WorkStatus.CANCELLED:
+            raise ApplicationError("the repair was cancelled during the revision", type="InvalidTransition")
         return self._state
 
     @revise_estimate.validator

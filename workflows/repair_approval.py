@@ -136,7 +136,8 @@ class RepairSteps:
                     work_order_id=inp.work_order_id,
                     amount=quote.amount,
                     has_photo=inp.has_photo,
-                    requested_by_technician_id=inp.requested_by_technician_id,
+                    # a manager approved what he asked for, not a later revision he never saw
+                    requested_by_technician_id=inp.requested_by_technician_id if version == 1 else None,
                     from_lot_walk=inp.from_lot_walk,
                 ),
                 ApprovalDecisionResult,

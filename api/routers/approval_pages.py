@@ -136,12 +136,22 @@ async def answer_estimate(
         )
     try:
         await service.act(db, client=client, work_order_id=wo.id, update=update, payload=payload)
-    except Exception as err:  # refused or unreachable: the link must stay usable
+    except Exception as err:
         db.rollback()
-        approval_tokens.release(db, token_id=row.id)
-        db.commit()
-        if isinstance(err, Problem):
+        if isinstance(err, Problem) and err.status == 409:  # refused: the link stays usable
+            approval_tokens.release(db, token_id=row.id)
+            db.commit()
             return _closed(request, 409, "Could not record your answer", err.detail)
-        log.exception("approval answer for %s failed", wo.id)
-        return _closed(request, 503, "Please try again", "We could not record your answer just now.")
+        # unreachable: the answer may or may not have landed; free the link only if it did not
+        log.warning("approval answer for %s not confirmed: %s", wo.id, type(err).__name__)
+        live, _ = await service.live_status(client, work_order=wo)
+        if live is not None and live.status == WorkStatus.PENDING_APPROVAL:
+            approval_tokens.release(db, token_id=row.id)
+            db.commit()
+        return _closed(
+            request,
+            503,
+            "Please try again",
+            "We could not confirm your answer just now. Open the link again in a few minutes.",
+        )
     return _page(request, 200, state="done", wo=wo, decision=decision)

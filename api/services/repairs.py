@@ -7,6 +7,7 @@ back, so nothing half-written remains. Update rejections (validators) become 409
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime, timedelta
 
 from pydantic import BaseModel
@@ -77,11 +78,15 @@ async def start_repair(
     With ``idempotency_key``, a repeated request returns the first one's work order id and
     starts nothing.
     """
+    fingerprint = None
     if idempotency_key:
+        fingerprint = hashlib.sha256(f"{staff.key_id}|{body.model_dump_json()}".encode()).hexdigest()
         earlier = session.scalars(
             select(ServiceRequest).where(ServiceRequest.idempotency_key == idempotency_key)
         ).first()
         if earlier is not None:
+            if earlier.idempotency_fingerprint != fingerprint:
+                raise Problem(422, "this Idempotency-Key was used for a different request; use a new key")
             return earlier.work_order_id
     customer = session.get(Customer, body.customer_id)
     if customer is None:
@@ -111,6 +116,7 @@ async def start_repair(
         requested_by=staff.actor,
         work_order_id=work_order_id,
         idempotency_key=idempotency_key,
+        idempotency_fingerprint=fingerprint,
     )
     session.add(request)
     try:

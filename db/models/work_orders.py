@@ -34,6 +34,8 @@ class ServiceRequest(Base, Timestamped):
     requested_by: Mapped[str | None] = mapped_column(String(80))
     work_order_id: Mapped[str | None] = mapped_column(String(40), unique=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    #: SHA-256 of caller + request body: a reused key with another request is refused
+    idempotency_fingerprint: Mapped[str | None] = mapped_column(String(64))
 
 
 class WorkOrder(Base, Timestamped):

@@ -163,6 +163,14 @@ class FakeApis(BaseHTTPRequestHandler):
         raw = self.rfile.read(length).decode()
         if self.path.endswith("/Messages.json"):
             form = {k: v[0] for k, v in parse_qs(raw).items()}
+            if form["To"] == "+15125550429":
+                self._json(429, {"code": 20429, "message": "Too Many Requests", "status": 429})
+                return
+            if form["To"] == "+15125550400":
+                self._json(
+                    400, {"code": 21211, "message": f"Invalid 'To' Phone Number: {form['To']}", "status": 400}
+                )
+                return
             sid = f"SM{len(self.twilio):032d}"
             msg = {
                 "sid": sid,
@@ -269,3 +277,24 @@ def test_sendgrid_sdk_sends_and_never_guesses(database, fake_apis):
             )
         )
     assert len(FakeApis.sendgrid) == 1
+
+
+def test_twilio_rate_limit_is_retryable_and_errors_keep_no_phone_number(database, fake_apis):
+    settings = Settings(
+        sms_provider="twilio",
+        twilio_account_sid="AC" + "0" * 32,
+        twilio_auth_token="t",
+        twilio_from_number="+15125550000",
+        twilio_api_base_url=fake_apis,
+    )
+    sender = MessageSender(database.sessions, {"sms": TwilioSmsProvider(settings)})
+    busy = dataclasses.replace(message(f"repair-tw:{uuid.uuid4()}"), to_address="+15125550429")
+    with pytest.raises(ConnectionError, match="429"):
+        sender.send_once(busy)
+    assert row(database.sessions, busy.key).status == "claimed"  # not refused: reconciled and retried later
+    bad = dataclasses.replace(message(f"repair-tw:{uuid.uuid4()}"), to_address="+15125550400")
+    with pytest.raises(DefiniteFailure) as err:
+        sender.send_once(bad)
+    assert "21211" in str(err.value) and "5550400" not in str(err.value)
+    stored = row(database.sessions, bad.key)
+    assert stored.status == "failed" and "5550400" not in stored.error

@@ -245,6 +245,8 @@ async def test_idempotency_key_makes_a_retry_safe(stack):
     await wait_status(stack, first.json()["id"], {"pending_approval", "assigned", "awaiting_assignment"})
     listed = await stack.http.get("/api/v1/repairs", params={"customer_id": customer}, headers=stack.office)
     assert listed.json()["total"] == 1
+    other = await stack.http.post("/api/v1/repairs", json={**body, "repair_count": 4}, headers=headers)
+    assert other.status_code == 422 and "different request" in other.json()["detail"]
 
 
 async def test_revised_estimate_replaces_the_link(stack):

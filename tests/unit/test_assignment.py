@@ -120,3 +120,14 @@ def test_chained_drives_never_end_past_the_shift():
     for a in out.values():
         if a.arrival:
             assert a.arrival + timedelta(minutes=60) <= t.shift_end
+
+
+def test_window_starts_on_the_next_quarter_unless_that_overruns_the_shift():
+    from activities.assignment import _window_start
+
+    t = tech("a", {"repair"}, DOWNTOWN, shift_hours=9)  # 14:00-23:00 UTC
+    early = DAY + timedelta(minutes=47)
+    assert _window_start(early, 60, [t], "a") == DAY + timedelta(minutes=60)
+    late = t.shift_end - timedelta(minutes=133)  # 20:47; +13 min to 21:00 would end at 23:10
+    start = _window_start(late, 130, [t], "a")
+    assert start == late.replace(minute=45) and start + timedelta(minutes=130) <= t.shift_end

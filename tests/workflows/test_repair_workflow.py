@@ -191,7 +191,8 @@ async def test_no_technician_waits_for_manual_assignment(env, task_queue):
 
 async def test_revised_estimate_kills_the_old_link_and_sends_a_new_one(env, task_queue):
     stubs = StubActivities(amount=Decimal("180.00"))
-    async with running(env, task_queue, stubs, repair_input(8, repair_count=2)) as handle:
+    inp = repair_input(8, repair_count=2, requested_by_technician_id="T-001")
+    async with running(env, task_queue, stubs, inp) as handle:
         await wait_for(handle, WorkStatus.PENDING_APPROVAL, env)
         revised = await handle.execute_update(
             RepairWorkflow.revise_estimate, ReviseEstimateRequest(actor="office", repair_count=3)
@@ -216,6 +217,9 @@ async def test_revised_estimate_kills_the_old_link_and_sends_a_new_one(env, task
     assert [r.estimate_version for r in requests] == [1, 2]
     quotes = [a for n, a in stubs.calls if n == ActivityName.QUOTE_WORK_ORDER]
     assert [(q.target_version, q.repair_count) for q in quotes] == [(1, 2), (2, 3)]
+    decisions = [a for n, a in stubs.calls if n == ActivityName.DECIDE_APPROVAL]
+    # the manager's limit covered the estimate he asked for, not the revision he never saw
+    assert [d.requested_by_technician_id for d in decisions] == ["T-001", None]
 
 
 async def test_revision_within_the_limit_is_auto_approved(env, task_queue):

@@ -139,6 +139,7 @@ def upgrade() -> None:
     sa.Column('repair_count', sa.Integer(), server_default='1', nullable=False),
     sa.Column('scheduled_date', sa.Date(), nullable=True),
     sa.Column('idempotency_key', sa.String(length=100), nullable=True),
+    sa.Column('idempotency_fingerprint', sa.String(length=64), nullable=True),
     sa.Column('requested_by', sa.String(length=80), nullable=True),
     sa.Column('work_order_id', sa.String(length=40), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
