@@ -133,7 +133,11 @@ def api(
 
     settings = get_settings()
     uvicorn.run(
-        create_app(settings), host=host or settings.api_host, port=port or settings.api_port, log_level="info"
+        create_app(settings),
+        host=host or settings.api_host,
+        port=port or settings.api_port,
+        log_level="info",
+        timeout_keep_alive=75,  # outlive load balancers' idle timeouts (60 s) so they never reuse a closed socket
     )
     _hard_exit(0)
 

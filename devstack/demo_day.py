@@ -109,6 +109,24 @@ def make_plans(customers: list[dict], rng: random.Random) -> list[Plan]:
     return plans
 
 
+class RetryingGets(httpx.AsyncHTTPTransport):
+    """Retries a GET whose kept-alive connection the server closed just as it was reused."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        for attempt in range(3):
+            try:
+                return await super().handle_async_request(request)
+            except (httpx.ReadError, httpx.RemoteProtocolError):
+                if request.method != "GET" or attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+
+def http_client(base_url: str) -> httpx.AsyncClient:
+    """The demo's HTTP client: one pool, GETs retried on a dropped keep-alive connection."""
+    return httpx.AsyncClient(base_url=base_url, timeout=60, transport=RetryingGets())
+
+
 class DayRunner:
     """Plays each plan to its end against the API at ``base_url``."""
 
@@ -246,7 +264,7 @@ class DayRunner:
 
     async def run(self, plans: list[Plan]) -> None:
         gate = asyncio.Semaphore(12)
-        async with httpx.AsyncClient(base_url=self.base_url, timeout=60) as http:
+        async with http_client(self.base_url) as http:
 
             async def one(plan: Plan) -> None:
                 async with gate:
@@ -272,7 +290,7 @@ async def _fetch_all(http: httpx.AsyncClient, path: str, headers: dict, **params
 
 async def _report(settings: Settings, runner: DayRunner, plans: list[Plan], started: float) -> dict:
     ids = [p.work_order_id for p in plans if p.work_order_id]
-    async with httpx.AsyncClient(base_url=runner.base_url, timeout=60) as http:
+    async with http_client(runner.base_url) as http:
         repairs = {r["id"]: r for r in await _fetch_all(http, "/api/v1/repairs", runner.office)}
         messages = [
             m for m in await _fetch_all(http, "/api/v1/messages", runner.office) if m["work_order_id"] in ids
@@ -360,7 +378,7 @@ def run_demo(settings: Settings, stack: Stack, *, database_url: str) -> int:
     runner = DayRunner(f"http://127.0.0.1:{settings.api_port}", office_key, tech_keys, rng)
 
     async def main() -> dict:
-        async with httpx.AsyncClient(base_url=runner.base_url) as http:
+        async with http_client(runner.base_url) as http:
             customers = await _fetch_all(http, "/api/v1/customers", runner.office)
         plans = make_plans(sorted(customers, key=lambda c: c["id"]), rng)
         with console.status(
