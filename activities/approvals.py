@@ -20,6 +20,7 @@ from db.session import transaction
 from domain.approval_links import derive_token, hash_token, new_nonce
 from domain.contracts import ActivityName, ApprovalReminderInput, ApprovalRequestInput, ApprovalRequestResult
 from domain.ids import message_key
+from domain.schedule import local_time_text
 
 _templates = Environment(autoescape=False, undefined=StrictUndefined)  # noqa: S701 - plain-text SMS/email
 REQUEST_SMS = _templates.from_string(
@@ -92,7 +93,7 @@ class ApprovalActivities:
                 "link": f"{self._settings.public_base_url}/approve/{token}",
                 "name": customer.first_name,
                 "lines": wo.estimate_lines,
-                "expires": token_row.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
+                "expires": local_time_text(token_row.expires_at, self._settings.timezone),
             }
             purpose = f"approval-{'reminder' if reminder else 'request'}-v{estimate_version}"
             if channel == "sms":

@@ -132,8 +132,8 @@ class AssignmentActivities:
                 explanation = result.explanation
                 if result.technician_id is None:
                     continue
-                activity.heartbeat(f"writing {day}")  # raises if this attempt was given up meanwhile
-                if activity.is_cancelled():
+                activity.heartbeat(f"writing {day}")
+                if activity.is_cancelled():  # this attempt was given up (heartbeat timeout): do not write
                     raise ApplicationError("assignment attempt cancelled", type="Cancelled")
                 window_start = _window_start(
                     result.arrival, entry.duration_minutes, avail, result.technician_id

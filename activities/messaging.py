@@ -2,9 +2,11 @@
 
 A send first inserts its ``messages`` row (status ``claimed``) under the idempotency key
 ``{workflow_id}:{purpose}`` and commits; only then is the provider called. A retried activity
-finds the row: ``sent`` is returned as is; ``claimed`` (a crash between claim and provider
-answer) is reconciled — the outbox provider has no external effect, Twilio is asked whether the
-message went out — and never blindly resent (Twilio and SendGrid have no idempotency keys).
+finds the row: ``sent`` is returned as is; ``failed`` (the provider refused it, so it was
+certainly not sent) is claimed again and sent; ``claimed`` (a crash or a lost answer between
+claim and provider) is reconciled — the outbox provider has no external effect, Twilio is asked
+whether the message went out, SendGrid cannot say so an operator must — and never blindly resent
+(Twilio and SendGrid have no idempotency keys).
 """
 
 from __future__ import annotations

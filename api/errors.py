@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.logging_setup import redact_approval_tokens
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -91,6 +92,5 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        path = re.sub(r"(/approve/)[^/?]+", r"\1[redacted]", request.url.path)
-        log.exception("unhandled error on %s %s", request.method, path)
+        log.exception("unhandled error on %s %s", request.method, redact_approval_tokens(request.url.path))
         return problem_response(500, "internal error; see the server log", instance=request.url.path)

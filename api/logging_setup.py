@@ -1,10 +1,27 @@
-"""Logging for the API process: approval tokens never reach the access log."""
+"""Logging for the API process: approval tokens never reach a log line."""
 
 from __future__ import annotations
 
 import logging
+import re
 
-from api.routers.approval_pages import RedactApprovalTokens
+_TOKEN_IN_PATH = re.compile(r"(/approve/)[^/\s?\"]+")
+
+
+def redact_approval_tokens(text: str) -> str:
+    """``/approve/<token>`` becomes ``/approve/[redacted]`` anywhere in ``text``."""
+    return _TOKEN_IN_PATH.sub(r"\1[redacted]", text)
+
+
+class RedactApprovalTokens(logging.Filter):
+    """Log filter applying ``redact_approval_tokens`` to the message and its string arguments."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact_approval_tokens(a) if isinstance(a, str) else a for a in record.args)
+        if isinstance(record.msg, str):
+            record.msg = redact_approval_tokens(record.msg)
+        return True
 
 
 def install_token_redaction() -> None:

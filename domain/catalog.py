@@ -48,4 +48,3 @@ DEFAULT_CATALOG: tuple[CatalogEntry, ...] = (
 )
 
 PUMP_OUT_JOB_TYPES = frozenset(e.code for e in DEFAULT_CATALOG if e.category is JobCategory.PUMP_OUT)
-REPAIR_JOB_TYPES = frozenset(e.code for e in DEFAULT_CATALOG if e.category is JobCategory.REPAIR)

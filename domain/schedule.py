@@ -41,6 +41,11 @@ def shift_for(working_hours: dict, day: date, tz_name: str) -> tuple[datetime, d
     return start, end
 
 
+def local_time_text(moment: datetime, tz_name: str) -> str:
+    """A customer-facing time in the company's zone, e.g. ``Nov 21, 2026 at 10:04 PM CST``."""
+    return moment.astimezone(ZoneInfo(tz_name)).strftime("%b %d, %Y at %I:%M %p %Z")
+
+
 def local_today(now: datetime, tz_name: str) -> date:
     """The calendar date at ``now`` (aware) in zone ``tz_name``."""
     return now.astimezone(ZoneInfo(tz_name)).date()

@@ -11,11 +11,9 @@ customer id).
 from __future__ import annotations
 
 import logging
-import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
@@ -28,27 +26,13 @@ from db.models import ApprovalToken, Customer, ServiceCatalogEntry, WorkOrder
 from db.repositories import approval_tokens
 from domain.approval_links import hash_token, looks_like_token
 from domain.contracts import ApproveRequest, DeclineRequest, RepairUpdate
+from domain.schedule import local_time_text
 from domain.work_status import WorkStatus
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["customer pages"], include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
-
-_TOKEN_IN_PATH = re.compile(r"(/approve/)[^/\s?\"]+")
-
-
-class RedactApprovalTokens(logging.Filter):
-    """Access-log filter: ``/approve/<token>`` is logged as ``/approve/[redacted]``."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(
-                _TOKEN_IN_PATH.sub(r"\1[redacted]", a) if isinstance(a, str) else a for a in record.args
-            )
-        if isinstance(record.msg, str):
-            record.msg = _TOKEN_IN_PATH.sub(r"\1[redacted]", record.msg)
-        return True
 
 
 def _page(request: Request, status_code: int, **context) -> HTMLResponse:
@@ -77,17 +61,17 @@ def _check(row: ApprovalToken | None, wo: WorkOrder | None, now: datetime) -> tu
     return None
 
 
-def _load(db, token: str, *, lock: bool) -> tuple[ApprovalToken | None, WorkOrder | None]:
+def _load(db, token: str) -> tuple[ApprovalToken | None, WorkOrder | None]:
     if not looks_like_token(token):
         return None, None
-    row = approval_tokens.find_by_hash(db, token_hash=hash_token(token), lock=lock)
+    row = approval_tokens.find_by_hash(db, token_hash=hash_token(token))
     return row, (db.get(WorkOrder, row.work_order_id) if row else None)
 
 
 @router.get("/approve/{token}", response_class=HTMLResponse)
 def show_estimate(token: str, request: Request, db: DbSession, settings: AppSettings) -> HTMLResponse:
     """The estimate with Approve and Decline buttons (no side effect)."""
-    row, wo = _load(db, token, lock=False)
+    row, wo = _load(db, token)
     problem = _check(row, wo, datetime.now(UTC))
     if problem:
         return _closed(request, *problem)
@@ -100,7 +84,7 @@ def show_estimate(token: str, request: Request, db: DbSession, settings: AppSett
         wo=wo,
         customer_name=customer.first_name,
         job_name=entry.name,
-        expires=row.expires_at.astimezone(ZoneInfo(settings.timezone)).strftime("%b %d, %Y at %I:%M %p %Z"),
+        expires=local_time_text(row.expires_at, settings.timezone),
     )
 
 
@@ -113,7 +97,7 @@ async def answer_estimate(
     decision: Annotated[str, Form(pattern="^(approve|decline)$")],
 ) -> HTMLResponse:
     """Approve or decline through the link: single use, bound to the estimate version."""
-    row, wo = _load(db, token, lock=False)
+    row, wo = _load(db, token)
     now = datetime.now(UTC)
     problem = _check(row, wo, now)
     if problem:

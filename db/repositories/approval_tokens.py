@@ -46,12 +46,9 @@ def current(session: Session, *, work_order_id: str, estimate_version: int) -> A
     ).first()
 
 
-def find_by_hash(session: Session, *, token_hash: str, lock: bool = False) -> ApprovalToken | None:
-    """The token row for this hash; ``lock`` takes a row lock for single use."""
-    stmt = select(ApprovalToken).where(ApprovalToken.token_hash == token_hash)
-    if lock:
-        stmt = stmt.with_for_update()
-    return session.scalars(stmt).first()
+def find_by_hash(session: Session, *, token_hash: str) -> ApprovalToken | None:
+    """The token row for this hash (single use is enforced by ``claim``)."""
+    return session.scalars(select(ApprovalToken).where(ApprovalToken.token_hash == token_hash)).first()
 
 
 def revoke_all(session: Session, *, work_order_id: str, at: datetime) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from db.models import AuditLog, WorkOrder
@@ -87,11 +87,3 @@ def booked_on(
     if exclude:
         stmt = stmt.where(WorkOrder.id != exclude)
     return list(session.scalars(stmt))
-
-
-def count_by_status(session: Session, *, ids: list[str] | None = None) -> dict[str, int]:
-    """Work orders per status (optionally only ``ids``)."""
-    stmt = select(WorkOrder.status, func.count()).group_by(WorkOrder.status)
-    if ids is not None:
-        stmt = stmt.where(WorkOrder.id.in_(ids))
-    return {status: n for status, n in session.execute(stmt)}
