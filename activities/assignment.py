@@ -19,7 +19,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.errors import permanent_db_errors
 from config import Settings
-from db.models import Customer, ServiceCatalogEntry, Technician
+from db.models import Customer, ServiceCatalogEntry, Technician, WorkOrder
 from db.repositories import work_orders as repo
 from db.session import transaction
 from domain.assignment import AssignmentParams, JobToAssign, TechnicianAvailability, assign_jobs
@@ -47,20 +47,23 @@ class AssignmentActivities:
         )
 
     def _availability(
-        self, session: Session, tech: Technician, day: date, exclude: str, durations: dict[str, int]
+        self,
+        tech: Technician,
+        day: date,
+        booked: list[tuple[WorkOrder, float, float]],
+        durations: dict[str, int],
     ) -> TechnicianAvailability | None:
+        """``tech``'s day: free after his booked jobs (planned at their window start), at the last site."""
         shift = shift_for(tech.working_hours or {}, day, self._settings.timezone)
         if shift is None:
             return None
-        booked = repo.booked_on(session, technician_id=tech.id, day=day, exclude=exclude)
         free_from, lat, lon, minutes = shift[0], tech.home_latitude, tech.home_longitude, 0
-        for job in booked:
+        for job, site_lat, site_lon in booked:
             start = job.actual_start_time or job.service_window_start or shift[0]
             end = start + timedelta(minutes=durations.get(job.job_type, 60))
             free_from = max(free_from, end)
             minutes += durations.get(job.job_type, 60)
-            customer = session.get(Customer, job.customer_id)
-            lat, lon = customer.latitude, customer.longitude
+            lat, lon = site_lat, site_lon
         return TechnicianAvailability(
             technician_id=tech.id,
             name=tech.name,
@@ -125,7 +128,10 @@ class AssignmentActivities:
             for offset in range(HORIZON_DAYS):
                 day = first_day + timedelta(days=offset)
                 activity.heartbeat(f"solving {day}")
-                avail = [a for t in techs if (a := self._availability(session, t, day, wo.id, durations))]
+                bookings = repo.bookings_on(session, day=day, exclude=wo.id)
+                avail = [
+                    a for t in techs if (a := self._availability(t, day, bookings.get(t.id, []), durations))
+                ]
                 if not avail:
                     continue
                 (result,) = assign_jobs([job], avail, not_before=now, params=self._params())

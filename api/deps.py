@@ -48,12 +48,11 @@ TemporalClient = Annotated[Client, Depends(get_temporal)]
 AppSettings = Annotated[Settings, Depends(get_settings_dep)]
 
 
-def get_staff(request: Request, key: Annotated[str | None, Security(api_key_header)]) -> Staff:
-    """The caller; 401 problem+json without a valid key."""
+def get_staff(db: DbSession, key: Annotated[str | None, Security(api_key_header)]) -> Staff:
+    """The caller, looked up in the request's own session; 401 problem+json without a valid key."""
     if not key:
         raise Problem(401, "missing X-API-Key header")
-    with request.app.state.sessions() as session:
-        staff = verify_api_key(session, key)
+    staff = verify_api_key(db, key)
     if staff is None:
         raise Problem(401, "invalid or revoked API key")
     return staff

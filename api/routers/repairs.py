@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, status
 
 from api.deps import AppSettings, DbSession, FieldStaff, OfficeStaff, TemporalClient
-from api.errors import NotFound
 from api.pagination import Page, Pagination, paginate
 from api.schemas.repairs import (
     AssignBody,
@@ -22,7 +21,6 @@ from api.schemas.repairs import (
     StartBody,
 )
 from api.services import repairs as service
-from db.repositories import work_orders as repo
 from domain.contracts import (
     ApproveRequest,
     AssignRequest,
@@ -92,12 +90,7 @@ async def get_repair(
     work_order_id: str, db: DbSession, client: TemporalClient, staff: FieldStaff
 ) -> RepairDetail:
     """The stored work order and its workflow's live status."""
-    wo = repo.get(db, work_order_id)
-    if wo is None:
-        request = service.accepted_request(db, work_order_id=work_order_id)
-        if request is None:
-            raise NotFound(f"repair {work_order_id} does not exist")
-        wo = service.placeholder_order(request, work_order_id=work_order_id)
+    wo = service.work_order_or_placeholder(db, work_order_id=work_order_id)
     live, note = await service.live_status(client, work_order=wo)
     return RepairDetail.model_validate(wo).model_copy(update={"workflow": live, "workflow_note": note})
 

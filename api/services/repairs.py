@@ -15,7 +15,6 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -32,10 +31,6 @@ from domain.work_status import WorkStatus
 
 UNPROCESSABLE_TYPES = {"UnknownTechnician", "InvalidData"}
 CONFLICT_TYPES = {"InvalidTransition", "StaleEstimate", "AssignmentRejected", "NotStarted"}
-
-
-def _sa(name: str) -> SearchAttributeKey:
-    return SearchAttributeKey.for_keyword(name)
 
 
 def _application_error(err: BaseException | None) -> ApplicationError | None:
@@ -148,14 +143,6 @@ async def start_repair(
             task_queue=TASK_QUEUE,
             static_summary=f"{entry.name} for customer {customer.id}, {body.priority} priority",
             static_details=f"Work order {work_order_id}, scheduled {scheduled}, {body.repair_count} repair(s)",
-            search_attributes=TypedSearchAttributes(
-                [
-                    SearchAttributePair(_sa("CustomerId"), str(customer.id)),
-                    SearchAttributePair(_sa("JobType"), entry.code),
-                    SearchAttributePair(_sa("Priority"), body.priority),
-                    SearchAttributePair(_sa("WorkStatus"), WorkStatus.REQUESTED.value),
-                ]
-            ),
         )
     except RPCError as err:
         raise Problem(503, f"could not start the repair workflow: {err.message}") from err
@@ -197,9 +184,16 @@ def accepted_request(session: Session, *, work_order_id: str) -> ServiceRequest 
     ).first()
 
 
-def placeholder_order(request: ServiceRequest, *, work_order_id: str) -> WorkOrder:
-    """An unsaved WorkOrder standing for a request whose workflow has not created the row yet."""
-    return WorkOrder(
+def work_order_or_placeholder(session: Session, *, work_order_id: str) -> WorkOrder:
+    """The work order; before its workflow has created the row, an unsaved stand-in built from
+    the service request (status ``requested``); NotFound when neither exists."""
+    wo = repo.get(session, work_order_id)
+    if wo is not None:
+        return wo
+    request = accepted_request(session, work_order_id=work_order_id)
+    if request is None:
+        raise NotFound(f"repair {work_order_id} does not exist")
+    return WorkOrder(  # never added to the session
         id=work_order_id,
         customer_id=request.customer_id,
         job_type=request.service_type,

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from db.models import AuditLog, WorkOrder
+from db.models import AuditLog, Customer, WorkOrder
 from domain.work_status import TERMINAL_STATUSES
 
 
@@ -71,19 +71,24 @@ def set_status(
     return True
 
 
-def booked_on(
-    session: Session, *, technician_id: str, day: date, exclude: str | None = None
-) -> list[WorkOrder]:
-    """Assigned or in-progress work orders of a technician on ``day``, by window start."""
+def bookings_on(
+    session: Session, *, day: date, exclude: str | None = None
+) -> dict[str, list[tuple[WorkOrder, float, float]]]:
+    """Assigned or in-progress work orders on ``day`` with their site (lat, lon), grouped by
+    technician id and ordered by window start; one query for every technician."""
     stmt = (
-        select(WorkOrder)
+        select(WorkOrder, Customer.latitude, Customer.longitude)
+        .join(Customer, Customer.id == WorkOrder.customer_id)
         .where(
-            WorkOrder.technician_id == technician_id,
             WorkOrder.scheduled_date == day,
+            WorkOrder.technician_id.is_not(None),
             WorkOrder.status.in_(("assigned", "in_progress")),
         )
-        .order_by(WorkOrder.service_window_start)
+        .order_by(WorkOrder.technician_id, WorkOrder.service_window_start)
     )
     if exclude:
         stmt = stmt.where(WorkOrder.id != exclude)
-    return list(session.scalars(stmt))
+    grouped: dict[str, list[tuple[WorkOrder, float, float]]] = {}
+    for wo, lat, lon in session.execute(stmt):
+        grouped.setdefault(wo.technician_id, []).append((wo, lat, lon))
+    return grouped

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -164,3 +165,21 @@ def test_completion_is_recorded_once(database):
         )
     with transaction(database.sessions) as session:
         assert session.get(WorkOrder, wo).status == "completed"
+
+
+def test_successive_assignments_never_overlap_on_one_technician(database):
+    with transaction(database.sessions) as session:
+        customer = session.scalars(select(Customer).order_by(Customer.id)).first()
+    activities = AssignmentActivities(database.sessions, SETTINGS)
+    results = [
+        ActivityEnvironment().run(
+            activities.assign_technician,
+            AssignInput(work_order_id=new_order(database, customer_id=customer.id, job_type="installation")),
+        )
+        for _ in range(3)
+    ]
+    # one installer; each booking starts after the last one ends (240 min jobs, 15-min windows)
+    assert len({r.technician_id for r in results}) == 1
+    plans = sorted((r.scheduled_date, r.window_start) for r in results)
+    for (day_a, start_a), (day_b, start_b) in itertools.pairwise(plans):
+        assert day_a < day_b or start_b >= start_a + timedelta(minutes=240)
