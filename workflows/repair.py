@@ -224,8 +224,7 @@ class RepairWorkflow(RepairSteps):
     async def assign(self, req: AssignRequest) -> RepairStatus:
         """Assign a named technician, or re-run the optimizer when ``technician_id`` is None.
         A named technician without room is refused and the current assignment stays."""
-        self._busy = "assign"
-        try:
+        with self._exclusive("assign"):
             result = await self._assign_activity(
                 AssignInput(
                     work_order_id=self._state.work_order_id, technician_id=req.technician_id, actor=req.actor
@@ -235,8 +234,6 @@ class RepairWorkflow(RepairSteps):
                 raise ApplicationError(result.explanation, type="AssignmentRejected")
             if not self._cancelled:
                 self._apply_assignment(result)
-        finally:
-            self._busy = None
         return self._state
 
     @assign.validator
@@ -246,11 +243,8 @@ class RepairWorkflow(RepairSteps):
     @workflow.update(name=RepairUpdate.START)
     async def start(self, req: StartRequest) -> RepairStatus:
         """The assigned technician starts work on site."""
-        self._busy = "start"
-        try:
+        with self._exclusive("start"):
             await self._set_status(WorkStatus.IN_PROGRESS, req.actor)
-        finally:
-            self._busy = None
         return self._state
 
     @start.validator
@@ -261,8 +255,7 @@ class RepairWorkflow(RepairSteps):
     @workflow.update(name=RepairUpdate.COMPLETE)
     async def complete(self, req: CompleteRequest) -> RepairStatus:
         """Record labor and parts, total the work order, mark it completed."""
-        self._busy = "complete"
-        try:
+        with self._exclusive("complete"):
             result: CompletionResult = await self._db(
                 ActivityName.RECORD_COMPLETION,
                 CompletionInput(
@@ -278,8 +271,6 @@ class RepairWorkflow(RepairSteps):
             self._state.total_amount = result.total_amount
             workflow.upsert_search_attributes([SearchAttributePair(SA_AMOUNT, float(result.total_amount))])
             self._status(WorkStatus.COMPLETED)
-        finally:
-            self._busy = None
         return self._state
 
     @complete.validator
@@ -290,12 +281,9 @@ class RepairWorkflow(RepairSteps):
     @workflow.update(name=RepairUpdate.CANCEL)
     async def cancel(self, req: CancelRequest) -> RepairStatus:
         """Cancel before completion; revokes any open approval link."""
-        self._busy = "cancel"
-        try:
+        with self._exclusive("cancel"):
             self._cancelled = True
             await self._set_status(WorkStatus.CANCELLED, req.actor, req.reason)
-        finally:
-            self._busy = None
         return self._state
 
     @cancel.validator

@@ -9,6 +9,8 @@ the expiry still ends it. Deterministic code only.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from temporalio import workflow
@@ -63,6 +65,15 @@ class RepairSteps:
         self._busy: str | None = None
         self._cancelled = False
         self._approval_open = False
+
+    @contextmanager
+    def _exclusive(self, action: str) -> Iterator[None]:
+        """Mark ``action`` in flight for its duration; validators refuse other actions meanwhile."""
+        self._busy = action
+        try:
+            yield
+        finally:
+            self._busy = None
 
     @property
     def status(self) -> WorkStatus:
