@@ -58,7 +58,27 @@ class FakeProvider:
 
 
 def message(key: str, channel: str = "sms") -> OutboundMessage:
-    return OutboundMessage(key=key, channel=channel, to_address="+15125550100", body="hello", purpose="test")
+    """A message whose body is unique to its key, so reconciliation can only match itself."""
+    return OutboundMessage(
+        key=key, channel=channel, to_address="+15125550100", body=f"hello {key}", purpose="test"
+    )
+
+
+def leave_claim(sessions, msg: OutboundMessage, provider: str) -> None:
+    """What a worker that claimed ``msg`` and died before recording the outcome leaves behind."""
+    with transaction(sessions) as session:
+        session.add(
+            Message(
+                idempotency_key=msg.key,
+                channel=msg.channel,
+                provider=provider,
+                purpose=msg.purpose,
+                to_address=msg.to_address,
+                body=msg.body,
+                status="claimed",
+                created_at=datetime.now(UTC),
+            )
+        )
 
 
 def row(sessions, key: str) -> Message:
@@ -80,18 +100,7 @@ def test_same_key_is_sent_once(database):
 
 def test_lost_claim_is_reconciled_not_resent(database):
     key = f"repair-x:{uuid.uuid4()}"
-    with transaction(database.sessions) as session:  # a worker claimed, called Twilio, then died
-        session.add(
-            Message(
-                idempotency_key=key,
-                channel="sms",
-                provider="fake",
-                purpose="test",
-                to_address="+15125550100",
-                body="hello",
-                status="claimed",
-            )
-        )
+    leave_claim(database.sessions, message(key), "fake")
     provider = FakeProvider(already_sent="SM-already")
     MessageSender(database.sessions, {"sms": provider}).send_once(message(key))
     assert provider.sends == [] and provider.lookups == 1
@@ -208,38 +217,46 @@ def fake_apis():
     server.shutdown()
 
 
-def test_twilio_sdk_sends_and_reconciles(database, fake_apis):
-    settings = Settings(
-        sms_provider="twilio",
-        twilio_account_sid="AC" + "0" * 32,
-        twilio_auth_token="t",
-        twilio_from_number="+15125550000",
-        twilio_api_base_url=fake_apis,
-    )
-    twilio = TwilioSmsProvider(settings)
-    sender = MessageSender(database.sessions, {"sms": twilio})
-    key = f"repair-tw:{uuid.uuid4()}"
-    sender.send_once(message(key))
-    sender.send_once(message(key))
-    assert len(FakeApis.twilio) == 1 and FakeApis.twilio[0]["body"] == "hello"
-    assert row(database.sessions, key).provider_message_id == FakeApis.twilio[0]["sid"]
-    # a claim whose outcome was lost after Twilio accepted it: found by listing, not sent again
-    lost = f"repair-tw:{uuid.uuid4()}"
-    with transaction(database.sessions) as session:
-        session.add(
-            Message(
-                idempotency_key=lost,
-                channel="sms",
-                provider="twilio",
-                purpose="test",
-                to_address="+15125550100",
-                body="hello",
-                status="claimed",
-                created_at=datetime.now(UTC),
-            )
+@pytest.fixture
+def twilio(fake_apis) -> TwilioSmsProvider:
+    return TwilioSmsProvider(
+        Settings(
+            sms_provider="twilio",
+            twilio_account_sid="AC" + "0" * 32,
+            twilio_auth_token="t",
+            twilio_from_number="+15125550000",
+            twilio_api_base_url=fake_apis,
         )
-    sender.send_once(message(lost))
-    assert len(FakeApis.twilio) == 1
+    )
+
+
+def sent_to_twilio(msg: OutboundMessage) -> list[dict]:
+    return [m for m in FakeApis.twilio if m["body"] == msg.body]
+
+
+def test_twilio_sdk_sends_once(database, twilio):
+    sender = MessageSender(database.sessions, {"sms": twilio})
+    msg = message(f"repair-tw:{uuid.uuid4()}")
+    sender.send_once(msg)
+    sender.send_once(msg)
+    (sent,) = sent_to_twilio(msg)
+    assert row(database.sessions, msg.key).provider_message_id == sent["sid"]
+
+
+def test_twilio_lost_answer_is_found_by_listing_not_sent_again(database, twilio):
+    msg = message(f"repair-tw:{uuid.uuid4()}")
+    leave_claim(database.sessions, msg, "twilio")
+    accepted = twilio.send(msg)  # Twilio took it; the worker died before recording that
+    MessageSender(database.sessions, {"sms": twilio}).send_once(msg)
+    assert len(sent_to_twilio(msg)) == 1
+    assert row(database.sessions, msg.key).provider_message_id == accepted
+
+
+def test_twilio_lost_claim_never_sent_is_sent_after_checking(database, twilio):
+    msg = message(f"repair-tw:{uuid.uuid4()}")
+    leave_claim(database.sessions, msg, "twilio")  # the worker died before calling Twilio
+    MessageSender(database.sessions, {"sms": twilio}).send_once(msg)
+    assert len(sent_to_twilio(msg)) == 1 and row(database.sessions, msg.key).status == "sent"
 
 
 def test_sendgrid_sdk_sends_and_never_guesses(database, fake_apis):
@@ -256,38 +273,17 @@ def test_sendgrid_sdk_sends_and_never_guesses(database, fake_apis):
     )
     sender.send_once(email)
     assert FakeApis.sendgrid[-1]["personalizations"][0]["to"][0]["email"] == "rosa@example.com"
-    assert row(database.sessions, key).provider_message_id == "sg-1"
-    lost = f"repair-sg:{uuid.uuid4()}"
-    with transaction(database.sessions) as session:
-        session.add(
-            Message(
-                idempotency_key=lost,
-                channel="email",
-                provider="sendgrid",
-                purpose="test",
-                to_address="rosa@example.com",
-                body="estimate",
-                status="claimed",
-            )
-        )
+    assert row(database.sessions, key).provider_message_id == f"sg-{len(FakeApis.sendgrid)}"
+    sent_before = len(FakeApis.sendgrid)
+    lost = dataclasses.replace(email, key=f"repair-sg:{uuid.uuid4()}")
+    leave_claim(database.sessions, lost, "sendgrid")
     with pytest.raises(DeliveryUncertain):
-        sender.send_once(
-            OutboundMessage(
-                key=lost, channel="email", to_address="rosa@example.com", body="estimate", purpose="test"
-            )
-        )
-    assert len(FakeApis.sendgrid) == 1
+        sender.send_once(lost)
+    assert len(FakeApis.sendgrid) == sent_before
 
 
-def test_twilio_rate_limit_is_retryable_and_errors_keep_no_phone_number(database, fake_apis):
-    settings = Settings(
-        sms_provider="twilio",
-        twilio_account_sid="AC" + "0" * 32,
-        twilio_auth_token="t",
-        twilio_from_number="+15125550000",
-        twilio_api_base_url=fake_apis,
-    )
-    sender = MessageSender(database.sessions, {"sms": TwilioSmsProvider(settings)})
+def test_twilio_rate_limit_is_retryable_and_errors_keep_no_phone_number(database, twilio):
+    sender = MessageSender(database.sessions, {"sms": twilio})
     busy = dataclasses.replace(message(f"repair-tw:{uuid.uuid4()}"), to_address="+15125550429")
     with pytest.raises(ConnectionError, match="429"):
         sender.send_once(busy)
