@@ -13,22 +13,20 @@ import json
 import random
 import re
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal
 
 import httpx
 from rich.console import Console
-from rich.table import Table
 
 from api.auth import create_api_key
 from config import Settings
 from db.demo_data import load_demo_data
 from db.session import make_engine, make_session_factory, transaction
+from devstack.demo_report import build_report, fetch_all, print_report
+from devstack.http import http_client
 from devstack.services import Stack
 from domain.schedule import local_today
-from temporal_client import connect_temporal
 
 REQUESTS = 44
 LINK = re.compile(r"https?://[^\s]+/approve/[A-Za-z0-9_-]+")
@@ -109,22 +107,14 @@ def make_plans(customers: list[dict], rng: random.Random) -> list[Plan]:
     return plans
 
 
-class RetryingGets(httpx.AsyncHTTPTransport):
-    """Retries a GET whose kept-alive connection the server closed just as it was reused."""
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        for attempt in range(3):
-            try:
-                return await super().handle_async_request(request)
-            except (httpx.ReadError, httpx.RemoteProtocolError):
-                if request.method != "GET" or attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+class DemoCheckFailed(Exception):
+    """Something the day relies on did not hold (recorded as that repair's error)."""
 
 
-def http_client(base_url: str) -> httpx.AsyncClient:
-    """The demo's HTTP client: one pool, GETs retried on a dropped keep-alive connection."""
-    return httpx.AsyncClient(base_url=base_url, timeout=60, transport=RetryingGets())
+def expect(condition: bool, what: str) -> None:
+    """Check a property of the system under demo; raises DemoCheckFailed."""
+    if not condition:
+        raise DemoCheckFailed(what)
 
 
 class DayRunner:
@@ -150,6 +140,11 @@ class DayRunner:
                 raise TimeoutError(f"{plan.work_order_id} stuck in {r.json().get('status')}")
             await asyncio.sleep(0.4)
 
+    def refused(self, response: httpx.Response, what: str) -> None:
+        """``what`` must be refused (409/410); counts it, and fails the repair's plan when it was not."""
+        expect(response.status_code in (409, 410), f"{what} was not refused ({response.status_code})")
+        self.rejected_as_expected += 1
+
     async def link_for(self, http: httpx.AsyncClient, plan: Plan, version: int) -> str:
         """The approval link of estimate ``version`` from the outbox (it goes out just after pending)."""
         for _ in range(100):
@@ -165,12 +160,10 @@ class DayRunner:
     async def answer_link(self, http: httpx.AsyncClient, plan: Plan, decision: str, version: int = 1) -> None:
         link = await self.link_for(http, plan, version)
         page = await http.get(link)
-        assert page.status_code == 200 and "Approve" in page.text, page.text[:200]
+        expect(page.status_code == 200 and "Approve" in page.text, f"approval page: {page.status_code}")
         done = await http.post(link, data={"decision": decision})
-        assert done.status_code == 200, done.text[:300]
-        again = await http.post(link, data={"decision": decision})  # single use: second answer refused
-        if again.status_code == 410:
-            self.rejected_as_expected += 1
+        expect(done.status_code == 200, f"answering the link: {done.status_code}")
+        self.refused(await http.post(link, data={"decision": decision}), "a second answer on a used link")
         plan.events.append(f"link:{decision}")
 
     async def revise(self, http: httpx.AsyncClient, plan: Plan) -> None:
@@ -183,8 +176,7 @@ class DayRunner:
         )
         r.raise_for_status()
         plan.events.append("revised")
-        if (await http.get(old_link)).status_code == 410:
-            self.rejected_as_expected += 1
+        self.refused(await http.get(old_link), "the link of the replaced estimate")
         if r.json()["status"] == "pending_approval":
             await self.answer_link(http, plan, "approve", version=2)
 
@@ -204,7 +196,7 @@ class DayRunner:
         r.raise_for_status()
         plan.work_order_id = r.json()["id"]
         retry = await http.post("/api/v1/repairs", json=body, headers=headers)  # a client retry: no duplicate
-        assert retry.json()["id"] == plan.work_order_id
+        expect(retry.json()["id"] == plan.work_order_id, "a retried request created a second repair")
         state = await self.wait_status(http, plan, {"requested", "approved"})
         if state["status"] == "pending_approval":
             plan.events.append("pending")
@@ -245,8 +237,7 @@ class DayRunner:
             return
         tech = {"X-API-Key": self.tech_keys[state["technician_id"]]}
         early = await http.post(f"/api/v1/repairs/{wo}/complete", json={"labor_minutes": 30}, headers=tech)
-        if early.status_code == 409:  # completing before starting is refused
-            self.rejected_as_expected += 1
+        self.refused(early, "completing before starting")
         (await http.post(f"/api/v1/repairs/{wo}/start", json={}, headers=tech)).raise_for_status()
         parts = []
         if plan.job_type in ("repair", "maintenance", "emergency"):
@@ -276,90 +267,6 @@ class DayRunner:
             await asyncio.gather(*(one(p) for p in plans))
 
 
-async def _fetch_all(http: httpx.AsyncClient, path: str, headers: dict, **params) -> list[dict]:
-    items, page = [], 1
-    while True:
-        r = await http.get(path, params={**params, "page": page, "page_size": 100}, headers=headers)
-        r.raise_for_status()
-        data = r.json()
-        items += data["items"]
-        if page * 100 >= data["total"]:
-            return items
-        page += 1
-
-
-async def _report(settings: Settings, runner: DayRunner, plans: list[Plan], started: float) -> dict:
-    ids = [p.work_order_id for p in plans if p.work_order_id]
-    async with http_client(runner.base_url) as http:
-        repairs = {r["id"]: r for r in await _fetch_all(http, "/api/v1/repairs", runner.office)}
-        messages = [
-            m for m in await _fetch_all(http, "/api/v1/messages", runner.office) if m["work_order_id"] in ids
-        ]
-    mine = [repairs[i] for i in ids if i in repairs]
-    client = await connect_temporal(settings)
-    ids_clause = ", ".join(f"'repair-{i}'" for i in ids)
-    wf_status: Counter[str] = Counter()
-    by_work_status: dict[str, int] = {}
-    for _ in range(30):  # visibility is eventually consistent
-        wf_status = Counter()
-        async for wf in client.list_workflows(f"WorkflowId IN ({ids_clause})"):
-            wf_status[wf.status.name.lower() if wf.status else "unknown"] += 1
-        statuses = Counter(r["status"] for r in mine)
-        by_work_status = {
-            s: (await client.count_workflows(f"WorkStatus = '{s}' AND WorkflowId IN ({ids_clause})")).count
-            for s in statuses
-        }
-        if by_work_status == dict(statuses):
-            break
-        await asyncio.sleep(1)
-    completed = [r for r in mine if r["status"] == "completed"]
-    return {
-        "generated_at": datetime.now(UTC).isoformat(),
-        "duration_seconds": round(time.monotonic() - started, 1),
-        "repairs_started": len(ids),
-        "customers": len({p.customer_id for p in plans}),
-        "technicians_assigned": len({r["technician_id"] for r in mine if r["technician_id"]}),
-        "final_status_counts": dict(Counter(r["status"] for r in mine)),
-        "approval_modes": dict(Counter(r["approval_mode"] or "none" for r in mine)),
-        "workflows": dict(wf_status),
-        "workflows_found_by_work_status": by_work_status,
-        "messages_by_channel": dict(Counter(m["channel"] for m in messages)),
-        "messages_by_purpose": dict(Counter(m["purpose"].rsplit("-v", 1)[0] for m in messages)),
-        "total_completed_amount": str(sum((Decimal(r["total_amount"]) for r in completed), Decimal("0"))),
-        "invalid_actions_refused": runner.rejected_as_expected,
-        "errors": {p.work_order_id or f"plan-{p.n}": p.error for p in plans if p.error},
-    }
-
-
-def _print(report: dict, settings: Settings, office_key: str) -> None:
-    table = Table(title="fieldops demo day", show_lines=False)
-    table.add_column("measure")
-    table.add_column("value", justify="right")
-    table.add_row("repairs started", str(report["repairs_started"]))
-    table.add_row(
-        "customers / technicians assigned", f"{report['customers']} / {report['technicians_assigned']}"
-    )
-    for status, n in sorted(report["final_status_counts"].items()):
-        table.add_row(f"  status {status}", str(n))
-    for mode, n in sorted(report["approval_modes"].items()):
-        table.add_row(f"  approval {mode}", str(n))
-    for status, n in sorted(report["workflows"].items()):
-        table.add_row(f"  workflows {status}", str(n))
-    for channel, n in sorted(report["messages_by_channel"].items()):
-        table.add_row(f"  messages {channel}", str(n))
-    table.add_row("invalid actions refused (409/410)", str(report["invalid_actions_refused"]))
-    table.add_row("completed work", f"${report['total_completed_amount']}")
-    table.add_row("errors", str(len(report["errors"])))
-    table.add_row("duration", f"{report['duration_seconds']} s")
-    console.print(table)
-    console.print(
-        f"Temporal Web UI: http://localhost:{settings.temporal_ui_port}/namespaces/default/workflows"
-        "?query=WorkStatus%3D%27completed%27"
-    )
-    console.print(f"API docs:        http://localhost:{settings.api_port}/docs")
-    console.print(f"demo API key:    {office_key}  (office role; header X-API-Key)")
-
-
 def run_demo(settings: Settings, stack: Stack, *, database_url: str) -> int:
     """Load demo data, run the day, print the summary; returns 0 when every repair reached its end."""
     started = time.monotonic()
@@ -379,18 +286,18 @@ def run_demo(settings: Settings, stack: Stack, *, database_url: str) -> int:
 
     async def main() -> dict:
         async with http_client(runner.base_url) as http:
-            customers = await _fetch_all(http, "/api/v1/customers", runner.office)
+            customers = await fetch_all(http, "/api/v1/customers", runner.office)
         plans = make_plans(sorted(customers, key=lambda c: c["id"]), rng)
         with console.status(
             f"running {len(plans)} repairs (approval expiry {settings.approval_expiry_seconds} s)…"
         ):
             await runner.run(plans)
-        return await _report(settings, runner, plans, started)
+        return await build_report(settings, runner, plans, started)
 
     report = asyncio.run(main())
     path = settings.state_dir / "demo-report.json"
     path.write_text(json.dumps(report, indent=2))
-    _print(report, settings, office_key)
+    print_report(report, settings, office_key)
     console.print(f"report:          {path}")
     for wo, err in report["errors"].items():
         console.print(f"[red]{wo}: {err}[/red]")

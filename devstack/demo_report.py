@@ -1,0 +1,112 @@
+"""The demo day's report: figures read back through the API and Temporal visibility, printed as
+a rich table and written to ``<state_dir>/demo-report.json`` by ``devstack.demo_day``."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+from config import Settings
+from devstack.http import http_client
+from temporal_client import connect_temporal
+
+if TYPE_CHECKING:
+    from devstack.demo_day import DayRunner, Plan
+
+console = Console()
+
+
+async def fetch_all(http: httpx.AsyncClient, path: str, headers: dict, **params) -> list[dict]:
+    """Every item of a paginated list endpoint."""
+    items, page = [], 1
+    while True:
+        r = await http.get(path, params={**params, "page": page, "page_size": 100}, headers=headers)
+        r.raise_for_status()
+        data = r.json()
+        items += data["items"]
+        if page * 100 >= data["total"]:
+            return items
+        page += 1
+
+
+async def build_report(settings: Settings, runner: DayRunner, plans: list[Plan], started: float) -> dict:
+    """The day's figures from the API and Temporal visibility (waits for visibility to catch up)."""
+    ids = [p.work_order_id for p in plans if p.work_order_id]
+    async with http_client(runner.base_url) as http:
+        repairs = {r["id"]: r for r in await fetch_all(http, "/api/v1/repairs", runner.office)}
+        messages = [
+            m for m in await fetch_all(http, "/api/v1/messages", runner.office) if m["work_order_id"] in ids
+        ]
+    mine = [repairs[i] for i in ids if i in repairs]
+    client = await connect_temporal(settings)
+    ids_clause = ", ".join(f"'repair-{i}'" for i in ids)
+    wf_status: Counter[str] = Counter()
+    by_work_status: dict[str, int] = {}
+    for _ in range(30):  # visibility is eventually consistent
+        wf_status = Counter()
+        async for wf in client.list_workflows(f"WorkflowId IN ({ids_clause})"):
+            wf_status[wf.status.name.lower() if wf.status else "unknown"] += 1
+        statuses = Counter(r["status"] for r in mine)
+        by_work_status = {
+            s: (await client.count_workflows(f"WorkStatus = '{s}' AND WorkflowId IN ({ids_clause})")).count
+            for s in statuses
+        }
+        if by_work_status == dict(statuses):
+            break
+        await asyncio.sleep(1)
+    completed = [r for r in mine if r["status"] == "completed"]
+    return {
+        "generated_at": datetime.now(UTC).isoformat(),
+        "duration_seconds": round(time.monotonic() - started, 1),
+        "repairs_started": len(ids),
+        "customers": len({p.customer_id for p in plans}),
+        "technicians_assigned": len({r["technician_id"] for r in mine if r["technician_id"]}),
+        "final_status_counts": dict(Counter(r["status"] for r in mine)),
+        "approval_modes": dict(Counter(r["approval_mode"] or "none" for r in mine)),
+        "workflows": dict(wf_status),
+        "workflows_found_by_work_status": by_work_status,
+        "messages_by_channel": dict(Counter(m["channel"] for m in messages)),
+        "messages_by_purpose": dict(Counter(m["purpose"].rsplit("-v", 1)[0] for m in messages)),
+        "total_completed_amount": str(sum((Decimal(r["total_amount"]) for r in completed), Decimal("0"))),
+        "invalid_actions_refused": runner.rejected_as_expected,
+        "errors": {p.work_order_id or f"plan-{p.n}": p.error for p in plans if p.error},
+        "repairs": {p.work_order_id or f"plan-{p.n}": p.events for p in plans},
+    }
+
+
+def print_report(report: dict, settings: Settings, office_key: str) -> None:
+    """The summary table, the Web UI and docs URLs and the demo key."""
+    table = Table(title="fieldops demo day", show_lines=False)
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_row("repairs started", str(report["repairs_started"]))
+    table.add_row(
+        "customers / technicians assigned", f"{report['customers']} / {report['technicians_assigned']}"
+    )
+    for status, n in sorted(report["final_status_counts"].items()):
+        table.add_row(f"  status {status}", str(n))
+    for mode, n in sorted(report["approval_modes"].items()):
+        table.add_row(f"  approval {mode}", str(n))
+    for status, n in sorted(report["workflows"].items()):
+        table.add_row(f"  workflows {status}", str(n))
+    for channel, n in sorted(report["messages_by_channel"].items()):
+        table.add_row(f"  messages {channel}", str(n))
+    table.add_row("invalid actions refused (409/410)", str(report["invalid_actions_refused"]))
+    table.add_row("completed work", f"${report['total_completed_amount']}")
+    table.add_row("errors", str(len(report["errors"])))
+    table.add_row("duration", f"{report['duration_seconds']} s")
+    console.print(table)
+    console.print(
+        f"Temporal Web UI: http://localhost:{settings.temporal_ui_port}/namespaces/default/workflows"
+        "?query=WorkStatus%3D%27completed%27"
+    )
+    console.print(f"API docs:        http://localhost:{settings.api_port}/docs")
+    console.print(f"demo API key:    {office_key}  (office role; header X-API-Key)")
