@@ -71,8 +71,8 @@ def migrate() -> None:
 @app.command()
 def seed() -> None:
     """Load the demo customers, technicians and 12 months of history (idempotent)."""
-    from db.demo_data import load_demo_data
     from db.session import make_engine, make_session_factory, transaction
+    from devstack.demo_data import load_demo_data
     from domain.schedule import local_today
 
     settings = get_settings()

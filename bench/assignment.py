@@ -1,6 +1,6 @@
 """Benchmark: CP-SAT batch assignment vs a greedy baseline on one service day.
 
-Jobs and technician bases sit at real Austin-metro ZIP centroids (db.demo_places). The baseline
+Jobs and technician bases sit at real Austin-metro ZIP centroids (devstack.demo_places). The baseline
 takes jobs in priority order and gives each to the cheapest eligible technician with room (the
 same pair cost as the model), updating his free time and position. Both run in the same process
 on the same instances; figures are printed, never asserted.
@@ -16,7 +16,7 @@ import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from db.demo_places import metro_zip_centroids
+from devstack.demo_places import metro_zip_centroids
 from domain.assignment import (
     PRIORITIES,
     AssignmentParams,

@@ -21,8 +21,8 @@ from rich.console import Console
 
 from api.auth import create_api_key
 from config import Settings
-from db.demo_data import load_demo_data
 from db.session import make_engine, make_session_factory, transaction
+from devstack.demo_data import load_demo_data
 from devstack.demo_report import build_report, fetch_all, print_report
 from devstack.http import http_client
 from devstack.services import Stack

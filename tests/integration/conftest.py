@@ -26,9 +26,9 @@ from temporalio.testing import WorkflowEnvironment
 from api.app import create_app
 from api.auth import create_api_key
 from config import Settings
-from db.demo_data import load_demo_data
 from db.migrate import upgrade
 from db.session import make_engine, make_session_factory, transaction
+from devstack.demo_data import load_demo_data
 from domain.ids import SEARCH_ATTRIBUTES
 from domain.schedule import local_today
 from tests.conftest import wheel_binary

@@ -2,7 +2,7 @@
 
 Everything is drawn from one ``random.Random(rng_seed)`` so a given ``(today, rng_seed)`` always
 yields the same rows. History work orders carry ``[SEED DATA]`` in ``notes`` and ``approval_mode
-= 'seed'``; places are real Austin-metro ZIP centroids (``db.demo_places``).
+= 'seed'``; places are real Austin-metro ZIP centroids (``devstack.demo_places``).
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.demo_history import WEEKDAYS, tech_history
-from db.demo_places import AUSTIN_CITIES, metro_zip_centroids, pick_zip, street_address
 from db.models import Customer, CustomerPricing, JobCost, Technician, TechnicianSkill, WorkOrder
+from devstack.demo_history import WEEKDAYS, tech_history
+from devstack.demo_places import AUSTIN_CITIES, metro_zip_centroids, pick_zip, street_address
 
 __all__ = ["AUSTIN_CITIES", "DemoDataSummary", "load_demo_data", "metro_zip_centroids"]
 
