@@ -9,16 +9,23 @@ from __future__ import annotations
 from jinja2 import Environment, StrictUndefined
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
+from activities.errors import failure
 from activities.messaging import DefiniteFailure, DeliveryUncertain, MessageSender, OutboundMessage
 from config import Settings
-from db.models import Customer
-from db.repositories import approval_tokens
+from db.repositories import approval_tokens, customers
 from db.repositories import work_orders as repo
 from db.session import transaction
 from domain.approval_links import derive_token, hash_token, new_nonce
-from domain.contracts import ActivityName, ApprovalReminderInput, ApprovalRequestInput, ApprovalRequestResult
+from domain.contracts.approval import (
+    REQUEST_CUSTOMER_APPROVAL,
+    SEND_APPROVAL_REMINDER,
+    ApprovalReminderInput,
+    ApprovalRequestInput,
+    ApprovalRequestResult,
+)
+from domain.contracts.messaging import MessagingFailure
+from domain.contracts.shared import CommonFailure
 from domain.ids import message_key
 from domain.schedule import local_time_text
 
@@ -50,8 +57,10 @@ class ApprovalActivities:
     def _send(self, message: OutboundMessage) -> int:
         try:
             return self._sender.send_once(message)
-        except (DefiniteFailure, DeliveryUncertain) as err:
-            raise ApplicationError(str(err), type=type(err).__name__, non_retryable=True) from err
+        except DefiniteFailure as err:
+            raise failure(MessagingFailure.DEFINITE_FAILURE, str(err)) from err
+        except DeliveryUncertain as err:
+            raise failure(MessagingFailure.DELIVERY_UNCERTAIN, str(err)) from err
 
     def _compose(
         self, work_order_id: str, estimate_version: int, reminder: bool, workflow_id: str, expires_at=None
@@ -59,9 +68,7 @@ class ApprovalActivities:
         with transaction(self._sessions) as session:
             wo = repo.get(session, work_order_id)
             if wo is None:
-                raise ApplicationError(
-                    f"work order {work_order_id} not found", type="NotFound", non_retryable=True
-                )
+                raise failure(CommonFailure.NOT_FOUND, f"work order {work_order_id} not found")
             token_row = approval_tokens.current(
                 session, work_order_id=wo.id, estimate_version=estimate_version
             )
@@ -78,13 +85,13 @@ class ApprovalActivities:
                     expires_at=expires_at,
                 )
             token = derive_token(self._settings.secret_key, token_row.nonce)
-            customer = session.get(Customer, wo.customer_id)
+            customer = customers.get(session, wo.customer_id)
+            if customer is None:
+                raise failure(CommonFailure.NOT_FOUND, f"customer {wo.customer_id} not found")
             channel = "email" if customer.preferred_contact_method == "email" and customer.email else "sms"
             to = customer.email if channel == "email" else customer.phone
             if not to:
-                raise ApplicationError(
-                    f"customer {customer.id} has no {channel} address", type="NoContact", non_retryable=True
-                )
+                raise failure(MessagingFailure.NO_CONTACT, f"customer {customer.id} has no {channel} address")
             context = {
                 "company": COMPANY,
                 "job": wo.job_type.replace("_", " "),
@@ -114,7 +121,7 @@ class ApprovalActivities:
                 customer_id=customer.id,
             )
 
-    @activity.defn(name=ActivityName.REQUEST_CUSTOMER_APPROVAL)
+    @activity.defn(name=REQUEST_CUSTOMER_APPROVAL.name)
     def request_customer_approval(self, inp: ApprovalRequestInput) -> ApprovalRequestResult:
         """Issue (once) the link for this estimate version and send it; idempotent on the workflow id."""
         message = self._compose(
@@ -122,7 +129,7 @@ class ApprovalActivities:
         )
         return ApprovalRequestResult(channel=message.channel, message_id=self._send(message))
 
-    @activity.defn(name=ActivityName.SEND_APPROVAL_REMINDER)
+    @activity.defn(name=SEND_APPROVAL_REMINDER.name)
     def send_approval_reminder(self, inp: ApprovalReminderInput) -> None:
         """Resend the same live link as a reminder (once per estimate version); skipped when the
         link was answered or withdrawn meanwhile."""

@@ -4,7 +4,8 @@ Runs on the ``fieldops-optimizer`` task queue with heartbeats. A PostgreSQL advi
 assignments take turns across every optimizer worker, so two repairs never see the same free
 slot. When the requested day has no room the
 next days are tried (``HORIZON_DAYS``); the chosen technician, day, service window and the
-explanation (winner and runner-up) are written to the work order.
+explanation (winner and runner-up) are written to the work order. The status that follows
+(assigned, or awaiting assignment) is the workflow's to decide and persist.
 """
 
 from __future__ import annotations
@@ -12,20 +13,21 @@ from __future__ import annotations
 import time
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
-from activities.errors import permanent_db_errors
+from activities.errors import failure, permanent_db_errors
 from config import Settings
-from db.models import Customer, ServiceCatalogEntry, Technician, WorkOrder
+from db.models import Technician, WorkOrder
+from db.repositories import audit, catalog, customers, technicians
 from db.repositories import work_orders as repo
 from db.session import transaction
 from domain.assignment import AssignmentParams, JobToAssign, TechnicianAvailability, assign_jobs
-from domain.contracts import ActivityName, AssignInput, AssignResult
+from domain.contracts.assignment import ASSIGN_TECHNICIAN, AssignInput, AssignmentFailure, AssignResult
+from domain.contracts.shared import CommonFailure
 from domain.schedule import local_today, shift_for
-from domain.work_status import WorkStatus
+from domain.work_status import TERMINAL_STATUSES
 
 HORIZON_DAYS = 7
 ASSIGNMENT_LOCK_KEY = 0x6669656C64  # "field": the advisory lock serialising assignments
@@ -76,43 +78,39 @@ class AssignmentActivities:
             booked_minutes=minutes,
         )
 
-    @activity.defn(name=ActivityName.ASSIGN_TECHNICIAN)
+    @activity.defn(name=ASSIGN_TECHNICIAN.name)
     @permanent_db_errors
     def assign_technician(self, inp: AssignInput) -> AssignResult:
-        """Pick (or check the named) technician and a service window; writes the assignment.
+        """Pick (or check the named) technician and a service window; writes the assignment
+        (technician, day, window, explanation), not the status.
 
-        Raises ApplicationError ``UnknownTechnician`` (non-retryable) for a named technician who
-        does not exist, is inactive or lacks the job's skill.
+        Raises ``AssignmentFailure.UNKNOWN_TECHNICIAN`` for a named technician who does not
+        exist, is inactive or lacks the job's skill; ``CommonFailure.NOT_FOUND`` without the order.
         """
         now = datetime.now(UTC)
         with transaction(self._sessions) as session:
             _take_assignment_lock(session)
             wo = repo.get(session, inp.work_order_id, lock=True)
             if wo is None:
-                raise ApplicationError(
-                    f"work order {inp.work_order_id} not found", type="NotFound", non_retryable=True
-                )
-            if wo.status in (WorkStatus.CANCELLED.value, WorkStatus.COMPLETED.value):
+                raise failure(CommonFailure.NOT_FOUND, f"work order {inp.work_order_id} not found")
+            if wo.status in TERMINAL_STATUSES:
                 return AssignResult(technician_id=None, explanation=f"work order is {wo.status}")
-            entry = session.get(ServiceCatalogEntry, wo.job_type)
-            customer = session.get(Customer, wo.customer_id)
-            durations = {e.code: e.duration_minutes for e in session.scalars(select(ServiceCatalogEntry))}
-            stmt = select(Technician).where(Technician.is_active.is_(True)).order_by(Technician.id)
-            if inp.technician_id:
-                stmt = stmt.where(Technician.id == inp.technician_id)
-            techs = list(session.scalars(stmt))
+            entry = catalog.get(session, wo.job_type)
+            customer = customers.get(session, wo.customer_id)
+            if entry is None or customer is None:
+                raise failure(CommonFailure.NOT_FOUND, f"catalog entry or customer of {wo.id} not found")
+            durations = catalog.durations_minutes(session)
+            techs = technicians.active(session, technician_id=inp.technician_id)
             if inp.technician_id:
                 if not techs:
-                    raise ApplicationError(
+                    raise failure(
+                        AssignmentFailure.UNKNOWN_TECHNICIAN,
                         f"technician {inp.technician_id} does not exist or is inactive",
-                        type="UnknownTechnician",
-                        non_retryable=True,
                     )
                 if entry.required_skill not in {s.skill_type for s in techs[0].skills}:
-                    raise ApplicationError(
+                    raise failure(
+                        AssignmentFailure.UNKNOWN_TECHNICIAN,
                         f"technician {inp.technician_id} lacks the skill '{entry.required_skill}' this job needs",
-                        type="UnknownTechnician",
-                        non_retryable=True,
                     )
             job = JobToAssign(
                 job_id=wo.id,
@@ -140,7 +138,7 @@ class AssignmentActivities:
                     continue
                 activity.heartbeat(f"writing {day}")
                 if activity.is_cancelled():  # this attempt was given up (heartbeat timeout): do not write
-                    raise ApplicationError("assignment attempt cancelled", type="Cancelled")
+                    raise failure(AssignmentFailure.ATTEMPT_CANCELLED, "assignment attempt cancelled")
                 window_start = _window_start(
                     result.arrival, entry.duration_minutes, avail, result.technician_id
                 )
@@ -151,15 +149,7 @@ class AssignmentActivities:
                 wo.service_window_start, wo.service_window_end = window_start, window_end
                 wo.assignment_explanation = result.explanation
                 wo.runner_up_technician_id = runner_up.technician_id if runner_up else None
-                repo.set_status(
-                    session,
-                    work_order=wo,
-                    status=WorkStatus.ASSIGNED.value,
-                    actor=inp.actor,
-                    at=now,
-                    reason=result.explanation,
-                )
-                repo.audit(
+                audit.record(
                     session,
                     actor=inp.actor,
                     action="assigned",
@@ -184,14 +174,6 @@ class AssignmentActivities:
                 return AssignResult(technician_id=None, explanation=explanation)
             wo.assignment_explanation = explanation
             wo.technician_id = wo.service_window_start = wo.service_window_end = None
-            repo.set_status(
-                session,
-                work_order=wo,
-                status=WorkStatus.AWAITING_ASSIGNMENT.value,
-                actor=inp.actor,
-                at=now,
-                reason=wo.assignment_explanation,
-            )
             return AssignResult(technician_id=None, explanation=wo.assignment_explanation)
 
     def all(self) -> list:
@@ -207,7 +189,7 @@ def _take_assignment_lock(session: Session) -> None:
     ).scalar():
         activity.heartbeat("waiting for the assignment lock")
         if activity.is_cancelled():
-            raise ApplicationError("assignment attempt cancelled while waiting", type="Cancelled")
+            raise failure(AssignmentFailure.ATTEMPT_CANCELLED, "assignment attempt cancelled while waiting")
         time.sleep(0.2)
 
 

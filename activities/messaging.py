@@ -16,12 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
-from db.models import Message
+from db.repositories import messages
 from db.session import transaction
 
 log = logging.getLogger(__name__)
@@ -191,37 +189,26 @@ class MessageSender:
         """
         provider = self._providers[message.channel]
         with transaction(self._sessions) as session:
-            claimed = session.execute(
-                insert(Message)
-                .values(
-                    idempotency_key=message.key,
-                    channel=message.channel,
-                    provider=provider.name,
-                    purpose=message.purpose,
-                    to_address=message.to_address,
-                    subject=message.subject,
-                    body=message.stored_body(provider.name),
-                    status="claimed",
-                    work_order_id=message.work_order_id,
-                    customer_id=message.customer_id,
-                )
-                .on_conflict_do_nothing(index_elements=["idempotency_key"])
-                .returning(Message.id)
-            ).scalar_one_or_none()
-            if claimed is None:  # retry after a refusal: take the row back
-                claimed = session.execute(
-                    update(Message)
-                    .where(Message.idempotency_key == message.key, Message.status == "failed")
-                    .values(status="claimed", error=None)
-                    .returning(Message.id)
-                ).scalar_one_or_none()
-            row = session.scalars(select(Message).where(Message.idempotency_key == message.key)).one()
-            row_id, status, claimed_at = row.id, row.status, row.created_at
-        if status == "sent":
+            claim = messages.claim(
+                session,
+                key=message.key,
+                values={
+                    "channel": message.channel,
+                    "provider": provider.name,
+                    "purpose": message.purpose,
+                    "to_address": message.to_address,
+                    "subject": message.subject,
+                    "body": message.stored_body(provider.name),
+                    "work_order_id": message.work_order_id,
+                    "customer_id": message.customer_id,
+                },
+            )
+        row_id = claim.row_id
+        if claim.status == "sent":
             return row_id
         provider_id: str | None = None
-        if claimed is None:  # an earlier attempt claimed it and did not record the outcome
-            provider_id = provider.find_sent(message, claimed_at)
+        if not claim.claimed_now:  # an earlier attempt claimed it and did not record the outcome
+            provider_id = provider.find_sent(message, claim.created_at)
             if provider_id is not None:
                 log.info("reconciled message %s: already sent as %s", row_id, provider_id)
         if provider_id is None:
@@ -229,15 +216,13 @@ class MessageSender:
                 provider_id = provider.send(message)
             except Exception as err:
                 with transaction(self._sessions) as session:
-                    failed = session.get(Message, row_id)
-                    failed.error = f"{type(err).__name__}: {err}"[:2000]
-                    if isinstance(err, DefiniteFailure):
-                        failed.status = "failed"
+                    messages.mark_failed(
+                        session,
+                        row_id=row_id,
+                        error=f"{type(err).__name__}: {err}",
+                        refused=isinstance(err, DefiniteFailure),
+                    )
                 raise
         with transaction(self._sessions) as session:
-            sent = session.get(Message, row_id)
-            sent.status = "sent"
-            sent.provider_message_id = provider_id
-            sent.sent_at = datetime.now(UTC)
-            sent.error = None
+            messages.mark_sent(session, row_id=row_id, provider_message_id=provider_id, at=datetime.now(UTC))
         return row_id

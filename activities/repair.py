@@ -1,6 +1,8 @@
 """Repair activities: work order records, quoting, the approval decision and completion.
 
 Each method is idempotent on the work order id, so a retried activity changes nothing twice.
+Statuses are the workflow's decisions; they are persisted only through
+``db.repositories.work_orders.set_status``.
 """
 
 from __future__ import annotations
@@ -10,27 +12,24 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
-from activities.errors import permanent_db_errors
-from db.models import Customer, JobCost, ServiceCatalogEntry, ServiceRequest, Technician, WorkOrder
-from db.repositories import approval_tokens
+from activities.errors import failure, permanent_db_errors
+from db.models import JobCost, WorkOrder
+from db.repositories import approval_tokens, audit, catalog, customers, service_requests, technicians
 from db.repositories import work_orders as repo
 from db.session import transaction
 from domain.approval import CustomerApprovalPolicy, Requester, decide_approval
 from domain.catalog import JobCategory
-from domain.contracts import (
-    ActivityName,
+from domain.contracts import approval, repair
+from domain.contracts.approval import (
     ApprovalDecisionInput,
     ApprovalDecisionResult,
-    CompletionInput,
-    CompletionResult,
-    CreateWorkOrderInput,
     QuoteInput,
     QuoteResult,
     RecordApprovalInput,
-    SetStatusInput,
 )
+from domain.contracts.repair import CompletionInput, CompletionResult, CreateWorkOrderInput, SetStatusInput
+from domain.contracts.shared import CommonFailure
 from domain.pricing import CENT, CustomerPricingTerms, quote_estimate
 from domain.work_status import WorkStatus
 
@@ -38,7 +37,7 @@ from domain.work_status import WorkStatus
 def _work_order(session: Session, work_order_id: str) -> WorkOrder:
     wo = repo.get(session, work_order_id, lock=True)
     if wo is None:
-        raise ApplicationError(f"work order {work_order_id} not found", type="NotFound", non_retryable=True)
+        raise failure(CommonFailure.NOT_FOUND, f"work order {work_order_id} not found")
     return wo
 
 
@@ -52,20 +51,20 @@ class RepairActivities:
         self._sessions = sessions
         self._labor_cost_per_hour = labor_cost_per_hour
 
-    @activity.defn(name=ActivityName.CREATE_WORK_ORDER)
+    @activity.defn(name=repair.CREATE_WORK_ORDER.name)
     @permanent_db_errors
     def create_work_order(self, inp: CreateWorkOrderInput) -> None:
-        """Create the work order from its service request (no-op when it exists)."""
+        """Legacy, for runs started before the API wrote work orders: create the work order from
+        its service request (no-op when it exists). Raises ``NotFound`` without the request."""
         with transaction(self._sessions) as session:
             # the request row lock makes a retry racing its first attempt wait, then find the order
-            request = session.get(ServiceRequest, inp.service_request_id, with_for_update=True)
+            request = service_requests.get(session, inp.service_request_id, lock=True)
             if request is None:
-                # the API commits the request right after starting the workflow: retry until visible
-                raise ApplicationError(f"service request {inp.service_request_id} not visible yet")
+                raise failure(CommonFailure.NOT_FOUND, f"service request {inp.service_request_id} not found")
             if repo.get(session, inp.work_order_id) is not None:
                 return
-            customer = session.get(Customer, inp.customer_id)
-            session.add(
+            repo.add(
+                session,
                 WorkOrder(
                     id=inp.work_order_id,
                     customer_id=inp.customer_id,
@@ -73,14 +72,13 @@ class RepairActivities:
                     status=WorkStatus.REQUESTED.value,
                     priority=inp.priority,
                     scheduled_date=inp.scheduled_date,
-                    service_location=_location(customer),
-                    repair_count=request.repair_count,
+                    service_location=customers.service_location(customers.get(session, inp.customer_id)),
                     workflow_id=inp.workflow_id,
                     service_request_id=request.id,
-                )
+                ),
             )
             request.status = "accepted"
-            repo.audit(
+            audit.record(
                 session,
                 actor="workflow",
                 action="created",
@@ -88,18 +86,22 @@ class RepairActivities:
                 details={"service_request_id": request.id, "workflow_id": inp.workflow_id},
             )
 
-    @activity.defn(name=ActivityName.QUOTE_WORK_ORDER)
+    @activity.defn(name=approval.QUOTE_WORK_ORDER.name)
     @permanent_db_errors
     def quote_work_order(self, inp: QuoteInput) -> QuoteResult:
-        """Price the work order (seed 001 tiers, custom pricing, volume discount); bumps the version."""
+        """Price the work order (seed 001 tiers, custom pricing, volume discount) for
+        ``inp.repair_count`` repairs, or the stored count when None; stores the new version."""
         with transaction(self._sessions) as session:
             wo = _work_order(session, inp.work_order_id)
             if wo.estimate_version >= inp.target_version and wo.estimate_amount is not None:
                 return QuoteResult(estimate_version=wo.estimate_version, amount=wo.estimate_amount)
             if wo.estimate_version > 0:  # a revision: links to the old estimate stop working
                 approval_tokens.revoke_all(session, work_order_id=wo.id, at=datetime.now(UTC))
-            entry = session.get(ServiceCatalogEntry, wo.job_type)
-            customer = session.get(Customer, wo.customer_id)
+            entry = catalog.get(session, wo.job_type)
+            customer = customers.get(session, wo.customer_id)
+            if entry is None or customer is None:
+                raise failure(CommonFailure.NOT_FOUND, f"catalog entry or customer of {wo.id} not found")
+            repair_count = wo.repair_count if inp.repair_count is None else inp.repair_count
             pricing = customer.pricing
             terms = None
             if pricing is not None:
@@ -119,18 +121,18 @@ class RepairActivities:
                 job_name=entry.name,
                 category=JobCategory(entry.category),
                 base_price=entry.base_price,
-                repair_count=inp.repair_count,
+                repair_count=repair_count,
                 first_repair_position=inp.first_repair_position,
                 visit_repair_count=inp.visit_repair_count,
                 terms=terms,
             )
             wo.estimate_amount = estimate.total
             wo.estimate_version = inp.target_version
-            wo.repair_count = inp.repair_count
+            wo.repair_count = repair_count
             wo.estimate_lines = [
                 {"description": x.description, "amount": str(x.amount)} for x in estimate.lines
             ]
-            repo.audit(
+            audit.record(
                 session,
                 actor="workflow",
                 action="quoted",
@@ -139,17 +141,19 @@ class RepairActivities:
             )
             return QuoteResult(estimate_version=wo.estimate_version, amount=estimate.total)
 
-    @activity.defn(name=ActivityName.DECIDE_APPROVAL)
+    @activity.defn(name=approval.DECIDE_APPROVAL.name)
     @permanent_db_errors
     def decide_approval(self, inp: ApprovalDecisionInput) -> ApprovalDecisionResult:
         """Apply the approval policy (domain.approval) to the customer's and requester's limits;
         the reasons are stored on the work order so staff see why a repair waits."""
         with transaction(self._sessions) as session:
             wo = _work_order(session, inp.work_order_id)
-            customer = session.get(Customer, wo.customer_id)
+            customer = customers.get(session, wo.customer_id)
+            if customer is None:
+                raise failure(CommonFailure.NOT_FOUND, f"customer {wo.customer_id} not found")
             requester = Requester()
             if inp.requested_by_technician_id:
-                tech = session.get(Technician, inp.requested_by_technician_id)
+                tech = technicians.get(session, inp.requested_by_technician_id)
                 if tech is not None:
                     requester = Requester(tech.id, tech.is_manager, tech.approval_limit)
             decision = decide_approval(
@@ -173,7 +177,7 @@ class RepairActivities:
             reasons=list(decision.reasons),
         )
 
-    @activity.defn(name=ActivityName.RECORD_APPROVAL)
+    @activity.defn(name=approval.RECORD_APPROVAL.name)
     @permanent_db_errors
     def record_approval(self, inp: RecordApprovalInput) -> None:
         """Store who decided, how and why; approval moves the order to ``approved``."""
@@ -188,12 +192,12 @@ class RepairActivities:
                 repo.set_status(
                     session,
                     work_order=wo,
-                    status=WorkStatus.APPROVED.value,
+                    status=WorkStatus.APPROVED,
                     actor=inp.decided_by,
                     at=now,
                     reason="; ".join(inp.reasons),
                 )
-            repo.audit(
+            audit.record(
                 session,
                 actor=inp.decided_by,
                 action="approved" if inp.approved else "not_approved",
@@ -201,19 +205,19 @@ class RepairActivities:
                 details={"mode": inp.mode, "reasons": inp.reasons, "estimate_version": inp.estimate_version},
             )
 
-    @activity.defn(name=ActivityName.SET_WORK_STATUS)
+    @activity.defn(name=repair.SET_WORK_STATUS.name)
     @permanent_db_errors
     def set_work_status(self, inp: SetStatusInput) -> None:
-        """Move the work order to ``inp.status``; leaving a pending approval revokes its links."""
+        """Persist the status the workflow took; ending the repair revokes its approval links."""
         with transaction(self._sessions) as session:
             wo = _work_order(session, inp.work_order_id)
             repo.set_status(
-                session, work_order=wo, status=inp.status.value, actor=inp.actor, at=inp.at, reason=inp.reason
+                session, work_order=wo, status=inp.status, actor=inp.actor, at=inp.at, reason=inp.reason
             )
             if inp.status in (WorkStatus.CANCELLED, WorkStatus.EXPIRED, WorkStatus.DECLINED):
                 approval_tokens.revoke_all(session, work_order_id=wo.id, at=inp.at)
 
-    @activity.defn(name=ActivityName.RECORD_COMPLETION)
+    @activity.defn(name=repair.RECORD_COMPLETION.name)
     @permanent_db_errors
     def record_completion(self, inp: CompletionInput) -> CompletionResult:
         """Record labor and parts as job_costs, total the order (estimate + parts) and complete it."""
@@ -261,7 +265,7 @@ class RepairActivities:
             repo.set_status(
                 session,
                 work_order=wo,
-                status=WorkStatus.COMPLETED.value,
+                status=WorkStatus.COMPLETED,
                 actor=f"technician:{inp.technician_id}",
                 at=inp.completed_at,
             )
@@ -279,9 +283,3 @@ class RepairActivities:
             self.set_work_status,
             self.record_completion,
         ]
-
-
-def _location(customer: Customer | None) -> str | None:
-    if customer is None or not customer.address:
-        return None
-    return f"{customer.address}, {customer.city}, {customer.state} {customer.zip_code}"

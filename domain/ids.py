@@ -13,14 +13,22 @@ OPTIMIZER_TASK_QUEUE = "fieldops-optimizer"
 
 REPAIR_WORKFLOW = "RepairWorkflow"
 
+#: Names of our custom search attributes (IDs and statuses only: never personal data).
+CUSTOMER_ID_ATTR = "CustomerId"
+TECHNICIAN_ID_ATTR = "TechnicianId"
+JOB_TYPE_ATTR = "JobType"
+WORK_STATUS_ATTR = "WorkStatus"
+PRIORITY_ATTR = "Priority"
+AMOUNT_DUE_ATTR = "AmountDue"
+
 #: Custom search attributes and their Temporal types (registered at dev-server start and in compose).
 SEARCH_ATTRIBUTES: dict[str, str] = {
-    "CustomerId": "Keyword",
-    "TechnicianId": "Keyword",
-    "JobType": "Keyword",
-    "WorkStatus": "Keyword",
-    "Priority": "Keyword",
-    "AmountDue": "Double",
+    CUSTOMER_ID_ATTR: "Keyword",
+    TECHNICIAN_ID_ATTR: "Keyword",
+    JOB_TYPE_ATTR: "Keyword",
+    WORK_STATUS_ATTR: "Keyword",
+    PRIORITY_ATTR: "Keyword",
+    AMOUNT_DUE_ATTR: "Double",
 }
 
 _WORK_ORDER_ID = re.compile(r"^WO-[0-9]{8}-[0-9A-Z]{4,12}$")

@@ -29,8 +29,17 @@ TERMINAL_STATUSES = frozenset(
 )
 
 
+def applies(current: WorkStatus | str | None, new: WorkStatus) -> bool:
+    """Whether ``new`` may replace ``current``: a terminal status is never left (a cancel
+    recorded while another step was in flight wins). The one copy of this rule: the workflow's
+    in-memory status and the ``work_orders.status`` writer both follow it.
+    """
+    return current is None or WorkStatus(current) not in TERMINAL_STATUSES
+
+
 class StaffAction(StrEnum):
-    """Actions office staff and technicians take on a repair (one workflow update each)."""
+    """Actions office staff and technicians take on a repair; each value is the name of the
+    RepairWorkflow update that carries it."""
 
     APPROVE = "approve"
     DECLINE = "decline"

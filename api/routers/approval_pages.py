@@ -22,12 +22,13 @@ from fastapi.templating import Jinja2Templates
 from api.deps import AppSettings, DbSession, TemporalClient
 from api.errors import Problem
 from api.services import repairs as service
-from db.models import ApprovalToken, Customer, ServiceCatalogEntry, WorkOrder
-from db.repositories import approval_tokens
+from db.models import ApprovalToken, WorkOrder
+from db.repositories import approval_tokens, catalog, customers
+from db.repositories import work_orders as work_orders_repo
 from domain.approval_links import hash_token, looks_like_token
-from domain.contracts import ApproveRequest, DeclineRequest, RepairUpdate
+from domain.contracts.approval import ApproveRequest, DeclineRequest
 from domain.schedule import local_time_text
-from domain.work_status import WorkStatus
+from domain.work_status import StaffAction, WorkStatus
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["customer pages"], include_in_schema=False)
@@ -65,7 +66,7 @@ def _load(db, token: str) -> tuple[ApprovalToken | None, WorkOrder | None]:
     if not looks_like_token(token):
         return None, None
     row = approval_tokens.find_by_hash(db, token_hash=hash_token(token))
-    return row, (db.get(WorkOrder, row.work_order_id) if row else None)
+    return row, (work_orders_repo.get(db, row.work_order_id) if row else None)
 
 
 @router.get("/approve/{token}", response_class=HTMLResponse)
@@ -75,15 +76,15 @@ def show_estimate(token: str, request: Request, db: DbSession, settings: AppSett
     problem = _check(row, wo, datetime.now(UTC))
     if problem:
         return _closed(request, *problem)
-    customer = db.get(Customer, wo.customer_id)
-    entry = db.get(ServiceCatalogEntry, wo.job_type)
+    customer = customers.get(db, wo.customer_id)
+    entry = catalog.get(db, wo.job_type)
     return _page(
         request,
         200,
         state="open",
         wo=wo,
-        customer_name=customer.first_name,
-        job_name=entry.name,
+        customer_name=customer.first_name if customer else "",
+        job_name=entry.name if entry else wo.job_type,
         expires=local_time_text(row.expires_at, settings.timezone),
     )
 
@@ -110,12 +111,12 @@ async def answer_estimate(
     actor = f"customer:{wo.customer_id}:link"
     if decision == "approve":
         update, payload = (
-            RepairUpdate.APPROVE,
+            StaffAction.APPROVE,
             ApproveRequest(actor=actor, estimate_version=row.estimate_version, reason="approved by link"),
         )
     else:
         update, payload = (
-            RepairUpdate.DECLINE,
+            StaffAction.DECLINE,
             DeclineRequest(actor=actor, estimate_version=row.estimate_version, reason="declined by link"),
         )
     try:

@@ -21,19 +21,11 @@ from api.schemas.repairs import (
     StartBody,
 )
 from api.services import repairs as service
-from domain.contracts import (
-    ApproveRequest,
-    AssignRequest,
-    CancelRequest,
-    CompleteRequest,
-    DeclineRequest,
-    RepairStatus,
-    RepairUpdate,
-    ReviseEstimateRequest,
-    StartRequest,
-)
+from domain.contracts.approval import ApproveRequest, DeclineRequest, ReviseEstimateRequest
+from domain.contracts.assignment import AssignRequest
+from domain.contracts.repair import CancelRequest, CompleteRequest, RepairStatus, StartRequest
 from domain.ids import repair_workflow_id
-from domain.work_status import WorkStatus
+from domain.work_status import StaffAction, WorkStatus
 
 router = APIRouter(prefix="/api/v1/repairs", tags=["repairs"])
 
@@ -50,12 +42,17 @@ async def create_repair(
         Header(min_length=8, max_length=100, description="repeat-safe: a retry returns the first repair"),
     ] = None,
 ) -> RepairCreated:
-    """Take a repair request: stores it and starts its RepairWorkflow (quote, approval, assignment)."""
-    work_order_id = await service.start_repair(
-        db, client=client, settings=settings, staff=staff, body=body, idempotency_key=idempotency_key
+    """Take a repair request: stores it with its work order, then starts its RepairWorkflow
+    (quote, approval, assignment)."""
+    repair = service.record_repair(
+        db, settings=settings, staff=staff, body=body, idempotency_key=idempotency_key
     )
+    db.commit()  # the work order exists before its workflow starts
+    await service.start_workflow(db, client=client, repair=repair)
     return RepairCreated(
-        id=work_order_id, workflow_id=repair_workflow_id(work_order_id), status=WorkStatus.REQUESTED
+        id=repair.work_order_id,
+        workflow_id=repair_workflow_id(repair.work_order_id),
+        status=WorkStatus.REQUESTED,
     )
 
 
@@ -89,9 +86,10 @@ def list_repairs(
 async def get_repair(
     work_order_id: str, db: DbSession, client: TemporalClient, staff: FieldStaff
 ) -> RepairDetail:
-    """The stored work order and its workflow's live status."""
-    wo = service.work_order_or_placeholder(db, work_order_id=work_order_id)
-    live, note = await service.live_status(client, work_order=wo)
+    """The stored work order and its status: live from the workflow while it runs, from the
+    database once the repair has ended."""
+    wo = service.get_work_order(db, work_order_id=work_order_id)
+    live, note = await service.current_status(db, client, work_order=wo)
     return RepairDetail.model_validate(wo).model_copy(update={"workflow": live, "workflow_note": note})
 
 
@@ -104,7 +102,7 @@ async def approve(
         db,
         client=client,
         work_order_id=work_order_id,
-        update=RepairUpdate.APPROVE,
+        update=StaffAction.APPROVE,
         payload=ApproveRequest(actor=staff.actor, reason=body.reason),
     )
 
@@ -118,7 +116,7 @@ async def decline(
         db,
         client=client,
         work_order_id=work_order_id,
-        update=RepairUpdate.DECLINE,
+        update=StaffAction.DECLINE,
         payload=DeclineRequest(actor=staff.actor, reason=body.reason),
     )
 
@@ -133,7 +131,7 @@ async def revise_estimate(
         db,
         client=client,
         work_order_id=work_order_id,
-        update=RepairUpdate.REVISE_ESTIMATE,
+        update=StaffAction.REVISE_ESTIMATE,
         payload=ReviseEstimateRequest(actor=staff.actor, repair_count=body.repair_count),
     )
 
@@ -147,7 +145,7 @@ async def assign(
         db,
         client=client,
         work_order_id=work_order_id,
-        update=RepairUpdate.ASSIGN,
+        update=StaffAction.ASSIGN,
         payload=AssignRequest(actor=staff.actor, technician_id=body.technician_id),
     )
 
@@ -163,7 +161,7 @@ async def start(
         db,
         client=client,
         work_order_id=work_order_id,
-        update=RepairUpdate.START,
+        update=StaffAction.START,
         payload=StartRequest(actor=staff.actor, technician_id=tech),
     )
 
@@ -179,7 +177,7 @@ async def complete(
         db,
         client=client,
         work_order_id=work_order_id,
-        update=RepairUpdate.COMPLETE,
+        update=StaffAction.COMPLETE,
         payload=CompleteRequest(
             actor=staff.actor, technician_id=tech, labor_minutes=body.labor_minutes, parts=body.parts
         ),
@@ -195,6 +193,6 @@ async def cancel(
         db,
         client=client,
         work_order_id=work_order_id,
-        update=RepairUpdate.CANCEL,
+        update=StaffAction.CANCEL,
         payload=CancelRequest(actor=staff.actor, reason=body.reason),
     )

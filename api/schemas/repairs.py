@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.contracts import PartUsed, RepairStatus
+from domain.contracts.repair import PartUsed, RepairStatus
 
 Priority = Literal["emergency", "high", "normal", "low"]
 PhotoUrl = Annotated[str, Field(min_length=12, max_length=500, pattern=r"^https?://[^\s]+$")]

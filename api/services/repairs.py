@@ -1,13 +1,17 @@
-"""Repair service: start RepairWorkflows and deliver staff actions as workflow updates.
+"""Repair service: record repair requests, start their RepairWorkflows, read them, and deliver
+staff actions as workflow updates.
 
-The database insert (service request) and the workflow start happen in one request: the row is
-flushed, the workflow started, and the request boundary commits; a failed start rolls the row
-back, so nothing half-written remains. Update rejections (validators) become 409.
+The work order is created where its id is minted: the service request and the work order are
+written in one transaction, committed by the router, and only then is ``repair-{id}`` started
+(the workflow id makes a repeated start a no-op). A start that fails is compensated: the rows
+are removed unless the workflow did start. Update refusals map to HTTP through
+``api/failures.py``, the one mapping of failure types.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from pydantic import BaseModel
@@ -15,33 +19,22 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import Staff
 from api.errors import Conflict, NotFound, Problem
+from api.failures import http_status, innermost_application_error
 from api.schemas.repairs import RepairCreate
 from config import Settings
-from db.models import Customer, ServiceCatalogEntry, ServiceRequest, Technician, WorkOrder
+from db.models import ServiceRequest, WorkOrder
+from db.repositories import audit, catalog, customers, service_requests, technicians
 from db.repositories import work_orders as repo
-from domain.contracts import STATUS_QUERY, Durations, RepairInput, RepairStatus
+from domain.contracts.repair import STATUS_QUERY, Durations, RepairInput, RepairStatus
 from domain.ids import REPAIR_WORKFLOW, TASK_QUEUE, repair_workflow_id
 from domain.schedule import local_today
-from domain.work_status import WorkStatus
-
-UNPROCESSABLE_TYPES = {"UnknownTechnician", "InvalidData"}
-CONFLICT_TYPES = {"InvalidTransition", "StaleEstimate", "AssignmentRejected", "NotStarted"}
-
-
-def _application_error(err: BaseException | None) -> ApplicationError | None:
-    """The innermost ApplicationError in a failure chain (update → activity → application)."""
-    found = None
-    while err is not None:
-        if isinstance(err, ApplicationError):
-            found = err
-        err = getattr(err, "cause", None)
-    return found
-
+from domain.work_status import TERMINAL_STATUSES, WorkStatus
 
 MAX_DAYS_AHEAD = 365
 
@@ -59,37 +52,80 @@ def requester_for(staff: Staff, named: str | None) -> str | None:
     raise Problem(403, f"only technician {named} himself (or an admin) may request repairs as {named}")
 
 
-async def start_repair(
+@dataclass(frozen=True, slots=True)
+class RecordedRepair:
+    """A recorded request: its work order id, the workflow's start input and UI texts."""
+
+    work_order_id: str
+    workflow_input: RepairInput
+    summary: str
+    details: str
+
+
+def _recorded(
+    wo: WorkOrder, request: ServiceRequest, *, settings: Settings, job_name: str, requested_by: str | None
+) -> RecordedRepair:
+    return RecordedRepair(
+        work_order_id=wo.id,
+        workflow_input=RepairInput(
+            work_order_id=wo.id,
+            customer_id=wo.customer_id,
+            job_type=wo.job_type,
+            priority=wo.priority,
+            has_photo=bool(request.photos),
+            requested_by_technician_id=requested_by,
+            scheduled_date=wo.scheduled_date,
+            durations=Durations(
+                approval_reminder_seconds=settings.approval_reminder_seconds,
+                approval_expiry_seconds=settings.approval_expiry_seconds,
+            ),
+        ),
+        summary=f"{job_name} for customer {wo.customer_id}, {wo.priority} priority",
+        details=f"Work order {wo.id}, scheduled {wo.scheduled_date}, {wo.repair_count} repair(s)",
+    )
+
+
+def record_repair(
     session: Session,
     *,
-    client: Client,
     settings: Settings,
     staff: Staff,
     body: RepairCreate,
     idempotency_key: str | None = None,
-) -> str:
-    """Record the request and start ``repair-{work_order_id}``; returns the work order id.
+) -> RecordedRepair:
+    """Write the service request and its work order (status ``requested``); the caller commits,
+    then calls :func:`start_workflow`.
 
-    With ``idempotency_key``, a repeated request returns the first one's work order id and
-    starts nothing.
+    With ``idempotency_key``, the same caller repeating a request gets the first one's work order
+    back (nothing new is written); the key reused by that caller for another body is a 422. Keys
+    are scoped to the caller: another caller's identical key is a different request.
+    Raises NotFound (customer), Problem 422 (job type, technician, date), 403 (requester).
     """
     fingerprint = None
     if idempotency_key:
-        fingerprint = hashlib.sha256(f"{staff.key_id}|{body.model_dump_json()}".encode()).hexdigest()
-        earlier = session.scalars(
-            select(ServiceRequest).where(ServiceRequest.idempotency_key == idempotency_key)
-        ).first()
+        fingerprint = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+        earlier = service_requests.by_idempotency_key(session, requested_by=staff.actor, key=idempotency_key)
         if earlier is not None:
             if earlier.idempotency_fingerprint != fingerprint:
                 raise Problem(422, "this Idempotency-Key was used for a different request; use a new key")
-            return earlier.work_order_id
-    customer = session.get(Customer, body.customer_id)
+            wo = repo.get(session, earlier.work_order_id or "")
+            if wo is None:
+                raise Conflict("the request with this Idempotency-Key was withdrawn; use a new key")
+            entry = catalog.get(session, wo.job_type)
+            return _recorded(
+                wo,
+                earlier,
+                settings=settings,
+                job_name=entry.name if entry else wo.job_type,
+                requested_by=requester_for(staff, body.requested_by_technician_id),
+            )
+    customer = customers.get(session, body.customer_id)
     if customer is None:
         raise NotFound(f"customer {body.customer_id} does not exist")
-    entry = session.get(ServiceCatalogEntry, body.job_type)
+    entry = catalog.get(session, body.job_type)
     if entry is None or not entry.is_active:
         raise Problem(422, f"unknown job_type '{body.job_type}'; see GET /api/v1/catalog")
-    if body.requested_by_technician_id and session.get(Technician, body.requested_by_technician_id) is None:
+    if body.requested_by_technician_id and technicians.get(session, body.requested_by_technician_id) is None:
         raise Problem(422, f"technician {body.requested_by_technician_id} does not exist")
     today = local_today(datetime.now(UTC), settings.timezone)
     scheduled = body.scheduled_date or today + timedelta(days=1)
@@ -100,53 +136,99 @@ async def start_repair(
     requested_by = requester_for(staff, body.requested_by_technician_id)
 
     work_order_id = repo.next_work_order_id(session, on=today)
-    request = ServiceRequest(
-        customer_id=customer.id,
-        service_type=entry.code,
-        description=body.description,
-        photos=body.photos,
-        priority=body.priority,
-        repair_count=body.repair_count,
-        scheduled_date=scheduled,
-        requested_by=staff.actor,
-        work_order_id=work_order_id,
-        idempotency_key=idempotency_key,
-        idempotency_fingerprint=fingerprint,
-    )
-    session.add(request)
     try:
         with session.begin_nested():
-            session.flush()
-    except IntegrityError as err:  # the same key raced in from a concurrent retry
-        raise Conflict("a request with this Idempotency-Key is being created; retry to get its id") from err
-    workflow_id = repair_workflow_id(work_order_id)
-    repair_input = RepairInput(
-        work_order_id=work_order_id,
-        service_request_id=request.id,
-        customer_id=customer.id,
-        job_type=entry.code,
-        priority=body.priority,
-        repair_count=body.repair_count,
-        has_photo=bool(body.photos),
-        requested_by_technician_id=requested_by,
-        scheduled_date=scheduled,
-        durations=Durations(
-            approval_reminder_seconds=settings.approval_reminder_seconds,
-            approval_expiry_seconds=settings.approval_expiry_seconds,
+            request = service_requests.add(
+                session,
+                ServiceRequest(
+                    customer_id=customer.id,
+                    service_type=entry.code,
+                    description=body.description,
+                    photos=body.photos,
+                    priority=body.priority,
+                    status="accepted",
+                    scheduled_date=scheduled,
+                    requested_by=staff.actor,
+                    work_order_id=work_order_id,
+                    idempotency_key=idempotency_key,
+                    idempotency_fingerprint=fingerprint,
+                ),
+            )
+    except IntegrityError as err:  # the same caller's key raced in from a concurrent retry
+        raise Conflict("a request with this Idempotency-Key is being recorded; retry to get its id") from err
+    wo = repo.add(
+        session,
+        WorkOrder(
+            id=work_order_id,
+            customer_id=customer.id,
+            job_type=entry.code,
+            status=WorkStatus.REQUESTED.value,
+            priority=body.priority,
+            scheduled_date=scheduled,
+            service_location=customers.service_location(customer),
+            repair_count=body.repair_count,
+            workflow_id=repair_workflow_id(work_order_id),
+            service_request_id=request.id,
         ),
     )
+    audit.record(
+        session,
+        actor=staff.actor,
+        action="created",
+        entity_id=work_order_id,
+        details={"service_request_id": request.id, "workflow_id": wo.workflow_id},
+    )
+    return _recorded(wo, request, settings=settings, job_name=entry.name, requested_by=requested_by)
+
+
+async def start_workflow(session: Session, *, client: Client, repair: RecordedRepair) -> None:
+    """Start ``repair-{work_order_id}`` for a committed request; a second start is a no-op.
+
+    When Temporal cannot be reached and the workflow does not exist, the request and work order
+    are removed (committed here, so nothing half-made stays) and Problem 503 is raised.
+    """
+    workflow_id = repair_workflow_id(repair.work_order_id)
     try:
         await client.start_workflow(
             REPAIR_WORKFLOW,
-            repair_input,
+            repair.workflow_input,
             id=workflow_id,
             task_queue=TASK_QUEUE,
-            static_summary=f"{entry.name} for customer {customer.id}, {body.priority} priority",
-            static_details=f"Work order {work_order_id}, scheduled {scheduled}, {body.repair_count} repair(s)",
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            static_summary=repair.summary,
+            static_details=repair.details,
         )
+    except WorkflowAlreadyStartedError:
+        return
     except RPCError as err:
-        raise Problem(503, f"could not start the repair workflow: {err.message}") from err
-    return work_order_id
+        if await _workflow_exists(client, workflow_id):
+            return
+        session.rollback()
+        wo = repo.get(session, repair.work_order_id)
+        if wo is not None:
+            request_id = wo.service_request_id
+            repo.remove_unstarted(session, work_order_id=wo.id)
+            if request_id is not None:
+                service_requests.remove(session, request_id=request_id)
+            audit.record(
+                session,
+                actor="api",
+                action="withdrawn",
+                entity_id=repair.work_order_id,
+                details={"reason": f"workflow start failed: {err.message}"},
+            )
+            session.commit()
+        raise Problem(
+            503, f"could not start the repair workflow: {err.message}; nothing was recorded"
+        ) from err
+
+
+async def _workflow_exists(client: Client, workflow_id: str) -> bool:
+    try:
+        await client.get_workflow_handle(workflow_id).describe()
+        return True
+    except RPCError:
+        return False
 
 
 def list_repairs_stmt(
@@ -166,47 +248,40 @@ def list_repairs_stmt(
 
 
 def get_work_order(session: Session, *, work_order_id: str) -> WorkOrder:
-    """The work order or 404 (409 while its workflow is still creating it)."""
+    """The work order or NotFound (404)."""
     wo = repo.get(session, work_order_id)
     if wo is None:
-        if accepted_request(session, work_order_id=work_order_id) is not None:
-            raise Conflict(
-                f"repair {work_order_id} is being created; retry in a moment", work_status="requested"
-            )
         raise NotFound(f"repair {work_order_id} does not exist")
     return wo
 
 
-def accepted_request(session: Session, *, work_order_id: str) -> ServiceRequest | None:
-    """The service request whose workflow will create ``work_order_id`` (before the row exists)."""
-    return session.scalars(
-        select(ServiceRequest).where(ServiceRequest.work_order_id == work_order_id)
-    ).first()
-
-
-def work_order_or_placeholder(session: Session, *, work_order_id: str) -> WorkOrder:
-    """The work order; before its workflow has created the row, an unsaved stand-in built from
-    the service request (status ``requested``); NotFound when neither exists."""
-    wo = repo.get(session, work_order_id)
-    if wo is not None:
-        return wo
-    request = accepted_request(session, work_order_id=work_order_id)
-    if request is None:
-        raise NotFound(f"repair {work_order_id} does not exist")
-    return WorkOrder(  # never added to the session
-        id=work_order_id,
-        customer_id=request.customer_id,
-        job_type=request.service_type,
-        status=WorkStatus.REQUESTED.value,
-        priority=request.priority,
-        scheduled_date=request.scheduled_date,
-        repair_count=request.repair_count,
-        estimate_version=0,
-        estimate_lines=[],
-        approval_reasons=[],
-        workflow_id=repair_workflow_id(work_order_id),
-        created_at=request.created_at,
+def stored_status(session: Session, *, work_order: WorkOrder) -> RepairStatus:
+    """A closed repair's status from the database (no workflow query, so no history replay)."""
+    reminders, failures = repo.approval_message_counts(session, work_order_id=work_order.id)
+    return RepairStatus(
+        work_order_id=work_order.id,
+        status=WorkStatus(work_order.status),
+        estimate_amount=work_order.estimate_amount,
+        estimate_version=work_order.estimate_version or None,
+        approval_mode=work_order.approval_mode,
+        approved_by=work_order.approved_by,
+        technician_id=work_order.technician_id,
+        window_start=work_order.service_window_start,
+        window_end=work_order.service_window_end,
+        total_amount=work_order.total_amount,
+        reminders_sent=reminders,
+        delivery_failures=failures,
     )
+
+
+async def current_status(
+    session: Session, client: Client, *, work_order: WorkOrder
+) -> tuple[RepairStatus | None, str | None]:
+    """The repair's status and a note: from the database once it has ended (a query on a closed
+    workflow would make a worker replay its whole history), else the workflow's ``status`` query."""
+    if work_order.status in TERMINAL_STATUSES:
+        return stored_status(session, work_order=work_order), "ended: read from the database"
+    return await live_status(client, work_order=work_order)
 
 
 async def live_status(client: Client, *, work_order: WorkOrder) -> tuple[RepairStatus | None, str | None]:
@@ -233,12 +308,9 @@ async def act(
     try:
         return await handle.execute_update(update, payload, result_type=RepairStatus)
     except WorkflowUpdateFailedError as err:
-        cause = _application_error(err.cause)
-        if cause is not None and cause.type in UNPROCESSABLE_TYPES:
-            raise Problem(422, cause.message) from err
-        if cause is not None and cause.type in CONFLICT_TYPES:
-            raise Conflict(cause.message, work_status=wo.status) from err
-        raise Conflict(f"{update} was rejected: {cause.message if cause else err.cause}") from err
+        cause = innermost_application_error(err.cause)
+        detail = cause.message if cause is not None else f"{update} was rejected: {err.cause}"
+        raise Problem(http_status(cause), detail, work_status=wo.status) from err
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
             raise Conflict(f"repair {work_order_id} has finished ({wo.status}); no further actions") from err

@@ -3,7 +3,8 @@
 from db.models.auth import ROLES, ApiKey
 from db.models.catalog import ServiceCatalogEntry
 from db.models.customers import Customer, CustomerPricing, customer_preferred_technicians
-from db.models.messaging import ApprovalToken, AuditLog, Message
+from db.models.links import ApprovalToken
+from db.models.messaging import AuditLog, Message
 from db.models.technicians import Technician, TechnicianSkill, technician_managed
 from db.models.work_orders import JobCost, ServiceRequest, WorkOrder
 

@@ -1,4 +1,4 @@
-"""``messages`` (the outbox), ``approval_tokens`` and ``audit_log``."""
+"""``messages`` (the outbox) and ``audit_log``."""
 
 from __future__ import annotations
 
@@ -35,26 +35,6 @@ class Message(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-
-class ApprovalToken(Base):
-    """A single-use approval link bound to one work order and one estimate version.
-
-    Only the SHA-256 of the token is stored; ``nonce`` lets the reminder re-derive the same
-    link with the server's secret key (HMAC), so both messages carry a working link.
-    """
-
-    __tablename__ = "approval_tokens"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    work_order_id: Mapped[str] = mapped_column(ForeignKey("work_orders.id"), index=True)
-    estimate_version: Mapped[int] = mapped_column(Integer)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    nonce: Mapped[str] = mapped_column(String(64))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class AuditLog(Base):

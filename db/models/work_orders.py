@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -21,6 +21,9 @@ class ServiceRequest(Base, Timestamped):
     """What the office took down: the customer's words and photos stay here, out of workflow history."""
 
     __tablename__ = "service_requests"
+    __table_args__ = (
+        UniqueConstraint("requested_by", "idempotency_key", name="uq_service_requests_caller_key"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
@@ -29,12 +32,12 @@ class ServiceRequest(Base, Timestamped):
     photos: Mapped[list] = mapped_column(JSONB, default=list, server_default="[]")
     priority: Mapped[str] = mapped_column(String(20), default="normal", server_default="normal")
     status: Mapped[str] = mapped_column(String(50), default="pending", server_default="pending")
-    repair_count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     scheduled_date: Mapped[date | None] = mapped_column(Date)
+    #: the caller (``staff:{api_key_id}``); Idempotency-Keys are scoped to it
     requested_by: Mapped[str | None] = mapped_column(String(80))
     work_order_id: Mapped[str | None] = mapped_column(String(40), unique=True)
-    idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True)
-    #: SHA-256 of caller + request body: a reused key with another request is refused
+    idempotency_key: Mapped[str | None] = mapped_column(String(100))
+    #: SHA-256 of the request body: the same caller reusing a key for another request is refused
     idempotency_fingerprint: Mapped[str | None] = mapped_column(String(64))
 
 
@@ -63,6 +66,7 @@ class WorkOrder(Base, Timestamped):
     service_location: Mapped[str | None] = mapped_column(String(300))
     notes: Mapped[str | None] = mapped_column(Text)
 
+    #: repairs in the visit, priced by tier: written with the order, changed by a revised estimate
     repair_count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     estimate_amount: Mapped[Money | None]
     estimate_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

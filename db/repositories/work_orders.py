@@ -1,15 +1,19 @@
-"""Work order reads and writes; keyword-only, never commit (the boundary does)."""
+"""Work order reads and writes; keyword-only, never commit (the boundary does).
+
+:func:`set_status` is the only writer of ``work_orders.status``: activities call it to persist a
+status the workflow decided, and it follows ``domain.work_status.applies`` (terminal wins).
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
-from db.models import AuditLog, Customer, WorkOrder
-from domain.work_status import TERMINAL_STATUSES
+from db.models import Customer, Message, WorkOrder
+from db.repositories import audit
+from domain.work_status import TERMINAL_STATUSES, WorkStatus, applies
 
 
 def next_work_order_id(session: Session, *, on: date) -> str:
@@ -26,47 +30,41 @@ def get(session: Session, work_order_id: str, *, lock: bool = False) -> WorkOrde
     return session.scalars(stmt).first()
 
 
-def audit(
-    session: Session,
-    *,
-    actor: str,
-    action: str,
-    entity_id: str,
-    details: dict[str, Any] | None = None,
-    entity_type: str = "work_order",
-) -> None:
-    """Append one audit_log row."""
-    session.add(
-        AuditLog(
-            actor=actor, action=action, entity_type=entity_type, entity_id=entity_id, details=details or {}
-        )
-    )
+def add(session: Session, work_order: WorkOrder) -> WorkOrder:
+    """Insert ``work_order`` and flush."""
+    session.add(work_order)
+    session.flush()
+    return work_order
+
+
+def remove_unstarted(session: Session, *, work_order_id: str) -> None:
+    """Delete a work order whose workflow never started (compensation of a failed start)."""
+    session.execute(delete(WorkOrder).where(WorkOrder.id == work_order_id))
 
 
 def set_status(
     session: Session,
     *,
     work_order: WorkOrder,
-    status: str,
+    status: WorkStatus,
     actor: str,
     at: datetime,
     reason: str | None = None,
 ) -> bool:
-    """Move ``work_order`` to ``status``; a terminal status is never left. Returns whether it changed."""
-    if work_order.status == status:
-        return False
-    if work_order.status in TERMINAL_STATUSES:
+    """Persist ``status`` (decided by the workflow) with an audit entry; a terminal status is
+    never left and an equal one is no change. Returns whether it changed."""
+    if work_order.status == status.value or not applies(work_order.status, status):
         return False
     previous = work_order.status
-    work_order.status = status
-    if status == "in_progress" and work_order.actual_start_time is None:
+    work_order.status = status.value
+    if status == WorkStatus.IN_PROGRESS and work_order.actual_start_time is None:
         work_order.actual_start_time = at
-    audit(
+    audit.record(
         session,
         actor=actor,
-        action=f"status:{status}",
+        action=f"status:{status.value}",
         entity_id=work_order.id,
-        details={"from": previous, "to": status, "reason": reason, "at": at.isoformat()},
+        details={"from": previous, "to": status.value, "reason": reason, "at": at.isoformat()},
     )
     return True
 
@@ -74,15 +72,17 @@ def set_status(
 def bookings_on(
     session: Session, *, day: date, exclude: str | None = None
 ) -> dict[str, list[tuple[WorkOrder, float, float]]]:
-    """Assigned or in-progress work orders on ``day`` with their site (lat, lon), grouped by
-    technician id and ordered by window start; one query for every technician."""
+    """Work orders with a technician on ``day`` that still occupy his day (any status but a
+    terminal one: the assignment is written before the workflow persists ``assigned``), with
+    their site (lat, lon), grouped by technician id and ordered by window start; one query for
+    every technician."""
     stmt = (
         select(WorkOrder, Customer.latitude, Customer.longitude)
         .join(Customer, Customer.id == WorkOrder.customer_id)
         .where(
             WorkOrder.scheduled_date == day,
             WorkOrder.technician_id.is_not(None),
-            WorkOrder.status.in_(("assigned", "in_progress")),
+            WorkOrder.status.not_in([s.value for s in TERMINAL_STATUSES]),
         )
         .order_by(WorkOrder.technician_id, WorkOrder.service_window_start)
     )
@@ -92,3 +92,17 @@ def bookings_on(
     for wo, lat, lon in session.execute(stmt):
         grouped.setdefault(wo.technician_id, []).append((wo, lat, lon))
     return grouped
+
+
+def approval_message_counts(session: Session, *, work_order_id: str) -> tuple[int, int]:
+    """(approval reminders sent, approval messages that failed) of a work order, from the outbox."""
+    rows = session.execute(
+        select(Message.purpose, Message.status, func.count())
+        .where(Message.work_order_id == work_order_id, Message.purpose.like("approval-%"))
+        .group_by(Message.purpose, Message.status)
+    ).all()
+    reminders = sum(
+        n for purpose, status, n in rows if purpose.startswith("approval-reminder") and status == "sent"
+    )
+    failures = sum(n for _, status, n in rows if status != "sent")
+    return reminders, failures

@@ -10,7 +10,7 @@ import pytest
 
 from db.models import Message
 from db.session import transaction
-from domain.contracts import RepairStatus
+from domain.contracts.repair import RepairStatus
 
 pytestmark = pytest.mark.integration
 LINK = re.compile(r"https?://\S+/approve/([A-Za-z0-9_-]+)")

@@ -2,29 +2,41 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from domain.contracts import (
-    ActivityName,
+from domain.contracts import approval, assignment, repair
+from domain.contracts.approval import (
     ApprovalDecisionInput,
     ApprovalDecisionResult,
     ApprovalReminderInput,
     ApprovalRequestInput,
     ApprovalRequestResult,
-    AssignInput,
-    AssignResult,
-    CompletionInput,
-    CompletionResult,
-    CreateWorkOrderInput,
     QuoteInput,
     QuoteResult,
     RecordApprovalInput,
-    SetStatusInput,
 )
+from domain.contracts.assignment import AssignInput, AssignResult
+from domain.contracts.repair import CompletionInput, CompletionResult, CreateWorkOrderInput, SetStatusInput
+from domain.work_status import WorkStatus
+
+
+class ActivityName:
+    """The real activity names, read from the contracts (stubs register under them)."""
+
+    CREATE_WORK_ORDER = repair.CREATE_WORK_ORDER.name
+    QUOTE_WORK_ORDER = approval.QUOTE_WORK_ORDER.name
+    DECIDE_APPROVAL = approval.DECIDE_APPROVAL.name
+    REQUEST_CUSTOMER_APPROVAL = approval.REQUEST_CUSTOMER_APPROVAL.name
+    SEND_APPROVAL_REMINDER = approval.SEND_APPROVAL_REMINDER.name
+    RECORD_APPROVAL = approval.RECORD_APPROVAL.name
+    ASSIGN_TECHNICIAN = assignment.ASSIGN_TECHNICIAN.name
+    SET_WORK_STATUS = repair.SET_WORK_STATUS.name
+    RECORD_COMPLETION = repair.RECORD_COMPLETION.name
 
 
 class StubActivities:
@@ -39,7 +51,17 @@ class StubActivities:
         fail_delivery: bool = False,
         fail_assignment: bool = False,
         room_for_manual: bool = True,
+        stored_repair_count: int = 1,
+        slow_status_writes: dict[WorkStatus, float] | None = None,
+        assignment_reply_delay_s: float = 0.0,
     ) -> None:
+        #: seconds between the assignment's "commit" and its reply reaching the workflow (the gap
+        #: in which the old design showed ``assigned`` before the workflow accepted a start)
+        self.assignment_reply_delay_s = assignment_reply_delay_s
+        self.stored_repair_count = stored_repair_count
+        self.slow_status_writes = slow_status_writes or {}
+        #: statuses in the order their writes finished (what the database would hold last)
+        self.persisted: list[WorkStatus] = []
         self.fail_delivery = fail_delivery
         self.fail_assignment = fail_assignment
         self.room_for_manual = room_for_manual
@@ -53,6 +75,11 @@ class StubActivities:
         self.calls.append((name, arg))
         self.scheduled.setdefault(name, []).append(activity.info().current_attempt_scheduled_time)
 
+    @property
+    def stored_status(self) -> WorkStatus:
+        """What ``work_orders.status`` (and so the API) would show."""
+        return self.persisted[-1] if self.persisted else WorkStatus.REQUESTED
+
     def names(self) -> list[str]:
         return [n for n, _ in self.calls]
 
@@ -63,9 +90,8 @@ class StubActivities:
     @activity.defn(name=ActivityName.QUOTE_WORK_ORDER)
     async def quote_work_order(self, inp: QuoteInput) -> QuoteResult:
         self._log(ActivityName.QUOTE_WORK_ORDER, inp)
-        return QuoteResult(
-            estimate_version=inp.target_version, amount=self.amount + 10 * (inp.repair_count - 1)
-        )
+        count = self.stored_repair_count if inp.repair_count is None else inp.repair_count
+        return QuoteResult(estimate_version=inp.target_version, amount=self.amount + 10 * (count - 1))
 
     @activity.defn(name=ActivityName.DECIDE_APPROVAL)
     async def decide_approval(self, inp: ApprovalDecisionInput) -> ApprovalDecisionResult:
@@ -92,6 +118,8 @@ class StubActivities:
     @activity.defn(name=ActivityName.RECORD_APPROVAL)
     async def record_approval(self, inp: RecordApprovalInput) -> None:
         self._log(ActivityName.RECORD_APPROVAL, inp)
+        if inp.approved:
+            self.persisted.append(WorkStatus.APPROVED)
 
     @activity.defn(name=ActivityName.ASSIGN_TECHNICIAN)
     async def assign_technician(self, inp: AssignInput) -> AssignResult:
@@ -103,6 +131,7 @@ class StubActivities:
         tech = inp.technician_id or self.technician_id
         if tech is None:
             return AssignResult(technician_id=None, explanation="no technician with skill 'repair'")
+        await asyncio.sleep(self.assignment_reply_delay_s)
         start = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
         return AssignResult(
             technician_id=tech,
@@ -115,10 +144,14 @@ class StubActivities:
     @activity.defn(name=ActivityName.SET_WORK_STATUS)
     async def set_work_status(self, inp: SetStatusInput) -> None:
         self._log(ActivityName.SET_WORK_STATUS, inp)
+        if inp.status in self.slow_status_writes:
+            await asyncio.sleep(self.slow_status_writes[inp.status])
+        self.persisted.append(inp.status)
 
     @activity.defn(name=ActivityName.RECORD_COMPLETION)
     async def record_completion(self, inp: CompletionInput) -> CompletionResult:
         self._log(ActivityName.RECORD_COMPLETION, inp)
+        self.persisted.append(WorkStatus.COMPLETED)
         parts = sum((p.quantity * p.unit_cost for p in inp.parts), Decimal("0"))
         return CompletionResult(total_amount=self.amount + parts, labor_cost=Decimal("0"), parts_cost=parts)
 

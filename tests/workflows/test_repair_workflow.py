@@ -13,22 +13,19 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 from temporalio.worker import Worker
 
-from domain.contracts import (
-    ActivityName,
-    ApproveRequest,
-    AssignRequest,
+from domain.contracts.approval import ApproveRequest, DeclineRequest, ReviseEstimateRequest
+from domain.contracts.assignment import AssignRequest
+from domain.contracts.repair import (
     CancelRequest,
     CompleteRequest,
-    DeclineRequest,
     Durations,
     PartUsed,
     RepairInput,
     RepairStatus,
-    ReviseEstimateRequest,
     StartRequest,
 )
 from domain.work_status import WorkStatus
-from tests.workflows.stubs import StubActivities
+from tests.workflows.stubs import ActivityName, StubActivities
 from workflows.repair import RepairWorkflow
 
 DAY = 24 * 3600
@@ -37,7 +34,6 @@ DAY = 24 * 3600
 def repair_input(n: int = 1, **kw) -> RepairInput:
     return RepairInput(
         work_order_id=f"WO-20261122-{n:04d}",
-        service_request_id=n,
         customer_id=7,
         job_type="repair",
         scheduled_date=date(2026, 11, 23),
@@ -94,10 +90,15 @@ async def test_auto_approved_repair_runs_to_completion(env, task_queue):
         result = await handle.result()
     assert result.status == WorkStatus.COMPLETED and result.approval_mode == "auto_customer_limit"
     assert ActivityName.REQUEST_CUSTOMER_APPROVAL not in stubs.names()
-    assert stubs.names()[:3] == [
-        ActivityName.CREATE_WORK_ORDER,
-        ActivityName.QUOTE_WORK_ORDER,
-        ActivityName.DECIDE_APPROVAL,
+    # the API wrote the work order: the run starts with the quote
+    assert stubs.names()[:2] == [ActivityName.QUOTE_WORK_ORDER, ActivityName.DECIDE_APPROVAL]
+    assert ActivityName.CREATE_WORK_ORDER not in stubs.names()
+    # the workflow owns the status: every status it took was persisted, in the order taken
+    assert stubs.persisted == [
+        WorkStatus.APPROVED,
+        WorkStatus.ASSIGNED,
+        WorkStatus.IN_PROGRESS,
+        WorkStatus.COMPLETED,
     ]
 
 
@@ -190,8 +191,8 @@ async def test_no_technician_waits_for_manual_assignment(env, task_queue):
 
 
 async def test_revised_estimate_kills_the_old_link_and_sends_a_new_one(env, task_queue):
-    stubs = StubActivities(amount=Decimal("180.00"))
-    inp = repair_input(8, repair_count=2, requested_by_technician_id="T-001")
+    stubs = StubActivities(amount=Decimal("180.00"), stored_repair_count=2)
+    inp = repair_input(8, requested_by_technician_id="T-001")
     async with running(env, task_queue, stubs, inp) as handle:
         await wait_for(handle, WorkStatus.PENDING_APPROVAL, env)
         revised = await handle.execute_update(
@@ -216,7 +217,8 @@ async def test_revised_estimate_kills_the_old_link_and_sends_a_new_one(env, task
     requests = [a for n, a in stubs.calls if n == ActivityName.REQUEST_CUSTOMER_APPROVAL]
     assert [r.estimate_version for r in requests] == [1, 2]
     quotes = [a for n, a in stubs.calls if n == ActivityName.QUOTE_WORK_ORDER]
-    assert [(q.target_version, q.repair_count) for q in quotes] == [(1, 2), (2, 3)]
+    # v1 quotes the count stored with the work order; the revision passes its new count
+    assert [(q.target_version, q.repair_count) for q in quotes] == [(1, None), (2, 3)]
     decisions = [a for n, a in stubs.calls if n == ActivityName.DECIDE_APPROVAL]
     # the manager's limit covered the estimate he asked for, not the revision he never saw
     assert [d.requested_by_technician_id for d in decisions] == ["T-001", None]
@@ -224,7 +226,7 @@ async def test_revised_estimate_kills_the_old_link_and_sends_a_new_one(env, task
 
 async def test_revision_within_the_limit_is_auto_approved(env, task_queue):
     stubs = StubActivities(amount=Decimal("110.00"))
-    async with running(env, task_queue, stubs, repair_input(9, repair_count=1)) as handle:
+    async with running(env, task_queue, stubs, repair_input(9)) as handle:
         await wait_for(handle, WorkStatus.PENDING_APPROVAL, env)
         await handle.execute_update(
             RepairWorkflow.revise_estimate, ReviseEstimateRequest(actor="office", repair_count=0)
@@ -274,3 +276,53 @@ async def test_refused_manual_reassignment_keeps_the_current_technician(env, tas
         after = await handle.query(RepairWorkflow.get_status)
         assert after.status == WorkStatus.ASSIGNED and after.technician_id == before.technician_id == "T-001"
         await work_to_completion(handle, env)
+
+
+async def test_start_right_after_assignment_is_accepted_and_persisted_in_order(env, task_queue):
+    """The race of the foundation issue: the technician starts the moment the job shows as assigned.
+    The workflow takes ``assigned`` before it is written, so the start is accepted; the slow write
+    of ``assigned`` still lands before ``in_progress``."""
+    stubs = StubActivities(auto_approve=True, slow_status_writes={WorkStatus.ASSIGNED: 2.0})
+    async with running(env, task_queue, stubs, repair_input(13)) as handle:
+        await wait_for(handle, WorkStatus.ASSIGNED, env)
+        assert WorkStatus.ASSIGNED not in stubs.persisted  # taken, not yet written
+        state = await handle.execute_update(
+            RepairWorkflow.start, StartRequest(actor="t", technician_id="T-001")
+        )
+        assert state.status == WorkStatus.IN_PROGRESS
+        await handle.execute_update(RepairWorkflow.cancel, CancelRequest(actor="office"))
+        await handle.result()
+    assert stubs.persisted == [
+        WorkStatus.APPROVED,
+        WorkStatus.ASSIGNED,
+        WorkStatus.IN_PROGRESS,
+        WorkStatus.CANCELLED,
+    ]
+
+
+async def test_legacy_run_creates_its_work_order(env, task_queue):
+    """A run started the old way (with a service request id) is still replayed by the committed
+    histories; a new run never calls create_work_order (checked above)."""
+    stubs = StubActivities(auto_approve=True)
+    async with running(env, task_queue, stubs, repair_input(14)) as handle:
+        await wait_for(handle, WorkStatus.ASSIGNED, env)
+        await handle.execute_update(RepairWorkflow.cancel, CancelRequest(actor="office"))
+    assert ActivityName.CREATE_WORK_ORDER not in stubs.names()
+
+
+async def test_the_stored_status_never_runs_ahead_of_the_workflow(env, task_queue):
+    """What the API shows (the stored status) is always a status the workflow accepts actions in:
+    a technician starting the moment the job shows ``assigned`` is accepted, even when the
+    assignment's reply reaches the workflow late."""
+    stubs = StubActivities(auto_approve=True, assignment_reply_delay_s=1.0)
+    async with running(env, task_queue, stubs, repair_input(15)) as handle:
+        for _ in range(400):
+            if stubs.stored_status == WorkStatus.ASSIGNED:
+                break
+            await asyncio.sleep(0.01)
+        assert stubs.stored_status == WorkStatus.ASSIGNED
+        state = await handle.execute_update(
+            RepairWorkflow.start, StartRequest(actor="t", technician_id="T-001")
+        )
+        assert state.status == WorkStatus.IN_PROGRESS
+        await handle.execute_update(RepairWorkflow.cancel, CancelRequest(actor="office"))

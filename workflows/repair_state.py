@@ -1,0 +1,94 @@
+"""RepairWorkflow's state and the one owner of a work order's status. Deterministic code only.
+
+The workflow decides every status: :meth:`RepairState._take` applies it in memory first (so
+validators and the ``status`` query see it at once) and :meth:`RepairState._set_status` then
+persists it through the ``set_work_status`` activity, one write at a time and in the order taken.
+So the database (what the API shows) never runs ahead of what the workflow accepts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+
+from temporalio import workflow
+from temporalio.common import SearchAttributePair
+
+with workflow.unsafe.imports_passed_through():
+    from domain.contracts import repair as contract
+    from domain.contracts.approval import ApproveRequest, DeclineRequest
+    from domain.contracts.repair import RepairInput, RepairStatus, SetStatusInput
+    from domain.work_status import WorkStatus, applies
+
+from workflows.kit import DB_CALL, SA_STATUS, ActivityCall
+
+set_work_status = ActivityCall(contract.SET_WORK_STATUS, DB_CALL)
+
+#: Patch ids (``workflow.patched``): histories recorded before each change replay unchanged.
+PATCH_API_CREATES_WORK_ORDER = "api-creates-work-order"
+PATCH_WORKFLOW_OWNS_STATUS = "workflow-owns-status"
+
+
+class RepairState:
+    """The in-memory repair and its status handling; the approval step and RepairWorkflow build on it."""
+
+    def __init__(self) -> None:
+        self._state = RepairStatus(work_order_id="", status=WorkStatus.REQUESTED)
+        self._input: RepairInput | None = None
+        self._decision: ApproveRequest | DeclineRequest | None = None
+        self._revision: int | None = None
+        self._busy: str | None = None
+        self._cancelled = False
+        self._approval_open = False
+        self._started = False
+        self._status_writes = asyncio.Lock()
+
+    @property
+    def status(self) -> WorkStatus:
+        """The status the workflow has taken (ahead of, or equal to, the stored one)."""
+        return self._state.status
+
+    @property
+    def inp(self) -> RepairInput:
+        """The start input (set by the run method before any handler runs)."""
+        assert self._input is not None
+        return self._input
+
+    @contextmanager
+    def _exclusive(self, action: str) -> Iterator[None]:
+        """Mark ``action`` in flight for its duration; validators refuse other actions meanwhile."""
+        self._busy = action
+        try:
+            yield
+        finally:
+            self._busy = None
+
+    @asynccontextmanager
+    async def _writing_status(self) -> AsyncIterator[None]:
+        """Serialise the activities that write ``work_orders.status``, so they land in the order
+        the workflow took the statuses (a retried write can never overtake a later one)."""
+        async with self._status_writes:
+            yield
+
+    def _take(self, status: WorkStatus) -> bool:
+        """Take ``status`` in memory (terminal wins, ``domain.work_status.applies``); True if taken."""
+        if not applies(self._state.status, status):
+            return False
+        self._state.status = status
+        workflow.upsert_search_attributes([SearchAttributePair(SA_STATUS, status.value)])
+        return True
+
+    async def _set_status(self, status: WorkStatus, actor: str, reason: str | None = None) -> None:
+        """Take ``status`` now, then persist it with an audit entry."""
+        self._take(status)
+        async with self._writing_status():
+            await set_work_status(
+                SetStatusInput(
+                    work_order_id=self._state.work_order_id,
+                    status=status,
+                    actor=actor,
+                    at=workflow.now(),
+                    reason=reason,
+                )
+            )
