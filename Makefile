@@ -21,6 +21,7 @@ dev: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 # Browser tests drive Debian's chromium (no browser download). Installed here when running as root
 # (CI); otherwise they are skipped with the reason printed.

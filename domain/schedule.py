@@ -12,7 +12,7 @@ class WorkingHoursError(ValueError):
     """Raised for malformed ``working_hours`` (bad day key, bad HH:MM, end before start)."""
 
 
-def validate_working_hours(working_hours: dict) -> dict[str, list[str]]:
+def validate_working_hours(working_hours: dict[str, object]) -> dict[str, list[str]]:
     """Check ``{"mon": ["08:00", "17:00"], ...}`` and return it; raises WorkingHoursError."""
     clean: dict[str, list[str]] = {}
     for day, span in working_hours.items():
@@ -30,7 +30,7 @@ def validate_working_hours(working_hours: dict) -> dict[str, list[str]]:
     return clean
 
 
-def shift_for(working_hours: dict, day: date, tz_name: str) -> tuple[datetime, datetime] | None:
+def shift_for(working_hours: dict[str, list[str]], day: date, tz_name: str) -> tuple[datetime, datetime] | None:
     """The shift on ``day`` in local zone ``tz_name`` as aware UTC (start, end), or None if off."""
     span = working_hours.get(WEEKDAYS[day.weekday()])
     if not span:

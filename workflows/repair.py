@@ -11,7 +11,6 @@ workflow owns the status (workflows/repair_state.py). Deterministic code only.
 from __future__ import annotations
 
 from temporalio import workflow
-from temporalio.common import SearchAttributePair
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
@@ -76,10 +75,10 @@ class RepairWorkflow(ApprovalStep):
         self._started = True
         workflow.upsert_search_attributes(
             [
-                SearchAttributePair(SA_CUSTOMER, str(inp.customer_id)),
-                SearchAttributePair(SA_JOB_TYPE, inp.job_type),
-                SearchAttributePair(SA_PRIORITY, inp.priority),
-                SearchAttributePair(SA_STATUS, WorkStatus.REQUESTED.value),
+                SA_CUSTOMER.value_set(str(inp.customer_id)),
+                SA_JOB_TYPE.value_set(inp.job_type),
+                SA_PRIORITY.value_set(inp.priority),
+                SA_STATUS.value_set(WorkStatus.REQUESTED.value),
             ]
         )
         if not workflow.patched(PATCH_API_CREATES_WORK_ORDER):
@@ -129,7 +128,7 @@ class RepairWorkflow(ApprovalStep):
         else:
             self._state.technician_id = result.technician_id
             self._state.window_start, self._state.window_end = result.window_start, result.window_end
-            workflow.upsert_search_attributes([SearchAttributePair(SA_TECHNICIAN, result.technician_id)])
+            workflow.upsert_search_attributes([SA_TECHNICIAN.value_set(result.technician_id)])
             status = WorkStatus.ASSIGNED
         if workflow.patched(PATCH_WORKFLOW_OWNS_STATUS):
             await self._set_status(status, actor, result.explanation)
@@ -274,7 +273,7 @@ class RepairWorkflow(ApprovalStep):
                     )
                 )
             self._state.total_amount = result.total_amount
-            workflow.upsert_search_attributes([SearchAttributePair(SA_AMOUNT, float(result.total_amount))])
+            workflow.upsert_search_attributes([SA_AMOUNT.value_set(float(result.total_amount))])
             self._take(WorkStatus.COMPLETED)
         return self._state
 

@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 
 from temporalio import workflow
-from temporalio.common import SearchAttributePair
 
 with workflow.unsafe.imports_passed_through():
     from domain.contracts import repair as contract
@@ -76,7 +75,7 @@ class RepairState:
         if not applies(self._state.status, status):
             return False
         self._state.status = status
-        workflow.upsert_search_attributes([SearchAttributePair(SA_STATUS, status.value)])
+        workflow.upsert_search_attributes([SA_STATUS.value_set(status.value)])
         return True
 
     async def _set_status(self, status: WorkStatus, actor: str, reason: str | None = None) -> None:
