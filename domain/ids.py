@@ -31,6 +31,10 @@ SEARCH_ATTRIBUTES: dict[str, str] = {
     AMOUNT_DUE_ATTR: "Double",
 }
 
+#: Prefix of the Temporal Schedules ``schedules.py`` manages (and prunes when they leave its list);
+#: schedules owned by records (a customer's lot-walk schedule) use other prefixes and are never pruned.
+MANAGED_SCHEDULE_PREFIX = "fieldops-"
+
 _WORK_ORDER_ID = re.compile(r"^WO-[0-9]{8}-[0-9A-Z]{4,12}$")
 _REPAIR_PREFIX = "repair-"
 
