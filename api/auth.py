@@ -7,10 +7,10 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import ROLES, ApiKey
+from db.models import ROLES
+from db.repositories import api_keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +41,9 @@ def create_api_key(session: Session, *, name: str, role: str, technician_id: str
         raise ValueError("a technician key needs technician_id")
     prefix = secrets.token_hex(4)
     key = f"fo_{prefix}_{secrets.token_urlsafe(24)}"
-    session.add(
-        ApiKey(name=name, role=role, key_prefix=prefix, key_hash=hash_key(key), technician_id=technician_id)
+    api_keys.add(
+        session, name=name, role=role, key_prefix=prefix, key_hash=hash_key(key), technician_id=technician_id
     )
-    session.flush()
     return key
 
 
@@ -53,7 +52,7 @@ def verify_api_key(session: Session, key: str) -> Staff | None:
     parts = key.split("_", 2)
     if len(parts) != 3 or parts[0] != "fo":
         return None
-    row = session.scalars(select(ApiKey).where(ApiKey.key_prefix == parts[1])).first()
+    row = api_keys.by_prefix(session, key_prefix=parts[1])
     if row is None or row.revoked_at is not None or not hmac.compare_digest(row.key_hash, hash_key(key)):
         return None
     return Staff(key_id=row.id, name=row.name, role=row.role, technician_id=row.technician_id)

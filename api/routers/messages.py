@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import select
 
 from api.deps import DbSession, OfficeStaff
 from api.errors import NotFound
 from api.pagination import Page, Pagination, paginate
 from api.schemas.messages import Channel, MessageOut
 from db.models import Message
+from db.repositories import messages
 
 router = APIRouter(prefix="/api/v1/messages", tags=["messages"])
 
@@ -28,15 +28,9 @@ def list_messages(
     purpose: Annotated[str | None, Query(max_length=40, examples=["approval-request-v1"])] = None,
 ) -> Page[MessageOut]:
     """Messages newest first, filtered by work order, customer, channel and purpose."""
-    stmt = select(Message).order_by(Message.created_at.desc(), Message.id.desc())
-    if work_order_id:
-        stmt = stmt.where(Message.work_order_id == work_order_id)
-    if customer_id is not None:
-        stmt = stmt.where(Message.customer_id == customer_id)
-    if channel:
-        stmt = stmt.where(Message.channel == channel)
-    if purpose:
-        stmt = stmt.where(Message.purpose == purpose)
+    stmt = messages.list_stmt(
+        work_order_id=work_order_id, customer_id=customer_id, channel=channel, purpose=purpose
+    )
     rows, total = paginate(db, stmt, paging)
     return Page[MessageOut](
         items=[MessageOut.model_validate(r) for r in rows],
@@ -49,7 +43,7 @@ def list_messages(
 @router.get("/{message_id}", response_model=MessageOut, summary="Get a message")
 def get_message(message_id: int, db: DbSession, staff: OfficeStaff) -> Message:
     """One message with its body and delivery status."""
-    message = db.get(Message, message_id)
+    message = messages.get(db, message_id=message_id)
     if message is None:
         raise NotFound(f"message {message_id} does not exist")
     return message

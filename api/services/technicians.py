@@ -7,31 +7,26 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from api.errors import Conflict, NotFound, Problem
 from api.pagination import PageParams, paginate
 from api.schemas.technicians import TechnicianCreate, TechnicianUpdate
 from db.models import Technician, TechnicianSkill, WorkOrder
+from db.repositories import technicians as repo
 
 
 def list_technicians(
     session: Session, *, params: PageParams, active: bool | None, skill: str | None
 ) -> tuple[list[Technician], int]:
     """One page of technicians by id, optionally only (in)active ones or those holding ``skill``."""
-    stmt = select(Technician).options(selectinload(Technician.managed_technicians)).order_by(Technician.id)
-    if active is not None:
-        stmt = stmt.where(Technician.is_active.is_(active))
-    if skill:
-        stmt = stmt.where(Technician.skills.any(TechnicianSkill.skill_type == skill))
-    return paginate(session, stmt, params)
+    return paginate(session, repo.list_stmt(active=active, skill=skill), params)
 
 
 def get_technician(session: Session, *, technician_id: str) -> Technician:
     """The technician, or NotFound."""
-    technician = session.get(Technician, technician_id)
+    technician = repo.get(session, technician_id)
     if technician is None:
         raise NotFound(f"technician {technician_id} does not exist")
     return technician
@@ -40,7 +35,7 @@ def get_technician(session: Session, *, technician_id: str) -> Technician:
 def _managed(session: Session, *, manager_id: str, technician_ids: list[str]) -> list[Technician]:
     if manager_id in technician_ids:
         raise Problem(422, "a technician cannot manage themselves")
-    found = {t.id: t for t in session.scalars(select(Technician).where(Technician.id.in_(technician_ids)))}
+    found = repo.by_ids(session, technician_ids=technician_ids)
     missing = [t for t in technician_ids if t not in found]
     if missing:
         raise Problem(422, f"unknown technician(s) in managed_technician_ids: {', '.join(missing)}")
@@ -57,7 +52,7 @@ def _replace_skills(technician: Technician, skills: list[str]) -> None:
 
 def create_technician(session: Session, *, data: TechnicianCreate) -> Technician:
     """Store a new technician under the caller's id; Conflict when the id is taken."""
-    if session.get(Technician, data.id) is not None:
+    if repo.get(session, data.id) is not None:
         raise Conflict(f"technician {data.id} already exists")
     fields = data.model_dump(exclude={"skills", "managed_technician_ids"})
     technician = Technician(**fields, skills=[TechnicianSkill(skill_type=name) for name in data.skills])
@@ -66,7 +61,7 @@ def create_technician(session: Session, *, data: TechnicianCreate) -> Technician
     )
     try:
         with session.begin_nested():
-            session.add(technician)
+            repo.add(session, technician=technician)
     except IntegrityError as err:
         raise Conflict(f"technician {data.id} already exists") from err
     return technician
@@ -82,25 +77,16 @@ def update_technician(session: Session, *, technician_id: str, data: TechnicianU
         technician.managed_technicians = _managed(
             session, manager_id=technician_id, technician_ids=changes.pop("managed_technician_ids")
         )
-    for field, value in changes.items():
-        setattr(technician, field, value)
-    session.flush()
-    return technician
+    return repo.update_fields(session, technician=technician, changes=changes)
 
 
 def deactivate_technician(session: Session, *, technician_id: str) -> None:
     """Mark the technician inactive (rows stay: work orders and API keys refer to them)."""
     technician = get_technician(session, technician_id=technician_id)
-    technician.is_active = False
-    session.flush()
+    repo.update_fields(session, technician=technician, changes={"is_active": False})
 
 
 def technician_schedule(session: Session, *, technician_id: str, day: date) -> list[WorkOrder]:
     """The technician's work orders scheduled on ``day`` (any status), by service window start."""
     get_technician(session, technician_id=technician_id)
-    stmt = (
-        select(WorkOrder)
-        .where(WorkOrder.technician_id == technician_id, WorkOrder.scheduled_date == day)
-        .order_by(WorkOrder.service_window_start.asc().nulls_last(), WorkOrder.id)
-    )
-    return list(session.scalars(stmt))
+    return repo.day_schedule(session, technician_id=technician_id, day=day)

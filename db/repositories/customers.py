@@ -1,10 +1,22 @@
-"""Customer reads for activities and services; keyword-only, never commit."""
+"""Customer reads and writes for activities and services; keyword-only, never commit."""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+from typing import Any, NamedTuple
 
-from db.models import Customer
+from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session, selectinload
+
+from db.models import Customer, CustomerPricing, Message, ServiceRequest, Technician, WorkOrder
+
+
+class History(NamedTuple):
+    """How many rows refer to a customer, per table."""
+
+    work_orders: int
+    service_requests: int
+    messages: int
 
 
 def get(session: Session, customer_id: int) -> Customer | None:
@@ -17,3 +29,75 @@ def service_location(customer: Customer | None) -> str | None:
     if customer is None or not customer.address:
         return None
     return f"{customer.address}, {customer.city}, {customer.state} {customer.zip_code}"
+
+
+def list_stmt(*, q: str | None = None) -> Select[Customer]:
+    """Customers by id with their preferred technicians; ``q`` matches name, company, email or phone."""
+    stmt = select(Customer).options(selectinload(Customer.preferred_technicians)).order_by(Customer.id)
+    if q and q.strip():
+        term = q.strip()
+        columns = (
+            Customer.first_name,
+            Customer.last_name,
+            Customer.company_name,
+            Customer.email,
+            Customer.phone,
+        )
+        stmt = stmt.where(or_(*(column.icontains(term, autoescape=True) for column in columns)))
+    return stmt
+
+
+def add(session: Session, *, customer: Customer) -> Customer:
+    """Insert ``customer`` and flush."""
+    session.add(customer)
+    session.flush()
+    return customer
+
+
+def update_fields(session: Session, *, customer: Customer, changes: dict[str, Any]) -> Customer:
+    """Set the given attributes of ``customer`` and flush."""
+    for field, value in changes.items():
+        setattr(customer, field, value)
+    session.flush()
+    return customer
+
+
+def history(session: Session, *, customer_id: int) -> History:
+    """Counts of the work orders, service requests and messages that refer to the customer (one query)."""
+
+    def count(model: type[WorkOrder | ServiceRequest | Message]) -> Any:
+        return (
+            select(func.count()).select_from(model).where(model.customer_id == customer_id).scalar_subquery()
+        )
+
+    row = session.execute(select(count(WorkOrder), count(ServiceRequest), count(Message))).one()
+    return History(*row)
+
+
+def remove(session: Session, *, customer_id: int) -> None:
+    """Core delete of the customer; pricing and preferred technicians go with it (ON DELETE CASCADE)."""
+    session.execute(delete(Customer).where(Customer.id == customer_id))
+
+
+def pricing(session: Session, *, customer_id: int) -> CustomerPricing | None:
+    """The customer's custom pricing or None."""
+    return session.scalars(select(CustomerPricing).where(CustomerPricing.customer_id == customer_id)).first()
+
+
+def upsert_pricing(session: Session, *, customer_id: int, values: dict[str, Any]) -> CustomerPricing:
+    """Create or replace the customer's pricing row (one per customer) and return it as stored."""
+    stmt = (
+        insert(CustomerPricing)
+        .values(customer_id=customer_id, **values)
+        .on_conflict_do_update(
+            index_elements=[CustomerPricing.customer_id], set_={**values, "updated_at": func.now()}
+        )
+        .returning(CustomerPricing)
+    )
+    return session.scalars(stmt, execution_options={"populate_existing": True}).one()
+
+
+def set_preferred_technicians(session: Session, *, customer: Customer, technicians: list[Technician]) -> None:
+    """Replace the customer's preferred technicians and flush."""
+    customer.preferred_technicians = technicians
+    session.flush()

@@ -1,4 +1,5 @@
-"""The ``messages`` outbox: claim under an idempotency key, then record the outcome. Never commit.
+"""The ``messages`` outbox: claim under an idempotency key, then record the outcome; list and read
+rows for the API. Never commit.
 
 Row status: ``claimed`` (in flight, or its outcome was lost) → ``sent``, or ``failed`` when the
 provider refused it (certainly not sent, so a later attempt may claim it again).
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -65,3 +66,28 @@ def mark_sent(session: Session, *, row_id: int, provider_message_id: str, at: da
     row.provider_message_id = provider_message_id
     row.sent_at = at
     row.error = None
+
+
+def list_stmt(
+    *,
+    work_order_id: str | None = None,
+    customer_id: int | None = None,
+    channel: str | None = None,
+    purpose: str | None = None,
+) -> Select[Message]:
+    """Messages newest first, optionally of one work order, customer, channel or purpose."""
+    stmt = select(Message).order_by(Message.created_at.desc(), Message.id.desc())
+    if work_order_id:
+        stmt = stmt.where(Message.work_order_id == work_order_id)
+    if customer_id is not None:
+        stmt = stmt.where(Message.customer_id == customer_id)
+    if channel:
+        stmt = stmt.where(Message.channel == channel)
+    if purpose:
+        stmt = stmt.where(Message.purpose == purpose)
+    return stmt
+
+
+def get(session: Session, *, message_id: int) -> Message | None:
+    """The message or None."""
+    return session.get(Message, message_id)
