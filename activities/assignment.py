@@ -13,7 +13,6 @@ from __future__ import annotations
 import time
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
@@ -184,9 +183,7 @@ class AssignmentActivities:
 def _take_assignment_lock(session: Session) -> None:
     """The transaction-scoped advisory lock serialising assignments across optimizer workers;
     heartbeats while waiting, and gives up when the attempt was cancelled (heartbeat timeout)."""
-    while not session.execute(
-        text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": ASSIGNMENT_LOCK_KEY}
-    ).scalar():
+    while not repo.try_advisory_xact_lock(session, key=ASSIGNMENT_LOCK_KEY):
         activity.heartbeat("waiting for the assignment lock")
         if activity.is_cancelled():
             raise failure(AssignmentFailure.ATTEMPT_CANCELLED, "assignment attempt cancelled while waiting")

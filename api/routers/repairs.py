@@ -21,6 +21,7 @@ from api.schemas.repairs import (
     StartBody,
 )
 from api.services import repairs as service
+from db.repositories import work_orders
 from domain.contracts.approval import ApproveRequest, DeclineRequest, ReviseEstimateRequest
 from domain.contracts.assignment import AssignRequest
 from domain.contracts.repair import CancelRequest, CompleteRequest, RepairStatus, StartRequest
@@ -67,7 +68,7 @@ def list_repairs(
     scheduled_date: Annotated[date | None, Query(alias="date")] = None,
 ) -> Page[RepairOut]:
     """Work orders, newest first; filter by status, customer, technician and scheduled date."""
-    stmt = service.list_repairs_stmt(
+    stmt = work_orders.list_stmt(
         status=status_.value if status_ else None,
         customer_id=customer_id,
         technician_id=technician_id,

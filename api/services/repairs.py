@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel
-from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from temporalio.client import Client, WorkflowUpdateFailedError
@@ -229,22 +228,6 @@ async def _workflow_exists(client: Client, workflow_id: str) -> bool:
         return True
     except RPCError:
         return False
-
-
-def list_repairs_stmt(
-    *, status: str | None, customer_id: int | None, technician_id: str | None, scheduled_date: date | None
-) -> Select:
-    """Newest-first work orders matching the filters."""
-    stmt = select(WorkOrder).order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc())
-    if status:
-        stmt = stmt.where(WorkOrder.status == status)
-    if customer_id:
-        stmt = stmt.where(WorkOrder.customer_id == customer_id)
-    if technician_id:
-        stmt = stmt.where(WorkOrder.technician_id == technician_id)
-    if scheduled_date:
-        stmt = stmt.where(WorkOrder.scheduled_date == scheduled_date)
-    return stmt
 
 
 def get_work_order(session: Session, *, work_order_id: str) -> WorkOrder:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import Select, delete, func, select, text
 from sqlalchemy.orm import Session
 
 from db.models import Customer, Message, WorkOrder
@@ -20,6 +20,31 @@ def next_work_order_id(session: Session, *, on: date) -> str:
     """A new ``WO-YYYYMMDD-NNNN`` id from the ``work_order_number_seq`` sequence."""
     number = session.execute(text("SELECT nextval('work_order_number_seq')")).scalar_one()
     return f"WO-{on:%Y%m%d}-{number:04d}"
+
+
+def list_stmt(
+    *,
+    status: str | None = None,
+    customer_id: int | None = None,
+    technician_id: str | None = None,
+    scheduled_date: date | None = None,
+) -> Select[WorkOrder]:
+    """Newest-first work orders matching the filters (for ``api.pagination.paginate``)."""
+    stmt = select(WorkOrder).order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc())
+    if status:
+        stmt = stmt.where(WorkOrder.status == status)
+    if customer_id:
+        stmt = stmt.where(WorkOrder.customer_id == customer_id)
+    if technician_id:
+        stmt = stmt.where(WorkOrder.technician_id == technician_id)
+    if scheduled_date:
+        stmt = stmt.where(WorkOrder.scheduled_date == scheduled_date)
+    return stmt
+
+
+def try_advisory_xact_lock(session: Session, *, key: int) -> bool:
+    """Take the transaction-scoped advisory lock ``key`` if free (``pg_try_advisory_xact_lock``)."""
+    return bool(session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key}).scalar())
 
 
 def get(session: Session, work_order_id: str, *, lock: bool = False) -> WorkOrder | None:
