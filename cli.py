@@ -8,9 +8,11 @@ import os
 import signal
 import sys
 import time
+import traceback
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -160,13 +162,29 @@ def api(
     _hard_exit(0)
 
 
+def _say(text: str) -> None:
+    """Print, even when the terminal is gone (SIGHUP): stopping must not fail on a closed tty."""
+    with suppress(OSError):
+        console.print(text)
+
+
 def _run_stack(*, demo: bool, exit_after: bool) -> int:
-    from devstack.services import Stack, StackError
+    """Run the stack until Ctrl-C, SIGTERM or SIGHUP (or, with ``exit_after``, until set up and
+    the demo played); every child is stopped on the way out, whatever happened. Returns the exit
+    code: 0 when stopped while running, 128 + signal when interrupted before, 1 on failure."""
+    from devstack.services import SIGNALS, Stack, StackError, Stopped
 
     settings = get_settings()
+    if "public_base_url" not in settings.model_fields_set:  # links must reach the API this stack runs
+        os.environ["FIELDOPS_PUBLIC_BASE_URL"] = f"http://localhost:{settings.api_port}"
+        settings = settings.model_copy(update={"public_base_url": os.environ["FIELDOPS_PUBLIC_BASE_URL"]})
     stack = Stack(settings)
     code = 0
+    running = False
+    SIGNALS.install()
     try:
+        for note in stack.claim():
+            console.print(note)
         with console.status("starting embedded PostgreSQL and migrating…"):
             url = stack.start_postgres()
         with console.status("starting Temporal dev server…"):
@@ -190,17 +208,46 @@ def _run_stack(*, demo: bool, exit_after: bool) -> int:
             console.print(f"admin API key    {key}")
         if not exit_after:
             console.print("[bold]running — press Ctrl-C to stop[/bold]")
+            running = True
             while True:
                 stack.check_alive()
                 time.sleep(1)
-    except KeyboardInterrupt:
-        console.print("stopping…")
+    except KeyboardInterrupt as stop:  # Ctrl-C, SIGTERM, SIGHUP
+        signum = stop.signum if isinstance(stop, Stopped) else signal.SIGINT
+        _say(f"{signal.Signals(signum).name}: stopping…")
+        if not running:
+            code = 128 + signum
     except StackError as err:
-        console.print(f"[red]error:[/red] {err}")
+        _say(f"[red]error:[/red] {err}")
+        code = 1
+    except Exception as err:  # one line on the console, the traceback in a log file
+        _say(f"[red]error:[/red] {_failure_line(err)}; details in {_log_failure(stack.log_dir)}")
         code = 1
     finally:
-        stack.stop()
+        SIGNALS.stopping()
+        try:
+            stack.stop()
+        except StackError as err:
+            _say(f"[red]error:[/red] {err}")
+            code = code or 1
+        finally:
+            SIGNALS.restore()
     return code
+
+
+def _failure_line(err: BaseException) -> str:
+    """``Type: first line of the message``."""
+    lines = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {lines[0]}" if lines else type(err).__name__
+
+
+def _log_failure(log_dir: Path) -> Path:
+    """Append the current exception's traceback to ``<log_dir>/fieldops.log``; returns its path."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    path = log_dir / "fieldops.log"
+    with path.open("a") as log:
+        log.write(f"--- {datetime.now(UTC).isoformat()}\n{traceback.format_exc()}\n")
+    return path
 
 
 @app.command()

