@@ -23,6 +23,8 @@ from config import Settings, get_settings
 app = typer.Typer(help="fieldops: durable field-service workflows on Temporal.", no_args_is_help=True)
 apikey_app = typer.Typer(help="Manage staff API keys.", no_args_is_help=True)
 app.add_typer(apikey_app, name="apikey")
+schedules_app = typer.Typer(help="Temporal Schedules (schedules.py).", no_args_is_help=True)
+app.add_typer(schedules_app, name="schedules")
 console = Console()
 
 
@@ -189,6 +191,8 @@ def _run_stack(*, demo: bool, exit_after: bool) -> int:
             url = stack.start_postgres()
         with console.status("starting Temporal dev server…"):
             stack.start_temporal()
+        with console.status("applying Temporal Schedules…"):
+            console.print(stack.apply_schedules())
         with console.status("starting workers and API…"):
             stack.start_workers()
             stack.start_api()
@@ -266,6 +270,23 @@ def demo(
     os.environ.setdefault("FIELDOPS_PROFILE", "demo")
     get_settings.cache_clear()
     _hard_exit(_run_stack(demo=True, exit_after=exit_))
+
+
+@schedules_app.command("apply")
+def schedules_apply() -> None:
+    """Create or update every schedule in schedules.py; delete managed ones no longer listed."""
+    from temporalio.service import RPCError
+
+    from schedules import apply_configured
+
+    settings = get_settings()
+    try:
+        summary = apply_configured(settings)
+    except (RPCError, RuntimeError) as err:
+        console.print(f"[red]error:[/red] Temporal at {settings.temporal_address}: {err}")
+        _hard_exit(2)
+    console.print(summary)
+    _hard_exit(0)
 
 
 if __name__ == "__main__":

@@ -115,3 +115,17 @@ async def apply_schedules(client: Client, wanted: Sequence[ScheduledWorkflow]) -
             await client.get_schedule_handle(listed.id).delete()
             report.deleted.append(listed.id)
     return report
+
+
+def apply_configured(settings: Settings) -> str:
+    """Connect to ``settings.temporal_address`` and apply :func:`definitions`; returns the report
+    line. Raises ``temporalio.service.RPCError`` or RuntimeError when Temporal cannot be reached."""
+    import asyncio
+
+    from temporal_client import connect_temporal
+
+    async def apply() -> str:
+        client = await connect_temporal(settings)
+        return str(await apply_schedules(client, definitions(settings)))
+
+    return asyncio.run(apply())

@@ -407,6 +407,12 @@ class Stack:
             lambda: port_in_use(int(port)) and port_in_use(self.settings.temporal_ui_port), child, timeout_s
         )
 
+    def apply_schedules(self) -> str:
+        """Apply ``schedules.py`` to the running Temporal server; returns the one-line report."""
+        from schedules import apply_configured
+
+        return apply_configured(self.settings)
+
     def start_workers(self) -> None:
         """The main-queue worker and the optimizer worker, as separate processes."""
         self.spawn("worker-main", [sys.executable, "-m", "cli", "worker", "--queue", "main"])

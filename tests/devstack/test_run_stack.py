@@ -49,6 +49,10 @@ class FakeStack:
     def start_temporal(self) -> None:
         self._step("start_temporal")
 
+    def apply_schedules(self) -> str:
+        self._step("apply_schedules")
+        return "schedules: 0 created, 0 updated, 0 deleted"
+
     def start_workers(self) -> None:
         self._step("start_workers")
 

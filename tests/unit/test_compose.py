@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 
 MIGRATE_SERVICE = "migrate"
+SCHEDULES_SERVICE = "schedules"  # one-shot `fieldops schedules apply`
 SEARCH_ATTRIBUTE_SERVICE = "temporal-admin-tools"
 UI_SERVICE = "temporal-ui"
 APP_SERVICES = ("api", "worker", "worker-optimizer")
@@ -321,11 +322,15 @@ def test_compose_has_the_expected_services(compose):
         SEARCH_ATTRIBUTE_SERVICE,
         UI_SERVICE,
         MIGRATE_SERVICE,
+        SCHEDULES_SERVICE,
         *APP_SERVICES,
     }
     assert expected <= services(compose).keys(), f"missing services: {expected - services(compose).keys()}"
     assert "version" not in compose, "the compose spec has no top-level `version:` key"
-    assert set(fieldops_commands(compose)) == {MIGRATE_SERVICE, *APP_SERVICES}
+    assert set(fieldops_commands(compose)) == {MIGRATE_SERVICE, SCHEDULES_SERVICE, *APP_SERVICES}
+    schedules = services(compose)[SCHEDULES_SERVICE]
+    assert fieldops_commands(compose)[SCHEDULES_SERVICE] == ["fieldops", "schedules", "apply"]
+    assert depends_on(schedules).get(SEARCH_ATTRIBUTE_SERVICE) == "service_completed_successfully"
 
 
 def test_fieldops_commands_exist_in_the_cli(compose):
@@ -339,7 +344,7 @@ def test_fieldops_env_vars_are_settings_fields(compose):
 def test_app_env_is_a_valid_production_configuration(compose, monkeypatch):
     for var in settings_env_names():
         monkeypatch.delenv(var, raising=False)
-    for name in (MIGRATE_SERVICE, *APP_SERVICES):
+    for name in (MIGRATE_SERVICE, SCHEDULES_SERVICE, *APP_SERVICES):
         env = {k: interpolate(v) for k, v in environment(services(compose)[name]).items()}
         for key, value in env.items():
             monkeypatch.setenv(key, value)
