@@ -133,7 +133,8 @@ class DayRunner:
         self.rejected_as_expected = 0
         # unique per run, not drawn from the seeded ``rng``: a replayed key would be a client retry of
         # the previous run's request (the API answers it as such), and the second demo day would fail
-        self.run_id = uuid.uuid4().hex[:12]
+        rng.getrandbits(32)  # the draw the run id once took: the day's plan stays as it was
+        self.run_id = uuid.uuid4().hex[:12]  # unique per run, so a second demo is new requests
 
     async def wait_status(
         self, http: httpx.AsyncClient, plan: Plan, leave: set[str], timeout_s: float = 90
