@@ -61,6 +61,8 @@ class ApprovalActivities:
             raise failure(MessagingFailure.DEFINITE_FAILURE, str(err)) from err
         except DeliveryUncertain as err:
             raise failure(MessagingFailure.DELIVERY_UNCERTAIN, str(err)) from err
+        except ConnectionError as err:  # provider down, 5xx or 429: retried by the call's policy
+            raise failure(MessagingFailure.PROVIDER_UNAVAILABLE, str(err)) from err
 
     def _compose(
         self, work_order_id: str, estimate_version: int, reminder: bool, workflow_id: str, expires_at=None

@@ -27,13 +27,18 @@ BY_TYPE: dict[str, FailureType] = {member.value: member for catalog in CATALOGS 
 
 
 def innermost_application_error(err: BaseException | None) -> ApplicationError | None:
-    """The innermost ApplicationError in a failure chain (update → activity → application)."""
-    found = None
+    """The innermost catalogued ApplicationError in a failure chain (update → activity →
+    application); a raiser's own Python cause (``raise … from err`` arrives as an
+    ApplicationError typed after its class, e.g. ``IntegrityError``) is skipped. Without a
+    catalogued one, the outermost ApplicationError."""
+    catalogued = first = None
     while err is not None:
         if isinstance(err, ApplicationError):
-            found = err
+            first = first or err
+            if err.type in BY_TYPE:
+                catalogued = err
         err = getattr(err, "cause", None)
-    return found
+    return catalogued or first
 
 
 def http_status(error: ApplicationError | None, *, default: int = 409) -> int:

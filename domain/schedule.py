@@ -30,7 +30,9 @@ def validate_working_hours(working_hours: dict[str, object]) -> dict[str, list[s
     return clean
 
 
-def shift_for(working_hours: dict[str, list[str]], day: date, tz_name: str) -> tuple[datetime, datetime] | None:
+def shift_for(
+    working_hours: dict[str, list[str]], day: date, tz_name: str
+) -> tuple[datetime, datetime] | None:
     """The shift on ``day`` in local zone ``tz_name`` as aware UTC (start, end), or None if off."""
     span = working_hours.get(WEEKDAYS[day.weekday()])
     if not span:

@@ -56,7 +56,7 @@ from workflows.kit import (
     failure,
 )
 from workflows.repair_approval import ApprovalStep
-from workflows.repair_state import PATCH_API_CREATES_WORK_ORDER, PATCH_WORKFLOW_OWNS_STATUS
+from workflows.repair_state import PATCH_SERIAL_STATUS_WRITES, PATCH_WORKFLOW_OWNS_STATUS
 
 create_work_order = ActivityCall(contract.CREATE_WORK_ORDER, DB_CALL)
 record_completion = ActivityCall(contract.RECORD_COMPLETION, DB_CALL)
@@ -73,6 +73,7 @@ class RepairWorkflow(ApprovalStep):
         self._input = inp
         self._state = RepairStatus(work_order_id=inp.work_order_id, status=WorkStatus.REQUESTED)
         self._started = True
+        self._serial_writes = workflow.patched(PATCH_SERIAL_STATUS_WRITES)
         workflow.upsert_search_attributes(
             [
                 SA_CUSTOMER.value_set(str(inp.customer_id)),
@@ -81,9 +82,9 @@ class RepairWorkflow(ApprovalStep):
                 SA_STATUS.value_set(WorkStatus.REQUESTED.value),
             ]
         )
-        if not workflow.patched(PATCH_API_CREATES_WORK_ORDER):
-            # runs started before the API wrote the work order create it here
-            assert inp.service_request_id is not None
+        if inp.service_request_id is not None:
+            # started by an API that did not write the work order yet: create it here (a no-op
+            # when the row exists); today's API leaves service_request_id unset
             await create_work_order(
                 CreateWorkOrderInput(
                     work_order_id=inp.work_order_id,
@@ -130,7 +131,8 @@ class RepairWorkflow(ApprovalStep):
             self._state.window_start, self._state.window_end = result.window_start, result.window_end
             workflow.upsert_search_attributes([SA_TECHNICIAN.value_set(result.technician_id)])
             status = WorkStatus.ASSIGNED
-        if workflow.patched(PATCH_WORKFLOW_OWNS_STATUS):
+        self._assignments += 1
+        if workflow.patched(f"{PATCH_WORKFLOW_OWNS_STATUS}-{self._assignments}"):
             await self._set_status(status, actor, result.explanation)
         else:  # runs recorded when the assignment activity wrote the status itself
             self._take(status)

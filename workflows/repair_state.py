@@ -25,7 +25,11 @@ from workflows.kit import DB_CALL, SA_STATUS, ActivityCall
 set_work_status = ActivityCall(contract.SET_WORK_STATUS, DB_CALL)
 
 #: Patch ids (``workflow.patched``): histories recorded before each change replay unchanged.
-PATCH_API_CREATES_WORK_ORDER = "api-creates-work-order"
+#: Status writes are serialised from this patch on (runs recorded before it wrote concurrently).
+PATCH_SERIAL_STATUS_WRITES = "serial-status-writes"
+#: Prefix of the per-assignment patch: the workflow persists the status an assignment leads to.
+#: One id per assignment, because ``patched`` answers once per id for the whole run, and a run
+#: recorded before the change must still persist the status of an assignment made after it.
 PATCH_WORKFLOW_OWNS_STATUS = "workflow-owns-status"
 
 
@@ -42,6 +46,8 @@ class RepairState:
         self._approval_open = False
         self._started = False
         self._status_writes = asyncio.Lock()
+        self._serial_writes = False
+        self._assignments = 0
 
     @property
     def status(self) -> WorkStatus:
@@ -66,7 +72,11 @@ class RepairState:
     @asynccontextmanager
     async def _writing_status(self) -> AsyncIterator[None]:
         """Serialise the activities that write ``work_orders.status``, so they land in the order
-        the workflow took the statuses (a retried write can never overtake a later one)."""
+        the workflow took the statuses (a retried write can never overtake a later one). Runs
+        recorded before ``PATCH_SERIAL_STATUS_WRITES`` keep writing as they did."""
+        if not self._serial_writes:
+            yield
+            return
         async with self._status_writes:
             yield
 

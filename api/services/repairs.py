@@ -59,12 +59,21 @@ class RecordedRepair:
     workflow_input: RepairInput
     summary: str
     details: str
+    #: False for an Idempotency-Key retry: its rows are never removed by a failed start
+    new: bool = True
 
 
 def _recorded(
-    wo: WorkOrder, request: ServiceRequest, *, settings: Settings, job_name: str, requested_by: str | None
+    wo: WorkOrder,
+    request: ServiceRequest,
+    *,
+    settings: Settings,
+    job_name: str,
+    requested_by: str | None,
+    new: bool = True,
 ) -> RecordedRepair:
     return RecordedRepair(
+        new=new,
         work_order_id=wo.id,
         workflow_input=RepairInput(
             work_order_id=wo.id,
@@ -105,7 +114,9 @@ def record_repair(
         fingerprint = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
         earlier = service_requests.by_idempotency_key(session, requested_by=staff.actor, key=idempotency_key)
         if earlier is not None:
-            if earlier.idempotency_fingerprint != fingerprint:
+            # rows recorded before keys were scoped to the caller hashed the key id with the body
+            before = hashlib.sha256(f"{staff.key_id}|{body.model_dump_json()}".encode()).hexdigest()
+            if earlier.idempotency_fingerprint not in (fingerprint, before):
                 raise Problem(422, "this Idempotency-Key was used for a different request; use a new key")
             wo = repo.get(session, earlier.work_order_id or "")
             if wo is None:
@@ -117,6 +128,7 @@ def record_repair(
                 settings=settings,
                 job_name=entry.name if entry else wo.job_type,
                 requested_by=requester_for(staff, body.requested_by_technician_id),
+                new=False,
             )
     customer = customers.get(session, body.customer_id)
     if customer is None:
@@ -183,8 +195,10 @@ def record_repair(
 async def start_workflow(session: Session, *, client: Client, repair: RecordedRepair) -> None:
     """Start ``repair-{work_order_id}`` for a committed request; a second start is a no-op.
 
-    When Temporal cannot be reached and the workflow does not exist, the request and work order
-    are removed (committed here, so nothing half-made stays) and Problem 503 is raised.
+    When the start fails and Temporal says the workflow does not exist, a new request's rows are
+    removed (committed here, so nothing half-made stays) and Problem 503 is raised. When Temporal
+    cannot say (it is unreachable), the rows stay, since the start may have landed: the 503 asks
+    for a retry with the same Idempotency-Key, which starts the workflow if it is still missing.
     """
     workflow_id = repair_workflow_id(repair.work_order_id)
     try:
@@ -200,8 +214,16 @@ async def start_workflow(session: Session, *, client: Client, repair: RecordedRe
     except WorkflowAlreadyStartedError:
         return
     except RPCError as err:
-        if await _workflow_exists(client, workflow_id):
+        exists = await _workflow_exists(client, workflow_id)
+        if exists:
             return
+        if exists is None or not repair.new:
+            raise Problem(
+                503,
+                f"could not start the repair workflow: {err.message}; work order {repair.work_order_id} "
+                "is recorded: retry with the same Idempotency-Key",
+                work_order_id=repair.work_order_id,
+            ) from err
         session.rollback()
         wo = repo.get(session, repair.work_order_id)
         if wo is not None:
@@ -222,12 +244,13 @@ async def start_workflow(session: Session, *, client: Client, repair: RecordedRe
         ) from err
 
 
-async def _workflow_exists(client: Client, workflow_id: str) -> bool:
+async def _workflow_exists(client: Client, workflow_id: str) -> bool | None:
+    """True or False as Temporal answers; None when it cannot be asked."""
     try:
         await client.get_workflow_handle(workflow_id).describe()
         return True
-    except RPCError:
-        return False
+    except RPCError as err:
+        return False if err.status == RPCStatusCode.NOT_FOUND else None
 
 
 def get_work_order(session: Session, *, work_order_id: str) -> WorkOrder:

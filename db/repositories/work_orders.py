@@ -63,8 +63,15 @@ def add(session: Session, work_order: WorkOrder) -> WorkOrder:
 
 
 def remove_unstarted(session: Session, *, work_order_id: str) -> None:
-    """Delete a work order whose workflow never started (compensation of a failed start)."""
-    session.execute(delete(WorkOrder).where(WorkOrder.id == work_order_id))
+    """Delete a work order whose workflow never started (compensation of a failed start); one
+    that a workflow has touched (quoted, or moved on from ``requested``) is never deleted."""
+    session.execute(
+        delete(WorkOrder).where(
+            WorkOrder.id == work_order_id,
+            WorkOrder.status == WorkStatus.REQUESTED.value,
+            WorkOrder.estimate_version == 0,
+        )
+    )
 
 
 def set_status(
@@ -84,6 +91,8 @@ def set_status(
     work_order.status = status.value
     if status == WorkStatus.IN_PROGRESS and work_order.actual_start_time is None:
         work_order.actual_start_time = at
+    if status == WorkStatus.AWAITING_ASSIGNMENT:  # no technician's day stays booked by it
+        work_order.technician_id = work_order.service_window_start = work_order.service_window_end = None
     audit.record(
         session,
         actor=actor,

@@ -19,6 +19,12 @@ class MessagingFailure(FailureType):
         False,
         "the provider answered and refused the message: it was certainly not sent",
     )
+    PROVIDER_UNAVAILABLE = (
+        "ProviderUnavailable",
+        503,
+        True,
+        "the provider could not be reached or answered 5xx/429; the claimed send is retried",
+    )
     DELIVERY_UNCERTAIN = (
         "DeliveryUncertain",
         502,

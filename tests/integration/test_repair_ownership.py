@@ -83,35 +83,53 @@ async def test_idempotency_keys_are_scoped_to_the_caller(stack):
     assert different.status_code == 422
 
 
-class _Unreachable:
-    """A Temporal client whose every call fails as if the server were down."""
+class _FailingStart:
+    """A Temporal client whose start fails; ``describe`` answers ``describe_status``."""
+
+    def __init__(self, describe_status: RPCStatusCode) -> None:
+        self.describe_status = describe_status
 
     async def start_workflow(self, *args, **kwargs):
-        raise RPCError("connection refused", RPCStatusCode.UNAVAILABLE, b"")
+        raise RPCError("deadline exceeded", RPCStatusCode.DEADLINE_EXCEEDED, b"")
 
     def get_workflow_handle(self, workflow_id):
         return self
 
     async def describe(self):
-        raise RPCError("connection refused", RPCStatusCode.UNAVAILABLE, b"")
+        raise RPCError("no answer", self.describe_status, b"")
 
 
-async def test_a_failed_start_leaves_no_work_order(stack):
+def _counts(stack) -> tuple[int, int]:
     with transaction(stack.sessions) as session:
-        before = session.scalar(select(func.count()).select_from(WorkOrder))
-        requests_before = session.scalar(select(func.count()).select_from(ServiceRequest))
+        return (
+            session.scalar(select(func.count()).select_from(WorkOrder)),
+            session.scalar(select(func.count()).select_from(ServiceRequest)),
+        )
+
+
+async def _record_and_fail(stack, client) -> Problem:
     staff = Staff(key_id=1, name="office", role="office", technician_id=None)
     with stack.sessions() as session:
         repair = service.record_repair(
-            session,
-            settings=stack.settings,
-            staff=staff,
-            body=RepairCreate(customer_id=1, job_type="repair"),
+            session, settings=stack.settings, staff=staff, body=RepairCreate(customer_id=1, job_type="repair")
         )
         session.commit()
         with pytest.raises(Problem) as err:
-            await service.start_workflow(session, client=_Unreachable(), repair=repair)
-    assert err.value.status == 503 and "nothing was recorded" in err.value.detail
-    with transaction(stack.sessions) as session:
-        assert session.scalar(select(func.count()).select_from(WorkOrder)) == before
-        assert session.scalar(select(func.count()).select_from(ServiceRequest)) == requests_before
+            await service.start_workflow(session, client=client, repair=repair)
+    return err.value
+
+
+async def test_a_start_that_certainly_failed_leaves_no_work_order(stack):
+    before = _counts(stack)
+    problem = await _record_and_fail(stack, _FailingStart(RPCStatusCode.NOT_FOUND))
+    assert problem.status == 503 and "nothing was recorded" in problem.detail
+    assert _counts(stack) == before
+
+
+async def test_a_start_that_may_have_landed_keeps_the_work_order(stack):
+    """Temporal unreachable: the start may have landed, so the rows stay and a retry with the
+    same Idempotency-Key starts the workflow if it is missing."""
+    before = _counts(stack)
+    problem = await _record_and_fail(stack, _FailingStart(RPCStatusCode.UNAVAILABLE))
+    assert problem.status == 503 and "retry with the same Idempotency-Key" in problem.detail
+    assert _counts(stack) == (before[0] + 1, before[1] + 1)

@@ -77,3 +77,17 @@ def test_failure_kwargs_follow_retryability():
         "non_retryable": False,
     }
     assert AssignmentFailure.UNKNOWN_TECHNICIAN.error_kwargs()["non_retryable"] is True
+
+
+def test_a_raisers_own_python_cause_does_not_hide_the_catalogued_type():
+    """``raise failure(INVALID_DATA, …) from IntegrityError`` reaches the API as InvalidData
+    caused by an ApplicationError typed 'IntegrityError': the catalogued one decides (422)."""
+    from temporalio.exceptions import ApplicationError
+
+    from api.failures import innermost_application_error
+
+    outer = ApplicationError("the database refused the data", type="InvalidData")
+    outer.__cause__ = ApplicationError("duplicate key", type="IntegrityError")
+    assert http_status(innermost_application_error(outer)) == 422
+    uncatalogued = ApplicationError("odd", type="SomethingElse")
+    assert innermost_application_error(uncatalogued) is uncatalogued

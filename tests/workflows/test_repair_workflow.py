@@ -300,14 +300,14 @@ async def test_start_right_after_assignment_is_accepted_and_persisted_in_order(e
     ]
 
 
-async def test_legacy_run_creates_its_work_order(env, task_queue):
-    """A run started the old way (with a service request id) is still replayed by the committed
-    histories; a new run never calls create_work_order (checked above)."""
+async def test_a_run_started_by_an_older_api_creates_its_work_order(env, task_queue):
+    """During a rolling deploy an older API starts runs with a service request id and no work
+    order row; the new workflow creates the row first (a no-op when it exists)."""
     stubs = StubActivities(auto_approve=True)
-    async with running(env, task_queue, stubs, repair_input(14)) as handle:
+    async with running(env, task_queue, stubs, repair_input(14, service_request_id=14)) as handle:
         await wait_for(handle, WorkStatus.ASSIGNED, env)
         await handle.execute_update(RepairWorkflow.cancel, CancelRequest(actor="office"))
-    assert ActivityName.CREATE_WORK_ORDER not in stubs.names()
+    assert stubs.names()[:2] == [ActivityName.CREATE_WORK_ORDER, ActivityName.QUOTE_WORK_ORDER]
 
 
 async def test_the_stored_status_never_runs_ahead_of_the_workflow(env, task_queue):
