@@ -15,7 +15,7 @@ from temporalio import activity
 
 from activities.errors import failure, permanent_db_errors
 from db.models import JobCost, WorkOrder
-from db.repositories import approval_tokens, audit, catalog, customers, service_requests, technicians
+from db.repositories import approval_tokens, audit, catalog, customers, rows, service_requests, technicians
 from db.repositories import work_orders as repo
 from db.session import transaction
 from domain.approval import CustomerApprovalPolicy, Requester, decide_approval
@@ -63,7 +63,7 @@ class RepairActivities:
                 raise failure(CommonFailure.NOT_FOUND, f"service request {inp.service_request_id} not found")
             if repo.get(session, inp.work_order_id) is not None:
                 return
-            repo.add(
+            rows.add(
                 session,
                 WorkOrder(
                     id=inp.work_order_id,

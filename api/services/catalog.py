@@ -10,6 +10,7 @@ from api.pagination import PageParams, paginate
 from api.schemas.catalog import CatalogEntryCreate, CatalogEntryUpdate
 from db.models import ServiceCatalogEntry
 from db.repositories import catalog as repo
+from db.repositories import rows
 
 
 def list_entries(
@@ -34,7 +35,7 @@ def create_entry(session: Session, *, data: CatalogEntryCreate) -> ServiceCatalo
     entry = ServiceCatalogEntry(**data.model_dump())
     try:
         with session.begin_nested():
-            repo.add(session, entry=entry)
+            rows.add(session, entry)
     except IntegrityError as err:
         raise Conflict(f"job type '{data.code}' already exists") from err
     return entry
@@ -43,7 +44,7 @@ def create_entry(session: Session, *, data: CatalogEntryCreate) -> ServiceCatalo
 def update_entry(session: Session, *, code: str, data: CatalogEntryUpdate) -> ServiceCatalogEntry:
     """Change the fields given in ``data`` (PATCH)."""
     entry = get_entry(session, code=code)
-    return repo.update_fields(session, entry=entry, changes=data.changes())
+    return rows.update_fields(session, entry, data.changes())
 
 
 def delete_entry(session: Session, *, code: str) -> None:

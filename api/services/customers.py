@@ -10,7 +10,7 @@ from api.pagination import PageParams, paginate
 from api.schemas.customers import CustomerCreate, CustomerPricingIn, CustomerUpdate
 from db.models import Customer, CustomerPricing, Technician
 from db.repositories import customers as repo
-from db.repositories import technicians
+from db.repositories import rows, technicians
 
 
 def list_customers(session: Session, *, params: PageParams, q: str | None) -> tuple[list[Customer], int]:
@@ -28,13 +28,13 @@ def get_customer(session: Session, *, customer_id: int) -> Customer:
 
 def create_customer(session: Session, *, data: CustomerCreate) -> Customer:
     """Store a new customer."""
-    return repo.add(session, customer=Customer(**data.model_dump()))
+    return rows.add(session, Customer(**data.model_dump()))
 
 
 def update_customer(session: Session, *, customer_id: int, data: CustomerUpdate) -> Customer:
     """Change the fields given in ``data`` (PATCH)."""
     customer = get_customer(session, customer_id=customer_id)
-    return repo.update_fields(session, customer=customer, changes=data.changes())
+    return rows.update_fields(session, customer, data.changes())
 
 
 def delete_customer(session: Session, *, customer_id: int) -> None:

@@ -28,7 +28,7 @@ from api.failures import http_status, innermost_application_error
 from api.schemas.repairs import RepairCreate
 from config import Settings
 from db.models import ServiceRequest, WorkOrder
-from db.repositories import audit, catalog, customers, service_requests, technicians
+from db.repositories import audit, catalog, customers, rows, service_requests, technicians
 from db.repositories import work_orders as repo
 from domain.contracts.repair import STATUS_QUERY, Durations, RepairInput, RepairStatus
 from domain.ids import REPAIR_WORKFLOW, TASK_QUEUE, repair_workflow_id
@@ -149,7 +149,7 @@ def record_repair(
     work_order_id = repo.next_work_order_id(session, on=today)
     try:
         with session.begin_nested():
-            request = service_requests.add(
+            request = rows.add(
                 session,
                 ServiceRequest(
                     customer_id=customer.id,
@@ -167,7 +167,7 @@ def record_repair(
             )
     except IntegrityError as err:  # the same caller's key raced in from a concurrent retry
         raise Conflict("a request with this Idempotency-Key is being recorded; retry to get its id") from err
-    wo = repo.add(
+    wo = rows.add(
         session,
         WorkOrder(
             id=work_order_id,

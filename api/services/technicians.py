@@ -14,6 +14,7 @@ from api.errors import Conflict, NotFound, Problem
 from api.pagination import PageParams, paginate
 from api.schemas.technicians import TechnicianCreate, TechnicianUpdate
 from db.models import Technician, TechnicianSkill, WorkOrder
+from db.repositories import rows
 from db.repositories import technicians as repo
 
 
@@ -61,7 +62,7 @@ def create_technician(session: Session, *, data: TechnicianCreate) -> Technician
     )
     try:
         with session.begin_nested():
-            repo.add(session, technician=technician)
+            rows.add(session, technician)
     except IntegrityError as err:
         raise Conflict(f"technician {data.id} already exists") from err
     return technician
@@ -77,13 +78,13 @@ def update_technician(session: Session, *, technician_id: str, data: TechnicianU
         technician.managed_technicians = _managed(
             session, manager_id=technician_id, technician_ids=changes.pop("managed_technician_ids")
         )
-    return repo.update_fields(session, technician=technician, changes=changes)
+    return rows.update_fields(session, technician, changes)
 
 
 def deactivate_technician(session: Session, *, technician_id: str) -> None:
     """Mark the technician inactive (rows stay: work orders and API keys refer to them)."""
     technician = get_technician(session, technician_id=technician_id)
-    repo.update_fields(session, technician=technician, changes={"is_active": False})
+    rows.update_fields(session, technician, {"is_active": False})
 
 
 def technician_schedule(session: Session, *, technician_id: str, day: date) -> list[WorkOrder]:

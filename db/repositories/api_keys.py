@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import ApiKey
+from db.repositories import rows
 
 
 def add(
@@ -18,10 +19,10 @@ def add(
     technician_id: str | None = None,
 ) -> ApiKey:
     """Insert a key row (its hash, never the key) and flush."""
-    row = ApiKey(name=name, role=role, key_prefix=key_prefix, key_hash=key_hash, technician_id=technician_id)
-    session.add(row)
-    session.flush()
-    return row
+    return rows.add(
+        session,
+        ApiKey(name=name, role=role, key_prefix=key_prefix, key_hash=key_hash, technician_id=technician_id),
+    )
 
 
 def by_prefix(session: Session, *, key_prefix: str) -> ApiKey | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
@@ -37,21 +37,6 @@ def list_stmt(*, active: bool | None = None, category: str | None = None) -> Sel
     return stmt
 
 
-def add(session: Session, *, entry: ServiceCatalogEntry) -> ServiceCatalogEntry:
-    """Insert ``entry`` and flush (raises IntegrityError when the code is taken)."""
-    session.add(entry)
-    session.flush()
-    return entry
-
-
-def update_fields(
-    session: Session, *, entry: ServiceCatalogEntry, changes: dict[str, Any]
-) -> ServiceCatalogEntry:
-    """Set the given attributes of ``entry`` and flush."""
-    for field, value in changes.items():
-        setattr(entry, field, value)
-    session.flush()
-    return entry
 
 
 def usage(session: Session, *, code: str) -> Usage:

@@ -47,19 +47,6 @@ def list_stmt(*, q: str | None = None) -> Select[Customer]:
     return stmt
 
 
-def add(session: Session, *, customer: Customer) -> Customer:
-    """Insert ``customer`` and flush."""
-    session.add(customer)
-    session.flush()
-    return customer
-
-
-def update_fields(session: Session, *, customer: Customer, changes: dict[str, Any]) -> Customer:
-    """Set the given attributes of ``customer`` and flush."""
-    for field, value in changes.items():
-        setattr(customer, field, value)
-    session.flush()
-    return customer
 
 
 def history(session: Session, *, customer_id: int) -> History:

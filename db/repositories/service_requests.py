@@ -22,12 +22,6 @@ def by_idempotency_key(session: Session, *, requested_by: str, key: str) -> Serv
     ).first()
 
 
-def add(session: Session, request: ServiceRequest) -> ServiceRequest:
-    """Insert ``request`` and flush (raises IntegrityError on a duplicate idempotency key)."""
-    session.add(request)
-    session.flush()
-    return request
-
 
 def remove(session: Session, *, request_id: int) -> None:
     """Delete a request whose workflow never started (compensation of a failed start)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
@@ -39,19 +38,6 @@ def by_ids(session: Session, *, technician_ids: list[str]) -> dict[str, Technici
     return {t.id: t for t in session.scalars(select(Technician).where(Technician.id.in_(technician_ids)))}
 
 
-def add(session: Session, *, technician: Technician) -> Technician:
-    """Insert ``technician`` and flush (raises IntegrityError when the id is taken)."""
-    session.add(technician)
-    session.flush()
-    return technician
-
-
-def update_fields(session: Session, *, technician: Technician, changes: dict[str, Any]) -> Technician:
-    """Set the given attributes of ``technician`` and flush."""
-    for field, value in changes.items():
-        setattr(technician, field, value)
-    session.flush()
-    return technician
 
 
 def day_schedule(session: Session, *, technician_id: str, day: date) -> list[WorkOrder]:

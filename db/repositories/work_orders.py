@@ -55,12 +55,6 @@ def get(session: Session, work_order_id: str, *, lock: bool = False) -> WorkOrde
     return session.scalars(stmt).first()
 
 
-def add(session: Session, work_order: WorkOrder) -> WorkOrder:
-    """Insert ``work_order`` and flush."""
-    session.add(work_order)
-    session.flush()
-    return work_order
-
 
 def remove_unstarted(session: Session, *, work_order_id: str) -> None:
     """Delete a work order whose workflow never started (compensation of a failed start); one

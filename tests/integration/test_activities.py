@@ -14,7 +14,7 @@ from activities.assignment import AssignmentActivities
 from activities.repair import RepairActivities
 from config import Settings
 from db.models import Customer, CustomerPricing, JobCost, ServiceRequest, Technician, WorkOrder
-from db.repositories import work_orders as repo
+from db.repositories import rows
 from db.repositories.work_orders import next_work_order_id
 from db.session import transaction
 from domain.contracts.approval import QuoteInput
@@ -39,7 +39,7 @@ def new_order(database, *, customer_id: int, job_type: str, repair_count: int = 
         request = ServiceRequest(customer_id=customer_id, service_type=job_type, work_order_id=wo)
         session.add(request)
         session.flush()
-        repo.add(
+        rows.add(
             session,
             WorkOrder(
                 id=wo,

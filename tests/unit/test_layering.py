@@ -84,7 +84,7 @@ def test_scanner_tells_queries_from_lookalikes() -> None:
         '@router.delete("/{code}")',
         "await handle.execute_update(update, payload)",
         "repo.remove(session, customer_id=1)",
-        "customers.update_fields(session, customer=c, changes={})",
+        "rows.update_fields(session, customer, {})",
         "db.commit()",
         "with session.begin_nested():",
         "session.rollback()",
