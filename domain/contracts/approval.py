@@ -126,20 +126,21 @@ RECORD_APPROVAL: ActivitySpec[RecordApprovalInput, None] = ActivitySpec(
 # ---- update payloads -----------------------------------------------------------------------
 
 
-class ApproveRequest(BaseModel):
-    """Approve the estimate; ``actor`` is ``staff:{key_id}`` or ``customer:{id}:link``."""
+class EstimateAnswer(BaseModel):
+    """An answer to the estimate: ``actor`` is ``staff:{key_id}`` or ``customer:{id}:link``;
+    ``estimate_version`` (None: the current one) is refused when it has been replaced."""
 
     actor: str
     estimate_version: int | None = None
     reason: str | None = Field(default=None, max_length=500)
 
 
-class DeclineRequest(BaseModel):
-    """Decline the estimate; ``actor`` as for :class:`ApproveRequest`."""
+class ApproveRequest(EstimateAnswer):
+    """Approve the estimate."""
 
-    actor: str
-    estimate_version: int | None = None
-    reason: str | None = Field(default=None, max_length=500)
+
+class DeclineRequest(EstimateAnswer):
+    """Decline the estimate."""
 
 
 class ReviseEstimateRequest(BaseModel):

@@ -73,9 +73,6 @@ class Sentinel(Exception):
 @pytest.fixture
 def fake_stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[type[FakeStack]]:
     FakeStack.hooks = {}
-    monkeypatch.setenv(
-        "FIELDOPS_PUBLIC_BASE_URL", "http://localhost:1"
-    )  # restored whatever the supervisor sets
     monkeypatch.setattr(devstack.services, "Stack", FakeStack)
     monkeypatch.setattr(cli, "get_settings", lambda: Settings(state_dir=tmp_path))
     monkeypatch.setattr(devstack.demo_day, "run_demo", lambda *a, **k: FakeStack.last._step("run_demo") or 0)

@@ -15,15 +15,9 @@ from pathlib import Path
 import pytest
 
 from config import Settings
-from devstack.services import (
-    PidFile,
-    SignalGate,
-    Stack,
-    StackError,
-    Stopped,
-    process_identity,
-    release_postgres_handles,
-)
+from devstack.postgres import release_postgres_handles
+from devstack.processes import PidFile, SignalGate, Stopped, process_identity
+from devstack.services import Stack, StackError
 from tests.devstack.conftest import alive, wait_until
 
 
