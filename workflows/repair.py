@@ -72,7 +72,6 @@ class RepairWorkflow(ApprovalStep):
         """Run the repair to a terminal status and return the final status."""
         self._input = inp
         self._state = RepairStatus(work_order_id=inp.work_order_id, status=WorkStatus.REQUESTED)
-        self._started = True
         self._serial_writes = workflow.patched(PATCH_SERIAL_STATUS_WRITES)
         workflow.upsert_search_attributes(
             [

@@ -44,7 +44,6 @@ class RepairState:
         self._busy: str | None = None
         self._cancelled = False
         self._approval_open = False
-        self._started = False
         self._status_writes = asyncio.Lock()
         self._serial_writes = False
         self._assignments = 0
@@ -80,13 +79,16 @@ class RepairState:
         async with self._status_writes:
             yield
 
-    def _take(self, status: WorkStatus) -> bool:
-        """Take ``status`` in memory (terminal wins, ``domain.work_status.applies``); True if taken."""
-        if not applies(self._state.status, status):
-            return False
-        self._state.status = status
-        workflow.upsert_search_attributes([SA_STATUS.value_set(status.value)])
-        return True
+    @property
+    def _started(self) -> bool:
+        """Whether the run method has begun (queries and updates before it are refused)."""
+        return self._input is not None
+
+    def _take(self, status: WorkStatus) -> None:
+        """Take ``status`` in memory (terminal wins, ``domain.work_status.applies``)."""
+        if applies(self._state.status, status):
+            self._state.status = status
+            workflow.upsert_search_attributes([SA_STATUS.value_set(status.value)])
 
     async def _set_status(self, status: WorkStatus, actor: str, reason: str | None = None) -> None:
         """Take ``status`` now, then persist it with an audit entry."""

@@ -28,7 +28,7 @@ from api.failures import http_status, innermost_application_error
 from api.schemas.repairs import RepairCreate
 from config import Settings
 from db.models import ServiceRequest, WorkOrder
-from db.repositories import audit, catalog, customers, rows, service_requests, technicians
+from db.repositories import audit, catalog, customers, messages, rows, service_requests, technicians
 from db.repositories import work_orders as repo
 from domain.contracts.repair import STATUS_QUERY, Durations, RepairInput, RepairStatus
 from domain.ids import REPAIR_WORKFLOW, TASK_QUEUE, repair_workflow_id
@@ -263,7 +263,7 @@ def get_work_order(session: Session, *, work_order_id: str) -> WorkOrder:
 
 def stored_status(session: Session, *, work_order: WorkOrder) -> RepairStatus:
     """A closed repair's status from the database (no workflow query, so no history replay)."""
-    reminders, failures = repo.approval_message_counts(session, work_order_id=work_order.id)
+    reminders, failures = messages.approval_counts(session, work_order_id=work_order.id)
     return RepairStatus(
         work_order_id=work_order.id,
         status=WorkStatus(work_order.status),

@@ -37,8 +37,6 @@ def list_stmt(*, active: bool | None = None, category: str | None = None) -> Sel
     return stmt
 
 
-
-
 def usage(session: Session, *, code: str) -> Usage:
     """Counts of the work orders and service requests of job type ``code`` (one query)."""
     work_orders = select(func.count()).select_from(WorkOrder).where(WorkOrder.job_type == code)

@@ -47,8 +47,6 @@ def list_stmt(*, q: str | None = None) -> Select[Customer]:
     return stmt
 
 
-
-
 def history(session: Session, *, customer_id: int) -> History:
     """Counts of the work orders, service requests and messages that refer to the customer (one query)."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -91,3 +91,17 @@ def list_stmt(
 def get(session: Session, *, message_id: int) -> Message | None:
     """The message or None."""
     return session.get(Message, message_id)
+
+
+def approval_counts(session: Session, *, work_order_id: str) -> tuple[int, int]:
+    """(approval reminders sent, approval messages that failed) of a work order, from the outbox."""
+    rows = session.execute(
+        select(Message.purpose, Message.status, func.count())
+        .where(Message.work_order_id == work_order_id, Message.purpose.like("approval-%"))
+        .group_by(Message.purpose, Message.status)
+    ).all()
+    reminders = sum(
+        n for purpose, status, n in rows if purpose.startswith("approval-reminder") and status == "sent"
+    )
+    failures = sum(n for _, status, n in rows if status != "sent")
+    return reminders, failures

@@ -22,7 +22,6 @@ def by_idempotency_key(session: Session, *, requested_by: str, key: str) -> Serv
     ).first()
 
 
-
 def remove(session: Session, *, request_id: int) -> None:
     """Delete a request whose workflow never started (compensation of a failed start)."""
     request = session.get(ServiceRequest, request_id)

@@ -38,8 +38,6 @@ def by_ids(session: Session, *, technician_ids: list[str]) -> dict[str, Technici
     return {t.id: t for t in session.scalars(select(Technician).where(Technician.id.in_(technician_ids)))}
 
 
-
-
 def day_schedule(session: Session, *, technician_id: str, day: date) -> list[WorkOrder]:
     """The technician's work orders scheduled on ``day`` (any status), by service window start."""
     stmt = (

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Select, delete, func, select, text
+from sqlalchemy import Select, delete, select, text
 from sqlalchemy.orm import Session
 
-from db.models import Customer, Message, WorkOrder
+from db.models import Customer, WorkOrder
 from db.repositories import audit
 from domain.work_status import TERMINAL_STATUSES, WorkStatus, applies
 
@@ -53,7 +53,6 @@ def get(session: Session, work_order_id: str, *, lock: bool = False) -> WorkOrde
     if lock:
         stmt = stmt.with_for_update()
     return session.scalars(stmt).first()
-
 
 
 def remove_unstarted(session: Session, *, work_order_id: str) -> None:
@@ -120,17 +119,3 @@ def bookings_on(
     for wo, lat, lon in session.execute(stmt):
         grouped.setdefault(wo.technician_id, []).append((wo, lat, lon))
     return grouped
-
-
-def approval_message_counts(session: Session, *, work_order_id: str) -> tuple[int, int]:
-    """(approval reminders sent, approval messages that failed) of a work order, from the outbox."""
-    rows = session.execute(
-        select(Message.purpose, Message.status, func.count())
-        .where(Message.work_order_id == work_order_id, Message.purpose.like("approval-%"))
-        .group_by(Message.purpose, Message.status)
-    ).all()
-    reminders = sum(
-        n for purpose, status, n in rows if purpose.startswith("approval-reminder") and status == "sent"
-    )
-    failures = sum(n for _, status, n in rows if status != "sent")
-    return reminders, failures
