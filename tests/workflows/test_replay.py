@@ -1,5 +1,7 @@
-"""Replay committed histories (recorded from the demo on the dev server) against today's workflow
-code: a non-deterministic change to RepairWorkflow fails here before it breaks running repairs."""
+"""Replay committed histories (recorded from the demo on the dev server, and by
+tests/workflows/record_history.py for paths the demo cannot reach on demand) against today's
+workflow code: a non-deterministic change to RepairWorkflow fails here before it breaks running
+repairs."""
 
 from __future__ import annotations
 
@@ -26,6 +28,8 @@ HISTORIES = sorted((Path(__file__).parent / "histories").glob("repair-*.json"))
 def test_histories_are_committed():
     kinds = {p.stem.removeprefix("repair-") for p in HISTORIES}
     assert {"completed", "completed-link", "declined", "expired", "cancelled", "revised"} <= kinds
+    # recorded under PATCH_ONE_APPROVAL_DEADLINE (tests/workflows/record_history.py)
+    assert {"expired-slow-send", "expired-send-abandoned"} <= kinds
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
