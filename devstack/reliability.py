@@ -33,6 +33,8 @@ import socket
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,6 +42,7 @@ from typing import ClassVar
 
 import httpx
 from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.auth import create_api_key
 from config import Settings
@@ -233,7 +236,9 @@ class RepairFlow(Flow):
                         await d.call("POST", link, data={"decision": "approve"}, deadline=deadline)
                 elif n % 2 == 1:
                     reason = {"reason": "customer approved on the phone"}
-                    await d.call("POST", f"{base}/approve", json=reason, headers=ctx.office, deadline=deadline)
+                    await d.call(
+                        "POST", f"{base}/approve", json=reason, headers=ctx.office, deadline=deadline
+                    )
             elif status == "awaiting_assignment":
                 await d.call("POST", f"{base}/assign", json={}, headers=ctx.office, deadline=deadline)
             elif status in ("assigned", "in_progress"):
@@ -362,13 +367,25 @@ def settings_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-async def run_reliability(config: RunConfig, state_dir: Path, *, say=print) -> Report:
-    """Start a stack under ``state_dir``, play ``config``, audit, stop everything; returns the report.
+@dataclass
+class RunningStack:
+    """A harness stack: the servers, its settings, the database sessions, the keys and the
+    provider fakes' log."""
 
-    Raises StackError when the stack cannot start at all. The stack is stopped whatever happens.
-    """
-    report = Report(flows=config.flows)
-    rng = random.Random(config.seed)
+    stack: Stack
+    settings: Settings
+    sessions: sessionmaker[Session]
+    admin_key: str
+    office_key: str
+    tech_keys: dict[str, str]
+    providers: ProviderLog
+
+
+@contextmanager
+def running_stack(state_dir: Path) -> Iterator[RunningStack]:
+    """PostgreSQL (demo data loaded), the Temporal dev server, both workers and the API as
+    subprocesses under ``state_dir``, messages going to loopback Twilio/SendGrid fakes; stopped
+    when the block ends. Raises StackError when a component cannot start."""
     with fake_provider_apis() as (provider_url, providers):
         settings = harness_settings(state_dir, provider_url)
         saved = dict(os.environ)
@@ -380,48 +397,60 @@ async def run_reliability(config: RunConfig, state_dir: Path, *, say=print) -> R
             sessions = make_session_factory(make_engine(url))
             with transaction(sessions) as session:
                 load_demo_data(session, today=local_today(datetime.now(UTC), settings.timezone))
-                office = create_api_key(session, name="reliability office", role="office")
+                admin = create_api_key(session, name="harness admin", role="admin")
+                office = create_api_key(session, name="harness office", role="office")
                 techs = {
                     f"T-{i:03d}": create_api_key(
-                        session, name=f"reliability T-{i:03d}", role="technician", technician_id=f"T-{i:03d}"
+                        session, name=f"harness T-{i:03d}", role="technician", technician_id=f"T-{i:03d}"
                     )
                     for i in range(1, 9)
                 }
             stack.start_temporal()
             stack.start_workers()
             stack.start_api()
-            say(f"stack up under {state_dir}; {config.flows} flows, kills: {', '.join(config.kills) or 'none'}")
-            started = time.monotonic()
-            run_start = datetime.now(UTC)
-            async with httpx.AsyncClient(base_url=settings.public_base_url, timeout=30) as http:
-                driver = Driver(http, report)
-                office_h = {"X-API-Key": office}
-                customers = (await http.get("/api/v1/customers?page_size=100", headers=office_h)).json()["items"]
-                ctx = Context(
-                    driver=driver,
-                    office=office_h,
-                    tech_keys={t: {"X-API-Key": k} for t, k in techs.items()},
-                    customers=sorted(customers, key=lambda c: c["id"]),
-                    providers=providers,
-                    run_id=uuid.uuid4().hex[:10],
-                    rng=rng,
-                    timeout_s=config.flow_timeout_s,
-                )
-                flows_done = asyncio.Event()
-                chaos = asyncio.create_task(
-                    _chaos(Chaos(stack), config, rng, report, http, office_h, started, flows_done)
-                )
-                await _play_all(ctx, config, report)
-                flows_done.set()
-                await chaos
-            report.duration_s = time.monotonic() - started
-            await _audit(settings, sessions, ctx, report, providers, run_start)
+            yield RunningStack(stack, settings, sessions, admin, office, techs, providers)
         finally:
             try:
                 stack.stop()
             finally:
                 os.environ.clear()
                 os.environ.update(saved)
+
+
+async def run_reliability(
+    config: RunConfig, state_dir: Path, *, say: Callable[[str], object] = print
+) -> Report:
+    """Start a stack under ``state_dir``, play ``config``, audit, stop everything; returns the report.
+
+    Raises StackError when the stack cannot start at all. The stack is stopped whatever happens.
+    """
+    report = Report(flows=config.flows)
+    rng = random.Random(config.seed)
+    with running_stack(state_dir) as running:
+        settings = running.settings
+        say(f"stack up under {state_dir}; {config.flows} flows, kills: {', '.join(config.kills) or 'none'}")
+        started = time.monotonic()
+        run_start = datetime.now(UTC)
+        async with httpx.AsyncClient(base_url=settings.public_base_url, timeout=30) as http:
+            office_h = {"X-API-Key": running.office_key}
+            customers = (await http.get("/api/v1/customers?page_size=100", headers=office_h)).json()["items"]
+            ctx = Context(
+                driver=Driver(http, report),
+                office=office_h,
+                tech_keys={t: {"X-API-Key": k} for t, k in running.tech_keys.items()},
+                customers=sorted(customers, key=lambda c: c["id"]),
+                providers=running.providers,
+                run_id=uuid.uuid4().hex[:10],
+                rng=rng,
+                timeout_s=config.flow_timeout_s,
+            )
+            chaos = asyncio.create_task(
+                _chaos(Chaos(running.stack), config, rng, report, http, office_h, started)
+            )
+            await _play_all(ctx, config, report)
+            await chaos
+        report.duration_s = time.monotonic() - started
+        await _audit(settings, running.sessions, ctx, report, running.providers, run_start)
     return report
 
 
@@ -456,7 +485,6 @@ async def _chaos(
     http: httpx.AsyncClient,
     office: dict[str, str],
     started: float,
-    flows_done: asyncio.Event,
 ) -> None:
     """Kill each of ``config.kills`` at a random point of the arrival window, probe the API while
     it is down, restart it and time the recovery."""
@@ -504,7 +532,7 @@ async def _probe(http: httpx.AsyncClient, office: dict[str, str], report: Report
 
 async def _audit(
     settings: Settings,
-    sessions,
+    sessions: sessionmaker[Session],
     ctx: Context,
     report: Report,
     providers: ProviderLog,
