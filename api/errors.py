@@ -1,4 +1,9 @@
-"""RFC 9457 problem+json errors: every failure answers with a clear ``detail``, never a bare 500."""
+"""RFC 9457 problem+json errors: every failure answers with a clear ``detail``, never a bare 500.
+
+This module is the one place where failures become HTTP answers: domain :class:`Problem` errors,
+validation errors, routing errors, and a backing service that cannot be reached (PostgreSQL or
+Temporal), which is a 503 with ``Retry-After`` rather than a 500.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,19 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.service import RPCError, RPCStatusCode
 
 from api.logging_setup import redact_approval_tokens
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
+#: seconds a client should wait before retrying a 503 (``Retry-After`` on every 503 answer)
+RETRY_AFTER_SECONDS = 5
+#: Temporal RPC statuses that mean "the server cannot be reached right now", not "refused"
+TEMPORAL_UNAVAILABLE = frozenset({RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED})
 
 TITLES = {
     400: "Bad Request",
@@ -53,14 +65,41 @@ class Conflict(Problem):
 
 
 def problem_response(
-    status: int, detail: str, *, instance: str | None = None, type_: str = "about:blank", **extra: object
+    status: int,
+    detail: str,
+    *,
+    instance: str | None = None,
+    type_: str = "about:blank",
+    headers: dict[str, str] | None = None,
+    **extra: object,
 ) -> JSONResponse:
-    """A problem+json response body ``{type, title, status, detail, instance, ...}``."""
+    """A problem+json response body ``{type, title, status, detail, instance, ...}``; a 503 always
+    carries ``Retry-After`` (:data:`RETRY_AFTER_SECONDS`)."""
     body = {"type": type_, "title": TITLES.get(status, "Error"), "status": status, "detail": detail}
     if instance:
         body["instance"] = instance
     body.update(extra)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    if status == 503:
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS), **(headers or {})}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def unavailable_service(exc: BaseException) -> str | None:
+    """``"PostgreSQL"`` or ``"Temporal"`` when ``exc`` means that backing service cannot be reached
+    (or is overloaded) right now, so a retry may succeed; None for any other error.
+
+    PostgreSQL: SQLAlchemy's OperationalError and InterfaceError (connection refused or lost,
+    server shutting down, statement timeout, serialization failure), a DBAPI error that
+    invalidated its connection, and a pool checkout timeout. Temporal: an RPCError with status
+    UNAVAILABLE or DEADLINE_EXCEEDED.
+    """
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeoutError):
+        return "PostgreSQL"
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return "PostgreSQL"
+    if isinstance(exc, RPCError) and exc.status in TEMPORAL_UNAVAILABLE:
+        return "Temporal"
+    return None
 
 
 def _validation_detail(exc: RequestValidationError) -> tuple[str, list[dict]]:
@@ -90,7 +129,26 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return problem_response(exc.status_code, str(exc.detail), instance=request.url.path)
 
-    @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, redact_approval_tokens(request.url.path))
         return problem_response(500, "internal error; see the server log", instance=request.url.path)
+
+    async def _backing_service(request: Request, exc: Exception) -> JSONResponse:
+        service = unavailable_service(exc)
+        if service is None:
+            return await _unexpected(request, exc)
+        log.warning(
+            "%s unavailable on %s %s: %s",
+            service,
+            request.method,
+            redact_approval_tokens(request.url.path),
+            type(exc).__name__,
+        )
+        return problem_response(
+            503, f"{service} is unavailable; retry in a few seconds", instance=request.url.path
+        )
+
+    for kind in (DBAPIError, PoolTimeoutError, RPCError):
+        app.add_exception_handler(kind, _backing_service)
+
+    app.add_exception_handler(Exception, _unexpected)
