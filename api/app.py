@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
-from api.errors import install_error_handlers, problem_response
+from api.errors import PROBLEM_RESPONSES, install_error_handlers, install_problem_schema, problem_response
 from api.input_guard import RefuseNul
 from api.logging_setup import install_token_redaction
 from api.routers import approval_pages, catalog, customers, messages, repairs, technicians
@@ -61,8 +61,10 @@ def create_app(
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        responses=PROBLEM_RESPONSES,
     )
     install_error_handlers(app)
+    install_problem_schema(app)
     app.add_middleware(RefuseNul)
     install_token_redaction()
     for module in (repairs, customers, technicians, catalog, messages):
