@@ -65,7 +65,7 @@ def nul_location(scope: Scope, body: bytes = b"") -> str | None:
     if not body:
         return None
     media = _media_type(_header(scope, b"content-type"))
-    if media == "" or media == "application/json" or media.endswith("+json"):
+    if _is_json(media):
         try:  # FastAPI reads a body without content-type as JSON too
             decoded = json.loads(body)
         except (ValueError, RecursionError):
@@ -83,6 +83,18 @@ def nul_location(scope: Scope, body: bytes = b"") -> str | None:
     return None
 
 
+def _is_json(media: str) -> bool:
+    return media in ("", "application/json") or media.endswith("+json")
+
+
+def _inspected(scope: Scope) -> bool:
+    """Whether the request's body is one this gate reads (JSON, or a form); others stream on."""
+    if scope.get("method") in _NO_BODY:
+        return False
+    media = _media_type(_header(scope, b"content-type"))
+    return _is_json(media) or media in ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", ()):
         if key.lower() == name:
@@ -92,7 +104,8 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 class RefuseNul:
     """ASGI middleware: a request with U+0000 anywhere gets 422 problem+json and never reaches a
-    route. The body is read whole (API bodies are small JSON or forms) and replayed to the app."""
+    route. A JSON or form body is read whole (the route would read it whole too) and replayed to
+    the app; other bodies stream on unread."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -102,7 +115,7 @@ class RefuseNul:
             await self.app(scope, receive, send)
             return
         where = nul_location(scope)
-        if where is None and scope.get("method") not in _NO_BODY:
+        if where is None and _inspected(scope):
             messages = [m async for m in _drain(receive)]
             body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
             where = nul_location(scope, body)

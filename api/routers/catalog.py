@@ -25,7 +25,9 @@ def list_entries(
     db: DbSession,
     staff: CurrentStaff,
     paging: Pagination,
-    active: Annotated[QueryBool | None, Query(description="only active (true) or inactive (false) ones")] = None,
+    active: Annotated[
+        QueryBool | None, Query(description="only active (true) or inactive (false) ones")
+    ] = None,
     category: Annotated[Category | None, Query(description="only this reporting category")] = None,
 ) -> Page[CatalogEntryOut]:
     """Job types by code, optionally filtered by active flag and category."""

@@ -25,7 +25,9 @@ def list_technicians(
     db: DbSession,
     staff: CurrentStaff,
     paging: Pagination,
-    active: Annotated[QueryBool | None, Query(description="only active (true) or inactive (false) ones")] = None,
+    active: Annotated[
+        QueryBool | None, Query(description="only active (true) or inactive (false) ones")
+    ] = None,
     skill: Annotated[str | None, Query(max_length=50, description="only those holding this skill")] = None,
 ) -> Page[TechnicianOut]:
     """Technicians by id, optionally filtered by active flag and skill."""

@@ -24,7 +24,9 @@ class RepairCreate(RequestBody):
     description: str | None = Field(default=None, max_length=2000)
     photos: list[PhotoUrl] = Field(default_factory=list, max_length=10, description="photo URLs")
     repair_count: int = Field(default=1, ge=0, le=50, description="repairs in this visit (priced by tier)")
-    scheduled_date: IsoDate | None = Field(default=None, description="requested service day; default tomorrow")
+    scheduled_date: IsoDate | None = Field(
+        default=None, description="requested service day; default tomorrow"
+    )
     requested_by_technician_id: str | None = Field(default=None, max_length=20)
 
 

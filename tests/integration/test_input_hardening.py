@@ -27,7 +27,11 @@ CUSTOMER = {"first_name": "Nul", "last_name": "Test", "latitude": 30.27, "longit
 @pytest.mark.parametrize(
     ("method", "url", "kwargs"),
     [
-        ("POST", "/api/v1/repairs", {"json": {"customer_id": 1, "job_type": "repair", "description": "a\0b"}}),
+        (
+            "POST",
+            "/api/v1/repairs",
+            {"json": {"customer_id": 1, "job_type": "repair", "description": "a\0b"}},
+        ),
         ("POST", "/api/v1/repairs", {"json": {"customer_id": 1, "job_type": "rep\0air"}}),
         ("GET", "/api/v1/customers?q=%00", {}),
         ("POST", "/api/v1/customers", {"json": {**CUSTOMER, "first_name": "Ro\0sa"}}),

@@ -56,7 +56,9 @@ def test_local_time_schema_matches_what_is_returned(spec: dict) -> None:
     out = CustomerOut.model_json_schema(mode="serialization")["properties"]["lot_walking_time"]
     branch = next(b for b in out["anyOf"] if b.get("type") == "string")
     assert "format" not in branch  # JSON Schema's format: time requires an offset we never send
-    customer = CustomerCreate(first_name="A", last_name="B", latitude=30, longitude=-97, lot_walking_time="07:00")
+    customer = CustomerCreate(
+        first_name="A", last_name="B", latitude=30, longitude=-97, lot_walking_time="07:00"
+    )
     sent = customer.model_dump(mode="json")["lot_walking_time"]
     assert sent == "07:00:00" and re.fullmatch(branch["pattern"], sent)
     assert customer.lot_walking_time == time(7, 0)
@@ -83,7 +85,9 @@ def test_money_digit_limits_are_in_the_schema(spec: dict) -> None:
     for bad in ("1e3", "-1", "12.345", "10000000000", " 1"):
         assert not re.fullmatch(text["pattern"], bad)
         with pytest.raises(ValidationError):
-            CustomerCreate(first_name="A", last_name="B", latitude=0, longitude=0, max_auto_approve_amount=bad)
+            CustomerCreate(
+                first_name="A", last_name="B", latitude=0, longitude=0, max_auto_approve_amount=bad
+            )
     percent = spec["components"]["schemas"]["CustomerPricingIn"]["properties"]["volume_discount_percentage"]
     assert percent["anyOf"][0]["maximum"] == 100
     assert CustomerPricingIn(volume_discount_percentage="100").volume_discount_percentage == Decimal(100)
