@@ -11,6 +11,7 @@ from api.schemas.customers import CustomerCreate, CustomerPricingIn, CustomerUpd
 from db.models import Customer, CustomerPricing, Technician
 from db.repositories import customers as repo
 from db.repositories import rows, technicians
+from domain.pricing import CustomerPricingTerms
 
 
 def list_customers(session: Session, *, params: PageParams, q: str | None) -> tuple[list[Customer], int]:
@@ -52,12 +53,20 @@ def delete_customer(session: Session, *, customer_id: int) -> None:
 
 
 def get_pricing(session: Session, *, customer_id: int) -> CustomerPricing:
-    """The customer's pricing, or NotFound when none is set."""
+    """The customer's pricing; for a customer whose pricing was never set, the default terms that
+    quoting applies to it (standard tiers, no volume discount) as an unsaved row with
+    ``updated_at`` None. NotFound only when the customer does not exist."""
     get_customer(session, customer_id=customer_id)
     pricing = repo.pricing(session, customer_id=customer_id)
-    if pricing is None:
-        raise NotFound(f"customer {customer_id} has no custom pricing; PUT it to set one")
-    return pricing
+    if pricing is not None:
+        return pricing
+    default = CustomerPricingTerms()
+    return CustomerPricing(
+        customer_id=customer_id,
+        use_custom_pricing=default.use_custom_pricing,
+        volume_discount_threshold=default.volume_discount_threshold,
+        volume_discount_percentage=default.volume_discount_percentage,
+    )
 
 
 def set_pricing(session: Session, *, customer_id: int, data: CustomerPricingIn) -> CustomerPricing:
