@@ -147,6 +147,7 @@ class ProblemDetails(BaseModel):
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 _WHEN = {
+    400: "the body is not well-formed JSON (or form data) for its Content-Type",
     401: "no X-API-Key header, or an unknown or revoked key",
     403: "the key's role may not do this",
     404: "no such record (or not one the caller may see)",

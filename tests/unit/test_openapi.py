@@ -17,7 +17,7 @@ from api.schemas.repairs import RepairCreate
 from api.schemas.technicians import TechnicianUpdate
 from config import Settings
 
-PROBLEM_STATUSES = ("401", "403", "404", "409", "422", "503")
+PROBLEM_STATUSES = ("400", "401", "403", "404", "409", "422", "503")
 METHODS = {"get", "put", "post", "patch", "delete"}
 
 
