@@ -162,3 +162,12 @@ def stop_process_group(pid: int, grace_s: float = 10) -> bool:
                 return True
             time.sleep(0.1)
     return False
+
+
+def kill_group_leftovers(pgid: int) -> None:
+    """SIGKILL the process group ``pgid`` of a child started in its own session: whatever is left
+    of it once its leader has exited (helpers of a crashed child would otherwise keep its ports
+    and files), or the whole group of a child that must go now. Call it right after reaping the
+    leader, before its pid can be reused. Nothing left is not an error."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
