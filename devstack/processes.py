@@ -145,8 +145,13 @@ class PidFile:
             return None
 
     def is_running(self) -> bool:
-        """Whether the recorded process still runs: same PID, same command line, same start time."""
-        return self.start is not None and process_identity(self.pid) == (self.argv, self.start)
+        """Whether the recorded process still runs: same PID, same start time, same command line
+        (or none yet: for a moment after exec, /proc reads it empty)."""
+        identity = process_identity(self.pid)
+        if self.start is None or identity is None:
+            return False
+        argv, start = identity
+        return start == self.start and argv in (self.argv, [])
 
 
 def stop_process_group(pid: int, grace_s: float = 10) -> bool:
