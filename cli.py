@@ -172,8 +172,10 @@ def _say(text: str) -> None:
 
 def _run_stack(*, demo: bool, exit_after: bool) -> int:
     """Run the stack until Ctrl-C, SIGTERM or SIGHUP (or, with ``exit_after``, until set up and
-    the demo played); every child is stopped on the way out, whatever happened. Returns the exit
-    code: 0 when stopped while running, 128 + signal when interrupted before, 1 on failure."""
+    the demo played); every child is stopped on the way out, whatever happened. Once started, a
+    child that dies is restarted with backoff (``Stack.supervise_once``), and the stack stops only
+    when one keeps dying. Returns the exit code: 0 when stopped while running, 128 + signal when
+    interrupted before, 1 on failure."""
     from devstack.processes import SIGNALS, Stopped
     from devstack.services import Stack, StackError
 
@@ -213,9 +215,10 @@ def _run_stack(*, demo: bool, exit_after: bool) -> int:
         if not exit_after:
             console.print("[bold]running — press Ctrl-C to stop[/bold]")
             running = True
-            while True:
-                stack.check_alive()
-                time.sleep(1)
+            while True:  # a crashed child is restarted; one that keeps dying raises StackError
+                for event in stack.supervise_once():
+                    _say(event.message)
+                time.sleep(0.5)
     except KeyboardInterrupt as stop:  # Ctrl-C, SIGTERM, SIGHUP
         signum = stop.signum if isinstance(stop, Stopped) else signal.SIGINT
         _say(f"{signal.Signals(signum).name}: stopping…")

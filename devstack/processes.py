@@ -145,8 +145,13 @@ class PidFile:
             return None
 
     def is_running(self) -> bool:
-        """Whether the recorded process still runs: same PID, same command line, same start time."""
-        return self.start is not None and process_identity(self.pid) == (self.argv, self.start)
+        """Whether the recorded process still runs: same PID, same start time, same command line
+        (or none yet: for a moment after exec, /proc reads it empty)."""
+        identity = process_identity(self.pid)
+        if self.start is None or identity is None:
+            return False
+        argv, start = identity
+        return start == self.start and argv in (self.argv, [])
 
 
 def stop_process_group(pid: int, grace_s: float = 10) -> bool:
@@ -162,3 +167,12 @@ def stop_process_group(pid: int, grace_s: float = 10) -> bool:
                 return True
             time.sleep(0.1)
     return False
+
+
+def kill_group_leftovers(pgid: int) -> None:
+    """SIGKILL the process group ``pgid`` of a child started in its own session: whatever is left
+    of it once its leader has exited (helpers of a crashed child would otherwise keep its ports
+    and files), or the whole group of a child that must go now. Call it right after reaping the
+    leader, before its pid can be reused. Nothing left is not an error."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)

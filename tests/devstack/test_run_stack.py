@@ -59,8 +59,9 @@ class FakeStack:
     def start_api(self) -> None:
         self._step("start_api")
 
-    def check_alive(self) -> None:
-        self._step("check_alive")
+    def supervise_once(self) -> list:
+        self._step("supervise_once")
+        return []
 
     def stop(self) -> None:
         self.calls.append("stop")
@@ -92,10 +93,22 @@ def send(signum: int):
 
 
 def test_sigterm_while_running_stops_the_stack(fake_stack: type[FakeStack]) -> None:
-    fake_stack.hooks = {"check_alive": send(signal.SIGTERM)}
+    fake_stack.hooks = {"supervise_once": send(signal.SIGTERM)}
     code = cli._run_stack(demo=True, exit_after=False)
     assert code == 0
-    assert fake_stack.last.calls[-2:] == ["check_alive", "stop"]
+    assert fake_stack.last.calls[-2:] == ["supervise_once", "stop"]
+
+
+def test_a_child_that_keeps_dying_stops_the_stack_with_its_name(
+    fake_stack: type[FakeStack], capsys: pytest.CaptureFixture
+) -> None:
+    def give_up() -> None:
+        raise devstack.services.StackError("worker-main keeps dying: it exited with code 3 after 5 restarts")
+
+    fake_stack.hooks = {"supervise_once": give_up}
+    assert cli._run_stack(demo=True, exit_after=False) == 1
+    assert "error: worker-main keeps dying" in capsys.readouterr().out
+    assert fake_stack.last.calls[-2:] == ["supervise_once", "stop"]
 
 
 def test_sighup_while_starting_stops_what_was_started(
