@@ -19,6 +19,7 @@ from db.repositories import approval_tokens, audit, catalog, customers, rows, se
 from db.repositories import work_orders as repo
 from db.session import transaction
 from domain.approval import CustomerApprovalPolicy, Requester, decide_approval
+from domain.approval_links import CLOSED_BY_STATUS, LinkClosed
 from domain.catalog import JobCategory
 from domain.contracts import approval, repair
 from domain.contracts.approval import (
@@ -96,7 +97,9 @@ class RepairActivities:
             if wo.estimate_version >= inp.target_version and wo.estimate_amount is not None:
                 return QuoteResult(estimate_version=wo.estimate_version, amount=wo.estimate_amount)
             if wo.estimate_version > 0:  # a revision: links to the old estimate stop working
-                approval_tokens.revoke_all(session, work_order_id=wo.id, at=datetime.now(UTC))
+                approval_tokens.revoke_all(
+                    session, work_order_id=wo.id, at=datetime.now(UTC), reason=LinkClosed.REPLACED
+                )
             entry = catalog.get(session, wo.job_type)
             customer = customers.get(session, wo.customer_id)
             if entry is None or customer is None:
@@ -214,8 +217,9 @@ class RepairActivities:
             repo.set_status(
                 session, work_order=wo, status=inp.status, actor=inp.actor, at=inp.at, reason=inp.reason
             )
-            if inp.status in (WorkStatus.CANCELLED, WorkStatus.EXPIRED, WorkStatus.DECLINED):
-                approval_tokens.revoke_all(session, work_order_id=wo.id, at=inp.at)
+            closed = CLOSED_BY_STATUS.get(inp.status)
+            if closed is not None:
+                approval_tokens.revoke_all(session, work_order_id=wo.id, at=inp.at, reason=closed)
 
     @activity.defn(name=repair.RECORD_COMPLETION.name)
     @permanent_db_errors

@@ -4,6 +4,9 @@ token = base64url(HMAC-SHA256(secret_key, nonce))[:22] (132 bits) — no dots, s
 the link whole (a JWT breaks at its dots). The nonce is random per link; the database keeps the
 nonce and SHA-256(token), so a reminder can re-derive the same link but a database leak alone
 cannot produce one.
+
+A link stops working when it is used, when it expires, or when it is revoked; a revoked link
+keeps the reason (:class:`LinkClosed`) so its page can say why.
 """
 
 from __future__ import annotations
@@ -12,8 +15,28 @@ import base64
 import hashlib
 import hmac
 import secrets
+from enum import StrEnum
+
+from domain.work_status import WorkStatus
 
 TOKEN_LENGTH = 22
+
+
+class LinkClosed(StrEnum):
+    """Why an approval link was revoked before it was used (``approval_tokens.revoked_reason``)."""
+
+    REPLACED = "replaced"  # the estimate was revised: the link of the new version replaces it
+    CANCELLED = "cancelled"  # the repair was cancelled
+    ANSWERED = "answered"  # decided another way (staff declined on the customer's behalf)
+    EXPIRED = "expired"  # the approval expired unanswered
+
+
+#: The reason recorded when a repair reaches one of these statuses with a live link.
+CLOSED_BY_STATUS: dict[WorkStatus, LinkClosed] = {
+    WorkStatus.CANCELLED: LinkClosed.CANCELLED,
+    WorkStatus.EXPIRED: LinkClosed.EXPIRED,
+    WorkStatus.DECLINED: LinkClosed.ANSWERED,
+}
 
 
 def new_nonce() -> str:

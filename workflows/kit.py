@@ -108,12 +108,15 @@ def failure(kind: FailureType, message: str) -> ApplicationError:
     return ApplicationError(message, **kind.error_kwargs())
 
 
-async def wait_until(condition: Callable[[], bool], seconds: int) -> bool:
-    """Wait for ``condition`` up to ``seconds`` (a durable timer); True when it became true."""
-    if seconds <= 0:
+async def wait_until(condition: Callable[[], bool], seconds: int | timedelta) -> bool:
+    """Wait for ``condition`` up to ``seconds`` (whole seconds, or a timedelta such as
+    ``deadline - workflow.now()``; a durable timer); True when it became true. No timer is
+    started when the wait is zero or negative: the condition is checked once."""
+    timeout = seconds if isinstance(seconds, timedelta) else timedelta(seconds=seconds)
+    if timeout <= timedelta(0):
         return condition()
     try:
-        await workflow.wait_condition(condition, timeout=timedelta(seconds=seconds))
+        await workflow.wait_condition(condition, timeout=timeout)
         return True
     except TimeoutError:
         return False

@@ -3,14 +3,17 @@
 Each estimate version is quoted and decided in an activity. When the customer must approve,
 the link is sent (and reminded) while timers run; the customer or staff decide, staff may
 revise the estimate (a new version: the old link dies, a new one goes out), or it expires.
+One deadline, fixed before the link is sent, is both the link's ``expires_at`` and the end of
+the wait; the reminder is timed from the same instant, so a slow send delays neither.
 A message that cannot be delivered does not stop the step: staff can still decide by phone and
 the expiry still ends it.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 from temporalio import workflow
@@ -30,7 +33,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.work_status import WorkStatus
 
 from workflows.kit import DB_CALL, SEND_CALL, ActivityCall, wait_until
-from workflows.repair_state import RepairState
+from workflows.repair_state import PATCH_ONE_APPROVAL_DEADLINE, RepairState
 
 quote_work_order = ActivityCall(contract.QUOTE_WORK_ORDER, DB_CALL)
 decide_approval = ActivityCall(contract.DECIDE_APPROVAL, DB_CALL)
@@ -90,32 +93,10 @@ class ApprovalStep(RepairState):
 
     async def _await_customer(self, inp: RepairInput, version: int) -> Outcome:
         """Send the link, remind once, and wait for an answer, a revision, a cancel or the expiry."""
-        wf_id = workflow.info().workflow_id
-        durations = inp.durations
-        if not self._settled():
-            await self._deliver(
-                request_customer_approval(
-                    ApprovalRequestInput(
-                        work_order_id=inp.work_order_id,
-                        workflow_id=wf_id,
-                        estimate_version=version,
-                        expires_at=workflow.now() + timedelta(seconds=durations.approval_expiry_seconds),
-                    )
-                ),
-                "approval link",
-            )
-        reminder_after = min(durations.approval_reminder_seconds, durations.approval_expiry_seconds)
-        if not await wait_until(self._settled, reminder_after):
-            self._state.reminders_sent += 1
-            await self._deliver(
-                send_approval_reminder(
-                    ApprovalReminderInput(
-                        work_order_id=inp.work_order_id, workflow_id=wf_id, estimate_version=version
-                    )
-                ),
-                "approval reminder",
-            )
-            await wait_until(self._settled, durations.approval_expiry_seconds - reminder_after)
+        if workflow.patched(PATCH_ONE_APPROVAL_DEADLINE):
+            await self._ask_until_deadline(inp, version)
+        else:
+            await self._ask_with_timers_after_sends(inp, version)
         self._approval_open = False
         if self._cancelled:
             return "cancelled"
@@ -133,6 +114,73 @@ class ApprovalStep(RepairState):
         if not approved:
             await self._set_status(WorkStatus.DECLINED, actor, reason)
         return "approved" if approved and not self._cancelled else "declined"
+
+    def _link_request(self, inp: RepairInput, version: int, expires_at: datetime) -> ApprovalRequestInput:
+        return ApprovalRequestInput(
+            work_order_id=inp.work_order_id,
+            workflow_id=workflow.info().workflow_id,
+            estimate_version=version,
+            expires_at=expires_at,
+        )
+
+    def _reminder(self, inp: RepairInput, version: int) -> ApprovalReminderInput:
+        return ApprovalReminderInput(
+            work_order_id=inp.work_order_id, workflow_id=workflow.info().workflow_id, estimate_version=version
+        )
+
+    async def _ask_until_deadline(self, inp: RepairInput, version: int) -> None:
+        """Send the link and remind once, all measured from one deadline fixed before the send.
+
+        The link's ``expires_at`` is that deadline; the reminder goes out at the reminder delay
+        after the same instant (only while the deadline is still ahead) and the wait ends at the
+        deadline itself, so a slow or retried send delays neither the reminder nor the expiry.
+        Returns when settled (answer, revision, cancel) or at the deadline.
+        """
+        durations = inp.durations
+        start = workflow.now()
+        deadline = start + timedelta(seconds=durations.approval_expiry_seconds)
+        remind_at = min(start + timedelta(seconds=durations.approval_reminder_seconds), deadline)
+        if not self._settled():
+            await self._deliver_by(
+                deadline,
+                request_customer_approval(self._link_request(inp, version, deadline)),
+                "approval link",
+            )
+        if not await wait_until(self._settled, remind_at - workflow.now()) and workflow.now() < deadline:
+            self._state.reminders_sent += 1
+            await self._deliver_by(
+                deadline, send_approval_reminder(self._reminder(inp, version)), "approval reminder"
+            )
+        await wait_until(self._settled, deadline - workflow.now())
+
+    async def _ask_with_timers_after_sends(self, inp: RepairInput, version: int) -> None:
+        """Runs recorded before ``PATCH_ONE_APPROVAL_DEADLINE``: each timer started after its send
+        returned, so a slow send pushed the reminder and the expiry past the link's ``expires_at``."""
+        durations = inp.durations
+        if not self._settled():
+            await self._deliver(
+                request_customer_approval(
+                    self._link_request(
+                        inp, version, workflow.now() + timedelta(seconds=durations.approval_expiry_seconds)
+                    )
+                ),
+                "approval link",
+            )
+        reminder_after = min(durations.approval_reminder_seconds, durations.approval_expiry_seconds)
+        if not await wait_until(self._settled, reminder_after):
+            self._state.reminders_sent += 1
+            await self._deliver(send_approval_reminder(self._reminder(inp, version)), "approval reminder")
+            await wait_until(self._settled, durations.approval_expiry_seconds - reminder_after)
+
+    async def _deliver_by(self, deadline: datetime, sending: Awaitable[object], what: str) -> None:
+        """:meth:`_deliver`, given up at ``deadline``: a send still running (retrying) then is
+        cancelled, because the link it carries is dead, and the approval closes at once, so no
+        answer is accepted after the link's expiry while the cancellation lands."""
+        delivery = asyncio.ensure_future(self._deliver(sending, what))
+        if not await wait_until(delivery.done, deadline - workflow.now()):
+            self._approval_open = False
+            delivery.cancel()
+        await delivery
 
     async def _deliver(self, sending: Awaitable[object], what: str) -> None:
         """Await a customer message's send; a failed delivery is counted, not fatal."""

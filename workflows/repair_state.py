@@ -31,6 +31,9 @@ PATCH_SERIAL_STATUS_WRITES = "serial-status-writes"
 #: One id per assignment, because ``patched`` answers once per id for the whole run, and a run
 #: recorded before the change must still persist the status of an assignment made after it.
 PATCH_WORKFLOW_OWNS_STATUS = "workflow-owns-status"
+#: One approval deadline, fixed before the link is sent, drives the link's ``expires_at``, the
+#: reminder and the expiry (runs recorded before it started their timers after each send).
+PATCH_ONE_APPROVAL_DEADLINE = "one-approval-deadline"
 
 
 class RepairState:

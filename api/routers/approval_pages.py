@@ -26,7 +26,7 @@ from db.models import ApprovalToken, WorkOrder
 from db.repositories import approval_tokens, catalog, customers
 from db.repositories import work_orders as work_orders_repo
 from domain.access import EVERYTHING
-from domain.approval_links import hash_token, looks_like_token
+from domain.approval_links import CLOSED_BY_STATUS, LinkClosed, hash_token, looks_like_token
 from domain.contracts.approval import ApproveRequest, DeclineRequest
 from domain.schedule import local_time_text
 from domain.work_status import StaffAction, WorkStatus
@@ -48,16 +48,44 @@ def _closed(request: Request, status_code: int, heading: str, message: str) -> H
     return _page(request, status_code, state="closed", heading=heading, message=message)
 
 
+#: The page of a revoked link, by why it was revoked: (heading, message with ``{wo}``).
+REVOKED_PAGES: dict[LinkClosed, tuple[str, str]] = {
+    LinkClosed.REPLACED: ("Link replaced", "This estimate has changed; this link no longer works."),
+    LinkClosed.CANCELLED: (
+        "Request cancelled",
+        "Repair request {wo} was cancelled, so there is nothing to approve; this link no longer works.",
+    ),
+    LinkClosed.ANSWERED: ("Already answered", "Estimate {wo} has already been answered."),
+    LinkClosed.EXPIRED: ("Link expired", "This approval link has expired."),
+}
+
+
+def _revoked_because(row: ApprovalToken, wo: WorkOrder) -> LinkClosed:
+    """Why ``row`` was revoked; a row revoked without a reason (by a worker older than the
+    column) is read from the work order, as migration 0004 did for the rows before it."""
+    if row.revoked_reason is not None:
+        return LinkClosed(row.revoked_reason)
+    if row.estimate_version < wo.estimate_version:
+        return LinkClosed.REPLACED
+    return CLOSED_BY_STATUS.get(WorkStatus(wo.status), LinkClosed.REPLACED)
+
+
 def _check(row: ApprovalToken | None, wo: WorkOrder | None, now: datetime) -> tuple[int, str, str] | None:
     """Why a link cannot be used, as (status, heading, message), or None when it can."""
     if row is None or wo is None:
         return 404, "Link not found", "This approval link is not valid."
     if row.used_at is not None:
         return 410, "Already answered", "This estimate has already been answered with this link."
+    if row.revoked_at is not None:
+        heading, message = REVOKED_PAGES[_revoked_because(row, wo)]
+        return 410, heading, message.format(wo=wo.id)
     if row.expires_at <= now or wo.status == WorkStatus.EXPIRED.value:
-        return 410, "Link expired", "This approval link has expired."
-    if row.revoked_at is not None or row.estimate_version != wo.estimate_version:
-        return 410, "Link replaced", "This estimate has changed or was withdrawn; this link no longer works."
+        return 410, *REVOKED_PAGES[LinkClosed.EXPIRED]
+    if row.estimate_version != wo.estimate_version:
+        return 410, *REVOKED_PAGES[LinkClosed.REPLACED]
+    if wo.status == WorkStatus.CANCELLED.value:  # taken by the workflow, links not yet revoked
+        heading, message = REVOKED_PAGES[LinkClosed.CANCELLED]
+        return 410, heading, message.format(wo=wo.id)
     if wo.status != WorkStatus.PENDING_APPROVAL.value:
         return 410, "No longer waiting", f"Work order {wo.id} is {wo.status.replace('_', ' ')}."
     return None

@@ -10,6 +10,7 @@ from api.auth import Staff
 from api.deps import CurrentStaff, DbSession, require_roles
 from api.pagination import Page, Pagination
 from api.schemas.catalog import CatalogEntryCreate, CatalogEntryOut, CatalogEntryUpdate, Category
+from api.schemas.common import QueryBool
 from api.services import catalog as service
 from db.models import ServiceCatalogEntry
 
@@ -24,7 +25,9 @@ def list_entries(
     db: DbSession,
     staff: CurrentStaff,
     paging: Pagination,
-    active: Annotated[bool | None, Query(description="only active (true) or inactive (false) ones")] = None,
+    active: Annotated[
+        QueryBool | None, Query(description="only active (true) or inactive (false) ones")
+    ] = None,
     category: Annotated[Category | None, Query(description="only this reporting category")] = None,
 ) -> Page[CatalogEntryOut]:
     """Job types by code, optionally filtered by active flag and category."""

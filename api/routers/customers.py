@@ -69,7 +69,7 @@ def delete_customer(customer_id: int, db: DbSession, staff: OfficeStaff, scope: 
 
 @router.get("/{customer_id}/pricing", response_model=CustomerPricingOut, summary="Get a customer's pricing")
 def get_pricing(customer_id: int, db: DbSession, staff: CurrentStaff, scope: CurrentScope) -> CustomerPricing:
-    """The customer's repair price tiers and volume discount; 404 when none is set."""
+    """The customer's repair price tiers and volume discount (the defaults until one is set)."""
     return service.get_pricing(db, customer_id=customer_id, scope=scope)
 
 

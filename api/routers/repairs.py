@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, status
 
 from api.deps import AppSettings, CurrentScope, DbSession, FieldStaff, OfficeStaff, TemporalClient
 from api.pagination import Page, Pagination, paginate
+from api.schemas.common import IsoDate
 from api.schemas.repairs import (
     AssignBody,
     CompleteBody,
@@ -67,7 +67,7 @@ def list_repairs(
     status_: Annotated[WorkStatus | None, Query(alias="status")] = None,
     customer_id: Annotated[int | None, Query(ge=1)] = None,
     technician_id: str | None = None,
-    scheduled_date: Annotated[date | None, Query(alias="date")] = None,
+    scheduled_date: Annotated[IsoDate | None, Query(alias="date")] = None,
 ) -> Page[RepairOut]:
     """Work orders in the caller's scope, newest first; filter by status, customer, technician
     and scheduled date."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
@@ -10,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, status
 from api.auth import Staff
 from api.deps import CurrentScope, CurrentStaff, DbSession, require_roles
 from api.pagination import Page, Pagination
+from api.schemas.common import IsoDate, QueryBool
 from api.schemas.technicians import ScheduleItemOut, TechnicianCreate, TechnicianOut, TechnicianUpdate
 from api.services import technicians as service
 from db.models import Technician, WorkOrder
@@ -25,7 +25,9 @@ def list_technicians(
     db: DbSession,
     staff: CurrentStaff,
     paging: Pagination,
-    active: Annotated[bool | None, Query(description="only active (true) or inactive (false) ones")] = None,
+    active: Annotated[
+        QueryBool | None, Query(description="only active (true) or inactive (false) ones")
+    ] = None,
     skill: Annotated[str | None, Query(max_length=50, description="only those holding this skill")] = None,
 ) -> Page[TechnicianOut]:
     """Technicians by id, optionally filtered by active flag and skill."""
@@ -77,7 +79,7 @@ def technician_schedule(
     db: DbSession,
     staff: CurrentStaff,
     scope: CurrentScope,
-    day: Annotated[date, Query(description="service day, YYYY-MM-DD")],
+    day: Annotated[IsoDate, Query(description="service day, YYYY-MM-DD")],
 ) -> list[WorkOrder]:
     """The technician's work orders scheduled on ``day``, by service window start; only one's
     own schedule for a technician, the team's for a manager (404 otherwise)."""

@@ -8,12 +8,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from api.schemas.common import PatchModel, refuse_nulls
+from api.schemas.common import Money, PatchModel, RequestBody
 
 CODE_PATTERN = r"^[a-z][a-z0-9_]{1,39}$"
 
 Category = Literal["pump_out", "repair", "other"]
-Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 Duration = Annotated[int, Field(ge=1, le=1440, description="minutes on site")]
 EntryName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 Skill = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
@@ -21,10 +20,8 @@ Skill = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 _REQUIRED = frozenset({"name", "category", "base_price", "duration_minutes", "required_skill", "is_active"})
 
 
-class CatalogEntryCreate(BaseModel):
+class CatalogEntryCreate(RequestBody):
     """A new job type."""
-
-    model_config = ConfigDict(extra="forbid")
 
     code: str = Field(pattern=CODE_PATTERN, examples=["lift_station"])
     name: EntryName
@@ -45,7 +42,7 @@ class CatalogEntryUpdate(PatchModel):
     required_skill: Skill | None = None
     is_active: bool | None = None
 
-    _not_null = refuse_nulls(*_REQUIRED)
+    not_null = _REQUIRED
 
 
 class CatalogEntryOut(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -15,14 +15,12 @@ from pydantic import (
     field_validator,
 )
 
-from api.schemas.common import PatchModel, refuse_nulls
+from api.schemas.common import LocalTime, Money, PatchModel, RequestBody, money
 
 ContactMethod = Literal["sms", "email"]
 ServiceMode = Literal["SCHEDULED", "ON_CALL", "HYBRID"]
 PaymentTerms = Literal["NET_30", "NET_60", "PREPAID"]
 
-#: USD amount: Numeric(12, 2) in the database, so at most 10 digits before the point and 2 after.
-Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
@@ -51,10 +49,8 @@ _REQUIRED = frozenset(
 )
 
 
-class CustomerCreate(BaseModel):
+class CustomerCreate(RequestBody):
     """A new customer; defaults match the database's."""
-
-    model_config = ConfigDict(extra="forbid")
 
     first_name: Name
     last_name: Name
@@ -73,7 +69,7 @@ class CustomerCreate(BaseModel):
     lot_walking_schedule: dict[str, Any] = Field(
         default_factory=dict, examples=[{"days": ["tue"], "time": "07:00"}]
     )
-    lot_walking_time: time | None = None
+    lot_walking_time: LocalTime | None = None
     auto_approve_lot_repairs: bool = False
     max_auto_approve_amount: Money = Decimal("100.00")
     require_photo_for_approval: bool = True
@@ -101,7 +97,7 @@ class CustomerUpdate(PatchModel):
     fleet_size: int | None = Field(default=None, ge=0, le=100_000)
     lot_walking_enabled: bool | None = None
     lot_walking_schedule: dict[str, Any] | None = None
-    lot_walking_time: time | None = None
+    lot_walking_time: LocalTime | None = None
     auto_approve_lot_repairs: bool | None = None
     max_auto_approve_amount: Money | None = None
     require_photo_for_approval: bool | None = None
@@ -110,7 +106,7 @@ class CustomerUpdate(PatchModel):
     credit_hold: bool | None = None
     notes: str | None = Field(default=None, max_length=4000)
 
-    _not_null = refuse_nulls(*_REQUIRED)
+    not_null = _REQUIRED
 
 
 class CustomerOut(BaseModel):
@@ -135,7 +131,7 @@ class CustomerOut(BaseModel):
     fleet_size: int
     lot_walking_enabled: bool
     lot_walking_schedule: dict[str, Any]
-    lot_walking_time: time | None
+    lot_walking_time: LocalTime | None
     auto_approve_lot_repairs: bool
     max_auto_approve_amount: Decimal
     require_photo_for_approval: bool
@@ -156,10 +152,8 @@ class CustomerOut(BaseModel):
         return sorted(getattr(t, "id", t) for t in value) if value is not None else []
 
 
-class CustomerPricingIn(BaseModel):
+class CustomerPricingIn(RequestBody):
     """PUT: the customer's repair price tiers (per repair, by count in the visit) and volume discount."""
-
-    model_config = ConfigDict(extra="forbid")
 
     use_custom_pricing: bool = False
     repair_1_price: Money | None = None
@@ -173,9 +167,7 @@ class CustomerPricingIn(BaseModel):
         le=1_000,
         description="repairs in one visit (or lot walk) from which the discount applies",
     )
-    volume_discount_percentage: Decimal = Field(
-        default=Decimal("0"), ge=0, le=100, max_digits=5, decimal_places=2
-    )
+    volume_discount_percentage: money(max_digits=5, decimal_places=2, le=Decimal(100)) = Decimal("0")
     notes: str | None = Field(default=None, max_length=2000)
 
 
@@ -194,13 +186,11 @@ class CustomerPricingOut(BaseModel):
     volume_discount_threshold: int
     volume_discount_percentage: Decimal
     notes: str | None
-    updated_at: datetime
+    updated_at: datetime | None = Field(description="null while the customer has the default pricing")
 
 
-class PreferredTechniciansIn(BaseModel):
+class PreferredTechniciansIn(RequestBody):
     """PUT: the full list of technicians this customer prefers (replaces the previous list)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     technician_ids: list[TechnicianId] = Field(max_length=50, examples=[["T-001", "T-004"]])
 

@@ -8,16 +8,15 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas.common import IsoDate, RequestBody
 from domain.contracts.repair import PartUsed, RepairStatus
 
 Priority = Literal["emergency", "high", "normal", "low"]
 PhotoUrl = Annotated[str, Field(min_length=12, max_length=500, pattern=r"^https?://[^\s]+$")]
 
 
-class RepairCreate(BaseModel):
+class RepairCreate(RequestBody):
     """A repair request taken by the office. ``description`` and ``photos`` stay in the database."""
-
-    model_config = ConfigDict(extra="forbid")
 
     customer_id: int = Field(ge=1)
     job_type: str = Field(min_length=1, max_length=40, examples=["repair"])
@@ -25,7 +24,9 @@ class RepairCreate(BaseModel):
     description: str | None = Field(default=None, max_length=2000)
     photos: list[PhotoUrl] = Field(default_factory=list, max_length=10, description="photo URLs")
     repair_count: int = Field(default=1, ge=0, le=50, description="repairs in this visit (priced by tier)")
-    scheduled_date: date | None = Field(default=None, description="requested service day; default tomorrow")
+    scheduled_date: IsoDate | None = Field(
+        default=None, description="requested service day; default tomorrow"
+    )
     requested_by_technician_id: str | None = Field(default=None, max_length=20)
 
 
@@ -76,36 +77,31 @@ class RepairDetail(RepairOut):
     workflow_note: str | None = None
 
 
-class ReasonBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ReasonBody(RequestBody):
     reason: str | None = Field(default=None, max_length=500)
 
 
-class ReviseBody(BaseModel):
+class ReviseBody(RequestBody):
     """The new number of repairs in the visit."""
 
-    model_config = ConfigDict(extra="forbid")
     repair_count: int = Field(ge=0, le=50)
 
 
-class AssignBody(BaseModel):
+class AssignBody(RequestBody):
     """``technician_id`` assigns by hand; omitted re-runs smart assignment."""
 
-    model_config = ConfigDict(extra="forbid")
     technician_id: str | None = Field(default=None, max_length=20)
 
 
-class StartBody(BaseModel):
+class StartBody(RequestBody):
     """``technician_id`` defaults to the caller's own for technician keys."""
 
-    model_config = ConfigDict(extra="forbid")
     technician_id: str | None = Field(default=None, max_length=20)
 
 
-class CompleteBody(BaseModel):
+class CompleteBody(RequestBody):
     """Labor in minutes and parts used (USD unit costs)."""
 
-    model_config = ConfigDict(extra="forbid")
     technician_id: str | None = Field(default=None, max_length=20)
     labor_minutes: int = Field(gt=0, le=24 * 60)
     parts: list[PartUsed] = Field(default_factory=list, max_length=50)

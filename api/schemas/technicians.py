@@ -16,12 +16,11 @@ from pydantic import (
     model_validator,
 )
 
-from api.schemas.common import PatchModel, refuse_nulls
+from api.schemas.common import Money, PatchModel, RequestBody
 from domain.schedule import validate_working_hours
 
 TECHNICIAN_ID_PATTERN = r"^T-[0-9]{3,6}$"
 
-Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
@@ -55,10 +54,8 @@ def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-class TechnicianCreate(BaseModel):
+class TechnicianCreate(RequestBody):
     """A new technician; ``id`` is chosen by the office (``T-001``)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     id: str = Field(pattern=TECHNICIAN_ID_PATTERN, examples=["T-009"])
     first_name: Name
@@ -127,7 +124,7 @@ class TechnicianUpdate(PatchModel):
     def _dedupe(cls, value: list[str] | None) -> list[str] | None:
         return None if value is None else _unique(value)
 
-    _not_null = refuse_nulls(*_REQUIRED)
+    not_null = _REQUIRED
 
 
 class TechnicianOut(BaseModel):

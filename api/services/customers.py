@@ -16,6 +16,7 @@ from db.models import Customer, CustomerPricing, Technician
 from db.repositories import customers as repo
 from db.repositories import rows, technicians
 from domain.access import Scope
+from domain.pricing import CustomerPricingTerms
 
 
 def list_customers(
@@ -60,12 +61,20 @@ def delete_customer(session: Session, *, customer_id: int, scope: Scope) -> None
 
 
 def get_pricing(session: Session, *, customer_id: int, scope: Scope) -> CustomerPricing:
-    """The customer's pricing, or NotFound when none is set."""
+    """The customer's pricing; for a customer whose pricing was never set, the default terms that
+    quoting applies to it (standard tiers, no volume discount) as an unsaved row with
+    ``updated_at`` None. NotFound when the customer does not exist or is outside ``scope``."""
     get_customer(session, customer_id=customer_id, scope=scope)
     pricing = repo.pricing(session, customer_id=customer_id)
-    if pricing is None:
-        raise NotFound(f"customer {customer_id} has no custom pricing; PUT it to set one")
-    return pricing
+    if pricing is not None:
+        return pricing
+    default = CustomerPricingTerms()
+    return CustomerPricing(
+        customer_id=customer_id,
+        use_custom_pricing=default.use_custom_pricing,
+        volume_discount_threshold=default.volume_discount_threshold,
+        volume_discount_percentage=default.volume_discount_percentage,
+    )
 
 
 def set_pricing(

@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from db.models import ApprovalToken
+from domain.approval_links import LinkClosed
 
 
 def issue(
@@ -51,8 +52,9 @@ def find_by_hash(session: Session, *, token_hash: str) -> ApprovalToken | None:
     return session.scalars(select(ApprovalToken).where(ApprovalToken.token_hash == token_hash)).first()
 
 
-def revoke_all(session: Session, *, work_order_id: str, at: datetime) -> None:
-    """Revoke every live link of a work order (estimate changed, repair ended)."""
+def revoke_all(session: Session, *, work_order_id: str, at: datetime, reason: LinkClosed) -> None:
+    """Revoke every live (unused, unrevoked) link of a work order at ``at``, recording ``reason``
+    (estimate replaced, repair cancelled, declined or expired) for the link's page."""
     session.execute(
         update(ApprovalToken)
         .where(
@@ -60,7 +62,7 @@ def revoke_all(session: Session, *, work_order_id: str, at: datetime) -> None:
             ApprovalToken.used_at.is_(None),
             ApprovalToken.revoked_at.is_(None),
         )
-        .values(revoked_at=at)
+        .values(revoked_at=at, revoked_reason=reason.value)
     )
 
 

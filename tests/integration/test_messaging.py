@@ -4,13 +4,9 @@ against loopback fakes of their HTTP APIs."""
 from __future__ import annotations
 
 import dataclasses
-import json
-import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 from sqlalchemy import select
@@ -27,6 +23,7 @@ from activities.messaging import (
 from config import Settings
 from db.models import Message
 from db.session import transaction
+from devstack.fake_providers import ProviderLog, fake_provider_apis
 
 pytestmark = pytest.mark.integration
 
@@ -148,73 +145,17 @@ def test_real_providers_keep_no_live_link_at_rest(database):
     assert token in row(database.sessions, outbox.key).body  # the outbox row is the delivery
 
 
-class FakeApis(BaseHTTPRequestHandler):
-    """Loopback stand-in for api.twilio.com (Messages) and api.sendgrid.com (mail/send)."""
-
-    twilio: list[dict] = []
-    sendgrid: list[dict] = []
-
-    def log_message(self, *args) -> None:
-        pass
-
-    def _json(self, code: int, body: dict, headers: dict | None = None) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length", 0))
-        raw = self.rfile.read(length).decode()
-        if self.path.endswith("/Messages.json"):
-            form = {k: v[0] for k, v in parse_qs(raw).items()}
-            if form["To"] == "+15125550429":
-                self._json(429, {"code": 20429, "message": "Too Many Requests", "status": 429})
-                return
-            if form["To"] == "+15125550400":
-                self._json(
-                    400, {"code": 21211, "message": f"Invalid 'To' Phone Number: {form['To']}", "status": 400}
-                )
-                return
-            sid = f"SM{len(self.twilio):032d}"
-            msg = {
-                "sid": sid,
-                "to": form["To"],
-                "from": form["From"],
-                "body": form["Body"],
-                "status": "queued",
-            }
-            self.twilio.append(msg)
-            self._json(201, msg)
-        elif self.path == "/v3/mail/send":
-            self.sendgrid.append(json.loads(raw))
-            self._json(202, {}, {"X-Message-Id": f"sg-{len(self.sendgrid)}"})
-        else:
-            self._json(404, {"message": "not found"})
-
-    def do_GET(self) -> None:
-        url = urlparse(self.path)
-        if url.path.endswith("/Messages.json"):
-            query = {k: v[0] for k, v in parse_qs(url.query).items()}
-            found = [m for m in self.twilio if m["to"] == query.get("To") and m["from"] == query.get("From")]
-            self._json(
-                200, {"messages": found, "next_page_uri": None, "page": 0, "page_size": 50, "uri": url.path}
-            )
-        else:
-            self._json(404, {"message": "not found"})
-
-
 @pytest.fixture(scope="module")
 def fake_apis():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeApis)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with fake_provider_apis() as (url, log):
+        FakeApis.log = log
+        yield url
+
+
+class FakeApis:
+    """What the loopback Twilio/SendGrid fakes of this module received."""
+
+    log: ProviderLog
 
 
 @pytest.fixture
@@ -231,7 +172,7 @@ def twilio(fake_apis) -> TwilioSmsProvider:
 
 
 def sent_to_twilio(msg: OutboundMessage) -> list[dict]:
-    return [m for m in FakeApis.twilio if m["body"] == msg.body]
+    return [m for m in FakeApis.log.twilio if m["body"] == msg.body]
 
 
 def test_twilio_sdk_sends_once(database, twilio):
@@ -272,14 +213,14 @@ def test_sendgrid_sdk_sends_and_never_guesses(database, fake_apis):
         subject="Estimate",
     )
     sender.send_once(email)
-    assert FakeApis.sendgrid[-1]["personalizations"][0]["to"][0]["email"] == "rosa@example.com"
-    assert row(database.sessions, key).provider_message_id == f"sg-{len(FakeApis.sendgrid)}"
-    sent_before = len(FakeApis.sendgrid)
+    assert FakeApis.log.sendgrid[-1]["personalizations"][0]["to"][0]["email"] == "rosa@example.com"
+    assert row(database.sessions, key).provider_message_id == f"sg-{len(FakeApis.log.sendgrid)}"
+    sent_before = len(FakeApis.log.sendgrid)
     lost = dataclasses.replace(email, key=f"repair-sg:{uuid.uuid4()}")
     leave_claim(database.sessions, lost, "sendgrid")
     with pytest.raises(DeliveryUncertain):
         sender.send_once(lost)
-    assert len(FakeApis.sendgrid) == sent_before
+    assert len(FakeApis.log.sendgrid) == sent_before
 
 
 def test_twilio_rate_limit_is_retryable_and_errors_keep_no_phone_number(database, twilio):

@@ -10,7 +10,9 @@ import pytest
 
 from api.auth import create_api_key
 from db.models import Message
+from db.repositories import approval_tokens
 from db.session import transaction
+from domain.approval_links import hash_token
 from domain.contracts.repair import RepairStatus
 
 pytestmark = pytest.mark.integration
@@ -270,3 +272,25 @@ async def test_revised_estimate_replaces_the_link(stack):
     assert new_link != old_link and "Approve $185.00" in (await stack.http.get(new_link)).text
     assert (await stack.http.post(new_link, data={"decision": "approve"})).status_code == 200
     await wait_status(stack, wo, {"assigned", "awaiting_assignment"})
+
+
+async def test_a_cancelled_repairs_link_says_it_was_cancelled(stack):
+    customer = await new_customer(stack)
+    body = {"customer_id": customer, "job_type": "repair", "repair_count": 1}
+    wo = (await stack.http.post("/api/v1/repairs", json=body, headers=stack.office)).json()["id"]
+    await wait_status(stack, wo, {"pending_approval"})
+    link = await approval_link(stack, wo)
+    cancelled = await stack.http.post(
+        f"/api/v1/repairs/{wo}/cancel", json={"reason": "customer called"}, headers=stack.office
+    )
+    assert cancelled.status_code == 200, cancelled.text  # returns once the status is stored
+    for page in (await stack.http.get(link), await stack.http.post(link, data={"decision": "approve"})):
+        assert page.status_code == 410 and "Request cancelled" in page.text, page.text
+        assert f"{wo} was cancelled" in page.text and "replaced" not in page.text.lower()
+    token_hash = hash_token(link.rsplit("/", 1)[1])
+    with transaction(stack.sessions) as session:
+        row = approval_tokens.find_by_hash(session, token_hash=token_hash)
+        assert row.revoked_reason == "cancelled" and row.revoked_at is not None
+        row.revoked_reason = None  # as revoked by a worker older than the column
+    old_worker = await stack.http.get(link)
+    assert old_worker.status_code == 410 and "Request cancelled" in old_worker.text

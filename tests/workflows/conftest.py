@@ -21,18 +21,23 @@ KINDS = {
 }
 
 
-@pytest_asyncio.fixture(scope="session")
-async def env() -> AsyncIterator[WorkflowEnvironment]:
-    environment = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter,
-        test_server_existing_path=wheel_binary("temporal-test-server"),
-    )
+async def register_search_attributes(environment: WorkflowEnvironment) -> None:
+    """Add our search attributes (domain/ids.py) to a fresh test server."""
     await environment.client.operator_service.add_search_attributes(
         AddSearchAttributesRequest(
             namespace=environment.client.namespace,
             search_attributes={name: KINDS[kind] for name, kind in SEARCH_ATTRIBUTES.items()},
         )
     )
+
+
+@pytest_asyncio.fixture(scope="session")
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    environment = await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter,
+        test_server_existing_path=wheel_binary("temporal-test-server"),
+    )
+    await register_search_attributes(environment)
     yield environment
     await environment.shutdown()
 

@@ -54,7 +54,11 @@ class StubActivities:
         stored_repair_count: int = 1,
         slow_status_writes: dict[WorkStatus, float] | None = None,
         assignment_reply_delay_s: float = 0.0,
+        failing_attempts: dict[str, int] | None = None,
     ) -> None:
+        #: activity name → how many of its first attempts fail with a retryable provider error
+        #: (a slow delivery: the retry backoffs of SEND_CALL are 2, 4, 8 and 16 s)
+        self.failing_attempts = failing_attempts or {}
         #: seconds between the assignment's "commit" and its reply reaching the workflow (the gap
         #: in which the old design showed ``assigned`` before the workflow accepted a start)
         self.assignment_reply_delay_s = assignment_reply_delay_s
@@ -70,10 +74,21 @@ class StubActivities:
         self.technician_id = technician_id
         self.calls: list[tuple[str, object]] = []
         self.scheduled: dict[str, list[datetime]] = {}
+        #: when each logged call's first attempt was scheduled (before any retry), and the
+        #: attempt that succeeded
+        self.first_scheduled: dict[str, list[datetime]] = {}
+        self.attempts: dict[str, list[int]] = {}
 
     def _log(self, name: str, arg: object) -> None:
+        info = activity.info()
+        if info.attempt <= self.failing_attempts.get(name, 0):
+            raise ApplicationError(
+                f"provider unavailable (attempt {info.attempt})", type="ProviderUnavailable"
+            )
         self.calls.append((name, arg))
-        self.scheduled.setdefault(name, []).append(activity.info().current_attempt_scheduled_time)
+        self.scheduled.setdefault(name, []).append(info.current_attempt_scheduled_time)
+        self.first_scheduled.setdefault(name, []).append(info.scheduled_time)
+        self.attempts.setdefault(name, []).append(info.attempt)
 
     @property
     def stored_status(self) -> WorkStatus:

@@ -326,3 +326,51 @@ async def test_the_stored_status_never_runs_ahead_of_the_workflow(env, task_queu
         )
         assert state.status == WorkStatus.IN_PROGRESS
         await handle.execute_update(RepairWorkflow.cancel, CancelRequest(actor="office"))
+
+
+def _expired_at(stubs: StubActivities):
+    return next(
+        a.at for n, a in stubs.calls if n == ActivityName.SET_WORK_STATUS and a.status == WorkStatus.EXPIRED
+    )
+
+
+async def test_a_slow_delivery_delays_neither_the_reminder_nor_the_expiry(env, task_queue):
+    """The link's ``expires_at`` and the workflow's timers come from one deadline, fixed before
+    the delivery: a link (and reminder) retried for 30 s each still expires exactly when the link
+    says, not 30 or 60 s later with the repair pending (and approvable by staff) meanwhile."""
+    slow = {ActivityName.REQUEST_CUSTOMER_APPROVAL: 4, ActivityName.SEND_APPROVAL_REMINDER: 4}
+    stubs = StubActivities(failing_attempts=slow)
+    async with running(env, task_queue, stubs, repair_input(16)) as handle:
+        result = await handle.result()
+    assert result.status == WorkStatus.EXPIRED and result.reminders_sent == 1
+    assert result.delivery_failures == 0
+    (request,) = [a for n, a in stubs.calls if n == ActivityName.REQUEST_CUSTOMER_APPROVAL]
+    (asked,) = stubs.first_scheduled[ActivityName.REQUEST_CUSTOMER_APPROVAL]
+    # both sends went out on their fifth attempt, after 2 + 4 + 8 + 16 = 30 s of retries
+    assert stubs.attempts[ActivityName.REQUEST_CUSTOMER_APPROVAL] == [5]
+    assert stubs.attempts[ActivityName.SEND_APPROVAL_REMINDER] == [5]
+    assert abs(request.expires_at - asked - timedelta(hours=72)) < timedelta(seconds=1)
+    (reminded,) = stubs.first_scheduled[ActivityName.SEND_APPROVAL_REMINDER]
+    assert timedelta(0) <= reminded - (request.expires_at - timedelta(hours=48)) < timedelta(seconds=1)
+    assert timedelta(0) <= _expired_at(stubs) - request.expires_at < timedelta(seconds=1)
+
+
+async def test_a_delivery_outlasting_the_deadline_does_not_hold_the_expiry(env, task_queue):
+    """With the demo's 6 s / 20 s, a link whose sends keep failing for 30 s: the repair expires at
+    the link's ``expires_at`` (the send is abandoned), and no reminder follows a dead link."""
+    stubs = StubActivities(failing_attempts={ActivityName.REQUEST_CUSTOMER_APPROVAL: 5})
+    inp = repair_input(17).model_copy(
+        update={"durations": Durations(approval_reminder_seconds=6, approval_expiry_seconds=20)}
+    )
+    async with running(env, task_queue, stubs, inp) as handle:
+        result = await handle.result()
+    assert result.status == WorkStatus.EXPIRED and result.reminders_sent == 0
+    assert result.delivery_failures == 1
+    assert ActivityName.SEND_APPROVAL_REMINDER not in stubs.names()
+    (status_pending,) = [
+        a.at
+        for n, a in stubs.calls
+        if n == ActivityName.SET_WORK_STATUS and a.status == WorkStatus.PENDING_APPROVAL
+    ]
+    # the deadline is fixed just after the pending status is written, before the first attempt
+    assert timedelta(seconds=20) <= _expired_at(stubs) - status_pending < timedelta(seconds=21)
