@@ -90,7 +90,7 @@ def seed() -> None:
 def apikey_create(
     role: Annotated[str, typer.Option(help="admin | office | manager | technician")],
     name: Annotated[str, typer.Option(help="who holds the key")] = "cli",
-    technician_id: Annotated[str | None, typer.Option(help="for technician keys")] = None,
+    technician_id: Annotated[str | None, typer.Option(help="for technician and manager keys")] = None,
 ) -> None:
     """Create a staff API key and print it (shown once; stored hashed)."""
     from api.auth import create_api_key

@@ -34,11 +34,16 @@ def hash_key(key: str) -> str:
 
 
 def create_api_key(session: Session, *, name: str, role: str, technician_id: str | None = None) -> str:
-    """Store a new key and return it in clear (shown once); raises ValueError for an unknown role."""
+    """Store a new key and return it in clear (shown once).
+
+    Technician and manager keys belong to a technician: a technician key sees his own jobs, a
+    manager key his team's (the technicians that technician manages, see ``domain.access``).
+    Raises ValueError for an unknown role, or a technician or manager key without technician_id.
+    """
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
-    if role == "technician" and not technician_id:
-        raise ValueError("a technician key needs technician_id")
+    if role in ("technician", "manager") and not technician_id:
+        raise ValueError(f"a {role} key needs technician_id (its team is that technician's)")
     prefix = secrets.token_hex(4)
     key = f"fo_{prefix}_{secrets.token_urlsafe(24)}"
     api_keys.add(

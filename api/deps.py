@@ -1,4 +1,5 @@
-"""FastAPI dependencies and their aliases: ``DbSession``, ``TemporalClient``, ``CurrentStaff``."""
+"""FastAPI dependencies and their aliases: ``DbSession``, ``TemporalClient``, ``CurrentStaff``,
+``CurrentScope`` (what the caller may see, ``domain.access``) and the role aliases."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from temporalio.client import Client
 from api.auth import Staff, verify_api_key
 from api.errors import Problem
 from config import Settings
+from db.repositories import technicians
+from domain.access import Scope, scope_for
 
 api_key_header = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="Staff API key (fieldops apikey create)"
@@ -59,6 +62,18 @@ def get_staff(db: DbSession, key: Annotated[str | None, Security(api_key_header)
 
 
 CurrentStaff = Annotated[Staff, Depends(get_staff)]
+
+
+def get_scope(db: DbSession, staff: CurrentStaff) -> Scope:
+    """The records the caller may see and act on (``domain.access``): everything for office and
+    admin, his own jobs for a technician, his team's jobs and the open queue for a manager."""
+    team: frozenset[str] = frozenset()
+    if staff.role == "manager" and staff.technician_id:
+        team = technicians.team_ids(db, manager_id=staff.technician_id)
+    return scope_for(staff.role, staff.technician_id, team)
+
+
+CurrentScope = Annotated[Scope, Depends(get_scope)]
 
 
 def require_roles(*roles: str) -> Callable[[Staff], Staff]:

@@ -44,6 +44,12 @@ class Requester:
     is_manager: bool = False
     approval_limit: Decimal | None = None
 
+    def may_approve(self, amount: Decimal) -> bool:
+        """Whether this requester may approve ``amount`` USD himself: a manager whose
+        ``approval_limit`` covers it. The one copy of the manager-limit rule: it decides the
+        requests a manager files (rule 3) and his approvals through the API."""
+        return self.is_manager and self.approval_limit is not None and amount <= self.approval_limit
+
 
 @dataclass(frozen=True, slots=True)
 class ApprovalDecision:
@@ -89,7 +95,7 @@ def decide_approval(
         return ApprovalDecision(ApprovalMode.AUTO_CUSTOMER_LIMIT, True, "policy:auto", tuple(reasons))
 
     if requester.is_manager and requester.approval_limit is not None:
-        if amount <= requester.approval_limit:
+        if requester.may_approve(amount):
             reasons.append(
                 f"requested by manager {requester.technician_id} with approval limit ${requester.approval_limit}"
             )

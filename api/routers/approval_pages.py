@@ -25,6 +25,7 @@ from api.services import repairs as service
 from db.models import ApprovalToken, WorkOrder
 from db.repositories import approval_tokens, catalog, customers
 from db.repositories import work_orders as work_orders_repo
+from domain.access import EVERYTHING
 from domain.approval_links import CLOSED_BY_STATUS, LinkClosed, hash_token, looks_like_token
 from domain.contracts.approval import ApproveRequest, DeclineRequest
 from domain.schedule import local_time_text
@@ -148,7 +149,10 @@ async def answer_estimate(
             DeclineRequest(actor=actor, estimate_version=row.estimate_version, reason="declined by link"),
         )
     try:
-        await service.act(db, client=client, work_order_id=wo.id, update=update, payload=payload)
+        # the token is the customer's right to answer for exactly this work order: no staff scope
+        await service.act(
+            db, client=client, work_order_id=wo.id, scope=EVERYTHING, update=update, payload=payload
+        )
     except Exception as err:
         db.rollback()
         if isinstance(err, Problem) and err.status == 409:  # refused: the link stays usable

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from api.deps import CurrentStaff, DbSession, OfficeStaff
+from api.deps import CurrentScope, CurrentStaff, DbSession, OfficeStaff
 from api.pagination import Page, Pagination
 from api.schemas.customers import (
     CustomerCreate,
@@ -27,11 +27,12 @@ router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
 def list_customers(
     db: DbSession,
     staff: CurrentStaff,
+    scope: CurrentScope,
     paging: Pagination,
     q: Annotated[str | None, Query(max_length=100, description="in name, company, email, phone")] = None,
 ) -> Page[CustomerOut]:
-    """Customers by id, optionally filtered by a search term."""
-    rows, total = service.list_customers(db, params=paging, q=q)
+    """The customers in the caller's scope by id, optionally filtered by a search term."""
+    rows, total = service.list_customers(db, params=paging, q=q, scope=scope)
     return Page[CustomerOut](
         items=[CustomerOut.model_validate(r) for r in rows],
         total=total,
@@ -47,35 +48,37 @@ def create_customer(body: CustomerCreate, db: DbSession, staff: OfficeStaff) -> 
 
 
 @router.get("/{customer_id}", response_model=CustomerOut, summary="Get a customer")
-def get_customer(customer_id: int, db: DbSession, staff: CurrentStaff) -> Customer:
+def get_customer(customer_id: int, db: DbSession, staff: CurrentStaff, scope: CurrentScope) -> Customer:
     """One customer with its settings and preferred technicians."""
-    return service.get_customer(db, customer_id=customer_id)
+    return service.get_customer(db, customer_id=customer_id, scope=scope)
 
 
 @router.patch("/{customer_id}", response_model=CustomerOut, summary="Update a customer")
-def update_customer(customer_id: int, body: CustomerUpdate, db: DbSession, staff: OfficeStaff) -> Customer:
+def update_customer(
+    customer_id: int, body: CustomerUpdate, db: DbSession, staff: OfficeStaff, scope: CurrentScope
+) -> Customer:
     """Change only the fields sent."""
-    return service.update_customer(db, customer_id=customer_id, data=body)
+    return service.update_customer(db, customer_id=customer_id, scope=scope, data=body)
 
 
 @router.delete("/{customer_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a customer")
-def delete_customer(customer_id: int, db: DbSession, staff: OfficeStaff) -> None:
+def delete_customer(customer_id: int, db: DbSession, staff: OfficeStaff, scope: CurrentScope) -> None:
     """Delete a customer without history; 409 when work orders, requests or messages refer to it."""
-    service.delete_customer(db, customer_id=customer_id)
+    service.delete_customer(db, customer_id=customer_id, scope=scope)
 
 
 @router.get("/{customer_id}/pricing", response_model=CustomerPricingOut, summary="Get a customer's pricing")
-def get_pricing(customer_id: int, db: DbSession, staff: CurrentStaff) -> CustomerPricing:
+def get_pricing(customer_id: int, db: DbSession, staff: CurrentStaff, scope: CurrentScope) -> CustomerPricing:
     """The customer's repair price tiers and volume discount (the defaults until one is set)."""
-    return service.get_pricing(db, customer_id=customer_id)
+    return service.get_pricing(db, customer_id=customer_id, scope=scope)
 
 
 @router.put("/{customer_id}/pricing", response_model=CustomerPricingOut, summary="Set a customer's pricing")
 def set_pricing(
-    customer_id: int, body: CustomerPricingIn, db: DbSession, staff: OfficeStaff
+    customer_id: int, body: CustomerPricingIn, db: DbSession, staff: OfficeStaff, scope: CurrentScope
 ) -> CustomerPricing:
     """Create or replace the customer's repair price tiers and volume discount."""
-    return service.set_pricing(db, customer_id=customer_id, data=body)
+    return service.set_pricing(db, customer_id=customer_id, scope=scope, data=body)
 
 
 @router.get(
@@ -84,10 +87,10 @@ def set_pricing(
     summary="Get a customer's preferred technicians",
 )
 def get_preferred_technicians(
-    customer_id: int, db: DbSession, staff: CurrentStaff
+    customer_id: int, db: DbSession, staff: CurrentStaff, scope: CurrentScope
 ) -> PreferredTechniciansOut:
     """Ids of the technicians this customer prefers."""
-    ids = service.get_preferred_technicians(db, customer_id=customer_id)
+    ids = service.get_preferred_technicians(db, customer_id=customer_id, scope=scope)
     return PreferredTechniciansOut(customer_id=customer_id, technician_ids=ids)
 
 
@@ -97,8 +100,10 @@ def get_preferred_technicians(
     summary="Set a customer's preferred technicians",
 )
 def set_preferred_technicians(
-    customer_id: int, body: PreferredTechniciansIn, db: DbSession, staff: OfficeStaff
+    customer_id: int, body: PreferredTechniciansIn, db: DbSession, staff: OfficeStaff, scope: CurrentScope
 ) -> PreferredTechniciansOut:
     """Replace the list of preferred technicians; 422 for an unknown technician id."""
-    ids = service.set_preferred_technicians(db, customer_id=customer_id, technician_ids=body.technician_ids)
+    ids = service.set_preferred_technicians(
+        db, customer_id=customer_id, scope=scope, technician_ids=body.technician_ids
+    )
     return PreferredTechniciansOut(customer_id=customer_id, technician_ids=ids)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import DbSession, OfficeStaff
+from api.deps import CurrentScope, DbSession, OfficeStaff
 from api.errors import NotFound
 from api.pagination import Page, Pagination, paginate
 from api.schemas.messages import Channel, MessageOut
@@ -21,15 +21,17 @@ router = APIRouter(prefix="/api/v1/messages", tags=["messages"])
 def list_messages(
     db: DbSession,
     staff: OfficeStaff,
+    scope: CurrentScope,
     paging: Pagination,
     work_order_id: Annotated[str | None, Query(max_length=40)] = None,
     customer_id: Annotated[int | None, Query(ge=1)] = None,
     channel: Channel | None = None,
     purpose: Annotated[str | None, Query(max_length=40, examples=["approval-request-v1"])] = None,
 ) -> Page[MessageOut]:
-    """Messages newest first, filtered by work order, customer, channel and purpose."""
+    """Messages in the caller's scope (a manager: his team's and the open queue's) newest first,
+    filtered by work order, customer, channel and purpose."""
     stmt = messages.list_stmt(
-        work_order_id=work_order_id, customer_id=customer_id, channel=channel, purpose=purpose
+        work_order_id=work_order_id, customer_id=customer_id, channel=channel, purpose=purpose, scope=scope
     )
     rows, total = paginate(db, stmt, paging)
     return Page[MessageOut](
@@ -41,9 +43,9 @@ def list_messages(
 
 
 @router.get("/{message_id}", response_model=MessageOut, summary="Get a message")
-def get_message(message_id: int, db: DbSession, staff: OfficeStaff) -> Message:
-    """One message with its body and delivery status."""
-    message = messages.get(db, message_id=message_id)
+def get_message(message_id: int, db: DbSession, staff: OfficeStaff, scope: CurrentScope) -> Message:
+    """One message in the caller's scope with its body and delivery status."""
+    message = messages.get(db, message_id=message_id, scope=scope)
     if message is None:
         raise NotFound(f"message {message_id} does not exist")
     return message

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, status
 
-from api.deps import AppSettings, DbSession, FieldStaff, OfficeStaff, TemporalClient
+from api.deps import AppSettings, CurrentScope, DbSession, FieldStaff, OfficeStaff, TemporalClient
 from api.pagination import Page, Pagination, paginate
 from api.schemas.common import IsoDate
 from api.schemas.repairs import (
@@ -38,15 +38,16 @@ async def create_repair(
     client: TemporalClient,
     settings: AppSettings,
     staff: FieldStaff,
+    scope: CurrentScope,
     idempotency_key: Annotated[
         str | None,
         Header(min_length=8, max_length=100, description="repeat-safe: a retry returns the first repair"),
     ] = None,
 ) -> RepairCreated:
     """Take a repair request: stores it with its work order, then starts its RepairWorkflow
-    (quote, approval, assignment)."""
+    (quote, approval, assignment). Technicians file repairs only for customers they serve."""
     repair = service.record_repair(
-        db, settings=settings, staff=staff, body=body, idempotency_key=idempotency_key
+        db, settings=settings, staff=staff, scope=scope, body=body, idempotency_key=idempotency_key
     )
     db.commit()  # the work order exists before its workflow starts
     await service.start_workflow(db, client=client, repair=repair)
@@ -61,18 +62,21 @@ async def create_repair(
 def list_repairs(
     db: DbSession,
     staff: FieldStaff,
+    scope: CurrentScope,
     paging: Pagination,
     status_: Annotated[WorkStatus | None, Query(alias="status")] = None,
     customer_id: Annotated[int | None, Query(ge=1)] = None,
     technician_id: str | None = None,
     scheduled_date: Annotated[IsoDate | None, Query(alias="date")] = None,
 ) -> Page[RepairOut]:
-    """Work orders, newest first; filter by status, customer, technician and scheduled date."""
+    """Work orders in the caller's scope, newest first; filter by status, customer, technician
+    and scheduled date."""
     stmt = work_orders.list_stmt(
         status=status_.value if status_ else None,
         customer_id=customer_id,
         technician_id=technician_id,
         scheduled_date=scheduled_date,
+        scope=scope,
     )
     rows, total = paginate(db, stmt, paging)
     return Page[RepairOut](
@@ -85,38 +89,53 @@ def list_repairs(
 
 @router.get("/{work_order_id}", response_model=RepairDetail)
 async def get_repair(
-    work_order_id: str, db: DbSession, client: TemporalClient, staff: FieldStaff
+    work_order_id: str, db: DbSession, client: TemporalClient, staff: FieldStaff, scope: CurrentScope
 ) -> RepairDetail:
     """The stored work order and its status: live from the workflow while it runs, from the
     database once the repair has ended."""
-    wo = service.get_work_order(db, work_order_id=work_order_id)
+    wo = service.get_work_order(db, work_order_id=work_order_id, scope=scope)
     live, note = await service.current_status(db, client, work_order=wo)
     return RepairDetail.model_validate(wo).model_copy(update={"workflow": live, "workflow_note": note})
 
 
 @router.post("/{work_order_id}/approve", response_model=RepairStatus)
 async def approve(
-    work_order_id: str, body: ReasonBody, db: DbSession, client: TemporalClient, staff: OfficeStaff
+    work_order_id: str,
+    body: ReasonBody,
+    db: DbSession,
+    client: TemporalClient,
+    staff: OfficeStaff,
+    scope: CurrentScope,
 ) -> RepairStatus:
-    """Approve the pending estimate on the customer's behalf (e.g. by phone)."""
+    """Approve the pending estimate on the customer's behalf (e.g. by phone); a manager only
+    within his ``approval_limit`` (403 above it)."""
+    wo = service.get_work_order(db, work_order_id=work_order_id, scope=scope)
+    version = service.approval_version(db, staff=staff, work_order=wo)
     return await service.act(
         db,
         client=client,
         work_order_id=work_order_id,
+        scope=scope,
         update=StaffAction.APPROVE,
-        payload=ApproveRequest(actor=staff.actor, reason=body.reason),
+        payload=ApproveRequest(actor=staff.actor, reason=body.reason, estimate_version=version),
     )
 
 
 @router.post("/{work_order_id}/decline", response_model=RepairStatus)
 async def decline(
-    work_order_id: str, body: ReasonBody, db: DbSession, client: TemporalClient, staff: OfficeStaff
+    work_order_id: str,
+    body: ReasonBody,
+    db: DbSession,
+    client: TemporalClient,
+    staff: OfficeStaff,
+    scope: CurrentScope,
 ) -> RepairStatus:
     """Decline the pending estimate on the customer's behalf."""
     return await service.act(
         db,
         client=client,
         work_order_id=work_order_id,
+        scope=scope,
         update=StaffAction.DECLINE,
         payload=DeclineRequest(actor=staff.actor, reason=body.reason),
     )
@@ -124,7 +143,12 @@ async def decline(
 
 @router.post("/{work_order_id}/estimate", response_model=RepairStatus)
 async def revise_estimate(
-    work_order_id: str, body: ReviseBody, db: DbSession, client: TemporalClient, staff: OfficeStaff
+    work_order_id: str,
+    body: ReviseBody,
+    db: DbSession,
+    client: TemporalClient,
+    staff: OfficeStaff,
+    scope: CurrentScope,
 ) -> RepairStatus:
     """Change the repair count of a pending estimate: re-quoted, the old link stops working and a
     new one is sent (or it is approved at once if now within the customer's limits)."""
@@ -132,6 +156,7 @@ async def revise_estimate(
         db,
         client=client,
         work_order_id=work_order_id,
+        scope=scope,
         update=StaffAction.REVISE_ESTIMATE,
         payload=ReviseEstimateRequest(actor=staff.actor, repair_count=body.repair_count),
     )
@@ -139,13 +164,22 @@ async def revise_estimate(
 
 @router.post("/{work_order_id}/assign", response_model=RepairStatus)
 async def assign(
-    work_order_id: str, body: AssignBody, db: DbSession, client: TemporalClient, staff: OfficeStaff
+    work_order_id: str,
+    body: AssignBody,
+    db: DbSession,
+    client: TemporalClient,
+    staff: OfficeStaff,
+    scope: CurrentScope,
 ) -> RepairStatus:
-    """Assign a technician by hand, or re-run smart assignment without ``technician_id``."""
+    """Assign a technician by hand, or re-run smart assignment without ``technician_id``; a
+    manager needs ``can_assign_work`` and assigns only to his team (403 otherwise)."""
+    service.get_work_order(db, work_order_id=work_order_id, scope=scope)
+    service.check_assignment(db, staff=staff, scope=scope, technician_id=body.technician_id)
     return await service.act(
         db,
         client=client,
         work_order_id=work_order_id,
+        scope=scope,
         update=StaffAction.ASSIGN,
         payload=AssignRequest(actor=staff.actor, technician_id=body.technician_id),
     )
@@ -153,15 +187,21 @@ async def assign(
 
 @router.post("/{work_order_id}/start", response_model=RepairStatus)
 async def start(
-    work_order_id: str, body: StartBody, db: DbSession, client: TemporalClient, staff: FieldStaff
+    work_order_id: str,
+    body: StartBody,
+    db: DbSession,
+    client: TemporalClient,
+    staff: FieldStaff,
+    scope: CurrentScope,
 ) -> RepairStatus:
     """The assigned technician starts work on site."""
-    wo = service.get_work_order(db, work_order_id=work_order_id)
+    wo = service.get_work_order(db, work_order_id=work_order_id, scope=scope)
     tech = service.technician_for(staff, body.technician_id, assigned=wo.technician_id)
     return await service.act(
         db,
         client=client,
         work_order_id=work_order_id,
+        scope=scope,
         update=StaffAction.START,
         payload=StartRequest(actor=staff.actor, technician_id=tech),
     )
@@ -169,15 +209,21 @@ async def start(
 
 @router.post("/{work_order_id}/complete", response_model=RepairStatus)
 async def complete(
-    work_order_id: str, body: CompleteBody, db: DbSession, client: TemporalClient, staff: FieldStaff
+    work_order_id: str,
+    body: CompleteBody,
+    db: DbSession,
+    client: TemporalClient,
+    staff: FieldStaff,
+    scope: CurrentScope,
 ) -> RepairStatus:
     """Complete the job: labor minutes and parts become job costs; the total is computed."""
-    wo = service.get_work_order(db, work_order_id=work_order_id)
+    wo = service.get_work_order(db, work_order_id=work_order_id, scope=scope)
     tech = service.technician_for(staff, body.technician_id, assigned=wo.technician_id)
     return await service.act(
         db,
         client=client,
         work_order_id=work_order_id,
+        scope=scope,
         update=StaffAction.COMPLETE,
         payload=CompleteRequest(
             actor=staff.actor, technician_id=tech, labor_minutes=body.labor_minutes, parts=body.parts
@@ -187,13 +233,19 @@ async def complete(
 
 @router.post("/{work_order_id}/cancel", response_model=RepairStatus)
 async def cancel(
-    work_order_id: str, body: ReasonBody, db: DbSession, client: TemporalClient, staff: OfficeStaff
+    work_order_id: str,
+    body: ReasonBody,
+    db: DbSession,
+    client: TemporalClient,
+    staff: OfficeStaff,
+    scope: CurrentScope,
 ) -> RepairStatus:
     """Cancel the repair before completion; any open approval link stops working."""
     return await service.act(
         db,
         client=client,
         work_order_id=work_order_id,
+        scope=scope,
         update=StaffAction.CANCEL,
         payload=CancelRequest(actor=staff.actor, reason=body.reason),
     )

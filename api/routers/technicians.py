@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 
 from api.auth import Staff
-from api.deps import CurrentStaff, DbSession, require_roles
+from api.deps import CurrentScope, CurrentStaff, DbSession, require_roles
 from api.pagination import Page, Pagination
 from api.schemas.common import IsoDate, QueryBool
 from api.schemas.technicians import ScheduleItemOut, TechnicianCreate, TechnicianOut, TechnicianUpdate
@@ -44,8 +44,10 @@ def list_technicians(
     "", status_code=status.HTTP_201_CREATED, response_model=TechnicianOut, summary="Create a technician"
 )
 def create_technician(body: TechnicianCreate, db: DbSession, staff: ManagerStaff) -> Technician:
-    """Store a new technician under the given id (manager or admin); 409 when the id is taken."""
-    return service.create_technician(db, data=body)
+    """Store a new technician under the given id (manager or admin); 409 when the id is taken.
+    Manager settings (is_manager, approval_limit, can_assign_work, can_override_pricing,
+    managed_technician_ids) are set by admin keys only (403)."""
+    return service.create_technician(db, data=body, role=staff.role)
 
 
 @router.get("/{technician_id}", response_model=TechnicianOut, summary="Get a technician")
@@ -56,16 +58,19 @@ def get_technician(technician_id: str, db: DbSession, staff: CurrentStaff) -> Te
 
 @router.patch("/{technician_id}", response_model=TechnicianOut, summary="Update a technician")
 def update_technician(
-    technician_id: str, body: TechnicianUpdate, db: DbSession, staff: ManagerStaff
+    technician_id: str, body: TechnicianUpdate, db: DbSession, staff: ManagerStaff, scope: CurrentScope
 ) -> Technician:
-    """Change only the fields sent; ``skills`` and ``managed_technician_ids`` replace the whole list."""
-    return service.update_technician(db, technician_id=technician_id, data=body)
+    """Change only the fields sent of a technician on the caller's team; ``skills`` and
+    ``managed_technician_ids`` replace the whole list; manager settings need an admin key (403)."""
+    return service.update_technician(db, technician_id=technician_id, data=body, scope=scope, role=staff.role)
 
 
 @router.delete("/{technician_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Deactivate a technician")
-def deactivate_technician(technician_id: str, db: DbSession, staff: ManagerStaff) -> None:
-    """Mark the technician inactive; the row stays because work orders refer to it."""
-    service.deactivate_technician(db, technician_id=technician_id)
+def deactivate_technician(
+    technician_id: str, db: DbSession, staff: ManagerStaff, scope: CurrentScope
+) -> None:
+    """Mark a technician of the caller's team inactive; the row stays because work orders refer to it."""
+    service.deactivate_technician(db, technician_id=technician_id, scope=scope)
 
 
 @router.get("/{technician_id}/schedule", response_model=list[ScheduleItemOut], summary="A technician's day")
@@ -73,7 +78,9 @@ def technician_schedule(
     technician_id: str,
     db: DbSession,
     staff: CurrentStaff,
+    scope: CurrentScope,
     day: Annotated[IsoDate, Query(description="service day, YYYY-MM-DD")],
 ) -> list[WorkOrder]:
-    """The technician's work orders scheduled on ``day``, by service window start."""
-    return service.technician_schedule(db, technician_id=technician_id, day=day)
+    """The technician's work orders scheduled on ``day``, by service window start; only one's
+    own schedule for a technician, the team's for a manager (404 otherwise)."""
+    return service.technician_schedule(db, technician_id=technician_id, day=day, scope=scope)

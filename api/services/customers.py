@@ -1,4 +1,8 @@
-"""Customer service: CRUD, custom pricing and preferred technicians. Never commits (the request does)."""
+"""Customer service: CRUD, custom pricing and preferred technicians. Never commits (the request does).
+
+Reads and changes take the caller's ``Scope`` (``domain.access``): a customer outside it is a
+404, like one that does not exist.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +15,21 @@ from api.schemas.customers import CustomerCreate, CustomerPricingIn, CustomerUpd
 from db.models import Customer, CustomerPricing, Technician
 from db.repositories import customers as repo
 from db.repositories import rows, technicians
+from domain.access import Scope
 from domain.pricing import CustomerPricingTerms
 
 
-def list_customers(session: Session, *, params: PageParams, q: str | None) -> tuple[list[Customer], int]:
-    """One page of customers by id; ``q`` matches name, company, email or phone (case-insensitive)."""
-    return paginate(session, repo.list_stmt(q=q), params)
+def list_customers(
+    session: Session, *, params: PageParams, q: str | None, scope: Scope
+) -> tuple[list[Customer], int]:
+    """One page of the customers in ``scope`` by id; ``q`` matches name, company, email or phone
+    (case-insensitive)."""
+    return paginate(session, repo.list_stmt(q=q, scope=scope), params)
 
 
-def get_customer(session: Session, *, customer_id: int) -> Customer:
-    """The customer, or NotFound."""
-    customer = repo.get(session, customer_id)
+def get_customer(session: Session, *, customer_id: int, scope: Scope) -> Customer:
+    """The customer, or NotFound when it does not exist or is outside ``scope``."""
+    customer = repo.visible(session, customer_id, scope=scope)
     if customer is None:
         raise NotFound(f"customer {customer_id} does not exist")
     return customer
@@ -32,15 +40,15 @@ def create_customer(session: Session, *, data: CustomerCreate) -> Customer:
     return rows.add(session, Customer(**data.model_dump()))
 
 
-def update_customer(session: Session, *, customer_id: int, data: CustomerUpdate) -> Customer:
+def update_customer(session: Session, *, customer_id: int, scope: Scope, data: CustomerUpdate) -> Customer:
     """Change the fields given in ``data`` (PATCH)."""
-    customer = get_customer(session, customer_id=customer_id)
+    customer = get_customer(session, customer_id=customer_id, scope=scope)
     return rows.update_fields(session, customer, data.changes())
 
 
-def delete_customer(session: Session, *, customer_id: int) -> None:
+def delete_customer(session: Session, *, customer_id: int, scope: Scope) -> None:
     """Delete a customer with no history; Conflict when work orders, requests or messages refer to it."""
-    get_customer(session, customer_id=customer_id)
+    get_customer(session, customer_id=customer_id, scope=scope)
     history = repo.history(session, customer_id=customer_id)
     for n, what in zip(history, ("work orders", "service requests", "messages"), strict=True):
         if n:
@@ -52,11 +60,11 @@ def delete_customer(session: Session, *, customer_id: int) -> None:
         raise Conflict(f"customer {customer_id} is referenced elsewhere; it cannot be deleted") from err
 
 
-def get_pricing(session: Session, *, customer_id: int) -> CustomerPricing:
+def get_pricing(session: Session, *, customer_id: int, scope: Scope) -> CustomerPricing:
     """The customer's pricing; for a customer whose pricing was never set, the default terms that
     quoting applies to it (standard tiers, no volume discount) as an unsaved row with
-    ``updated_at`` None. NotFound only when the customer does not exist."""
-    get_customer(session, customer_id=customer_id)
+    ``updated_at`` None. NotFound when the customer does not exist or is outside ``scope``."""
+    get_customer(session, customer_id=customer_id, scope=scope)
     pricing = repo.pricing(session, customer_id=customer_id)
     if pricing is not None:
         return pricing
@@ -69,9 +77,11 @@ def get_pricing(session: Session, *, customer_id: int) -> CustomerPricing:
     )
 
 
-def set_pricing(session: Session, *, customer_id: int, data: CustomerPricingIn) -> CustomerPricing:
+def set_pricing(
+    session: Session, *, customer_id: int, scope: Scope, data: CustomerPricingIn
+) -> CustomerPricing:
     """Create or replace the customer's pricing (one row per customer, upserted)."""
-    get_customer(session, customer_id=customer_id)
+    get_customer(session, customer_id=customer_id, scope=scope)
     return repo.upsert_pricing(session, customer_id=customer_id, values=data.model_dump())
 
 
@@ -83,15 +93,17 @@ def _technicians(session: Session, technician_ids: list[str]) -> list[Technician
     return [found[t] for t in technician_ids]
 
 
-def get_preferred_technicians(session: Session, *, customer_id: int) -> list[str]:
+def get_preferred_technicians(session: Session, *, customer_id: int, scope: Scope) -> list[str]:
     """Ids of the customer's preferred technicians."""
-    customer = get_customer(session, customer_id=customer_id)
+    customer = get_customer(session, customer_id=customer_id, scope=scope)
     return sorted(t.id for t in customer.preferred_technicians)
 
 
-def set_preferred_technicians(session: Session, *, customer_id: int, technician_ids: list[str]) -> list[str]:
+def set_preferred_technicians(
+    session: Session, *, customer_id: int, scope: Scope, technician_ids: list[str]
+) -> list[str]:
     """Replace the customer's preferred technicians; 422 for an unknown technician id."""
-    customer = get_customer(session, customer_id=customer_id)
+    customer = get_customer(session, customer_id=customer_id, scope=scope)
     chosen = _technicians(session, list(dict.fromkeys(technician_ids)))
     repo.set_preferred_technicians(session, customer=customer, technicians=chosen)
     return sorted(t.id for t in customer.preferred_technicians)

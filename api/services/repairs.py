@@ -6,6 +6,10 @@ written in one transaction, committed by the router, and only then is ``repair-{
 (the workflow id makes a repeated start a no-op). A start that fails is compensated: the rows
 are removed unless the workflow did start. Update refusals map to HTTP through
 ``api/failures.py``, the one mapping of failure types.
+
+Every read and action takes the caller's ``Scope`` (``domain.access``): a repair or customer
+outside it is a 404, as if it did not exist. Managers approve only within their
+``approval_limit`` and assign only with ``can_assign_work`` (403 otherwise).
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ from config import Settings
 from db.models import ServiceRequest, WorkOrder
 from db.repositories import audit, catalog, customers, messages, rows, service_requests, technicians
 from db.repositories import work_orders as repo
+from domain.access import Scope
+from domain.approval import Requester
 from domain.contracts.repair import STATUS_QUERY, Durations, RepairInput, RepairStatus
 from domain.ids import REPAIR_WORKFLOW, TASK_QUEUE, repair_workflow_id
 from domain.schedule import local_today
@@ -98,17 +104,25 @@ def record_repair(
     *,
     settings: Settings,
     staff: Staff,
+    scope: Scope,
     body: RepairCreate,
     idempotency_key: str | None = None,
 ) -> RecordedRepair:
     """Write the service request and its work order (status ``requested``); the caller commits,
     then calls :func:`start_workflow`.
 
+    Repairs are created only for customers in the caller's ``scope``: office and admin for any
+    customer; a technician only for a customer he already serves (one with a job of his, any
+    status, so a return visit can be filed on site); a manager for his team's customers, those
+    with a repair in the open queue and new customers without any job. Another customer is a
+    404, exactly like a customer that does not exist.
+
     With ``idempotency_key``, the same caller repeating a request gets the first one's work order
     back (nothing new is written); the key reused by that caller for another body is a 422. Keys
     are scoped to the caller: another caller's identical key is a different request.
-    Raises NotFound (customer), Problem 422 (job type, technician, date), 403 (requester).
+    Raises Problem 403 (requester), NotFound (customer), Problem 422 (job type, technician, date).
     """
+    requested_by = requester_for(staff, body.requested_by_technician_id)
     fingerprint = None
     if idempotency_key:
         fingerprint = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
@@ -127,10 +141,10 @@ def record_repair(
                 earlier,
                 settings=settings,
                 job_name=entry.name if entry else wo.job_type,
-                requested_by=requester_for(staff, body.requested_by_technician_id),
+                requested_by=requested_by,
                 new=False,
             )
-    customer = customers.get(session, body.customer_id)
+    customer = customers.visible(session, body.customer_id, scope=scope)
     if customer is None:
         raise NotFound(f"customer {body.customer_id} does not exist")
     entry = catalog.get(session, body.job_type)
@@ -144,7 +158,6 @@ def record_repair(
         raise Problem(422, f"scheduled_date {scheduled} is in the past")
     if scheduled > today + timedelta(days=MAX_DAYS_AHEAD):
         raise Problem(422, f"scheduled_date {scheduled} is more than {MAX_DAYS_AHEAD} days ahead")
-    requested_by = requester_for(staff, body.requested_by_technician_id)
 
     work_order_id = repo.next_work_order_id(session, on=today)
     try:
@@ -253,9 +266,10 @@ async def _workflow_exists(client: Client, workflow_id: str) -> bool | None:
         return False if err.status == RPCStatusCode.NOT_FOUND else None
 
 
-def get_work_order(session: Session, *, work_order_id: str) -> WorkOrder:
-    """The work order or NotFound (404)."""
-    wo = repo.get(session, work_order_id)
+def get_work_order(session: Session, *, work_order_id: str, scope: Scope) -> WorkOrder:
+    """The work order, or NotFound (404) when it does not exist or is outside ``scope`` (the
+    same answer, so a scope reveals nothing of other records)."""
+    wo = repo.get(session, work_order_id, scope=scope)
     if wo is None:
         raise NotFound(f"repair {work_order_id} does not exist")
     return wo
@@ -304,10 +318,11 @@ async def live_status(client: Client, *, work_order: WorkOrder) -> tuple[RepairS
 
 
 async def act(
-    session: Session, *, client: Client, work_order_id: str, update: str, payload: BaseModel
+    session: Session, *, client: Client, work_order_id: str, scope: Scope, update: str, payload: BaseModel
 ) -> RepairStatus:
-    """Send one staff action as a workflow update; 409 when the repair's state does not allow it."""
-    wo = get_work_order(session, work_order_id=work_order_id)
+    """Send one staff action as a workflow update on a repair in ``scope`` (404 outside it);
+    409 when the repair's state does not allow it."""
+    wo = get_work_order(session, work_order_id=work_order_id, scope=scope)
     if not wo.workflow_id:
         raise Conflict(f"repair {work_order_id} has no workflow (imported history)")
     handle = client.get_workflow_handle(wo.workflow_id)
@@ -333,3 +348,46 @@ def technician_for(staff: Staff, technician_id: str | None, *, assigned: str | N
     if not chosen:
         raise Conflict("the repair has no assigned technician")
     return chosen
+
+
+def approval_version(session: Session, *, staff: Staff, work_order: WorkOrder) -> int | None:
+    """The estimate version a staff approval is pinned to: None (the current one) for office and
+    admin; for a manager key the version he was allowed to approve, after checking that its
+    amount is within his ``approval_limit`` (``Requester.may_approve``, the rule that also
+    decides the requests he files). Pinning it makes the workflow refuse (409) an estimate
+    revised meanwhile instead of approving an amount that was never checked.
+    Raises Problem 403 over the limit (or without one), Conflict without an estimate."""
+    if staff.role != "manager":
+        return None
+    tech = technicians.get(session, staff.technician_id) if staff.technician_id else None
+    manager = Requester(tech.id, tech.is_manager, tech.approval_limit) if tech else Requester()
+    amount = work_order.estimate_amount
+    if amount is None or not work_order.estimate_version:
+        raise Conflict(f"repair {work_order.id} has no estimate to approve")
+    if not manager.may_approve(amount):
+        limit = (
+            f"${manager.approval_limit}"
+            if manager.is_manager and manager.approval_limit is not None
+            else "none"
+        )
+        raise Problem(
+            403,
+            f"the estimate of ${amount} is over your approval limit ({limit}); "
+            "the office or the customer must approve it",
+        )
+    return work_order.estimate_version
+
+
+def check_assignment(session: Session, *, staff: Staff, scope: Scope, technician_id: str | None) -> None:
+    """Whether the caller may assign: office and admin always; a manager key only when its
+    technician has ``can_assign_work`` (seed 001 1.2), and a named technician must be on his team
+    (re-running smart assignment, without a name, is allowed). Raises Problem 403 otherwise."""
+    if staff.role != "manager":
+        return
+    tech = technicians.get(session, staff.technician_id) if staff.technician_id else None
+    if tech is None or not tech.can_assign_work:
+        raise Problem(403, "assigning work needs can_assign_work, which this manager does not have")
+    if technician_id is not None and not scope.sees_technician(technician_id):
+        raise Problem(
+            403, f"technician {technician_id} is not on your team; you may assign only to your team"
+        )

@@ -1,5 +1,10 @@
 """Technician service: CRUD (deactivate instead of delete), skills, managed technicians and day schedule.
 
+The directory (list, read) is open to every staff key. A technician's day schedule and changes to
+a technician take the caller's ``Scope`` (``domain.access``): outside it is a 404. Manager
+settings (``MANAGER_SETTINGS``) decide approval and assignment rights, so a manager key cannot
+change them (not even his own): only an admin can (403).
+
 Never commits; the request boundary does.
 """
 
@@ -16,6 +21,19 @@ from api.schemas.technicians import TechnicianCreate, TechnicianUpdate
 from db.models import Technician, TechnicianSkill, WorkOrder
 from db.repositories import rows
 from db.repositories import technicians as repo
+from domain.access import Scope
+
+#: what makes someone a manager and how far he may go: only an admin key changes these
+MANAGER_SETTINGS = frozenset(
+    {"is_manager", "approval_limit", "can_assign_work", "can_override_pricing", "managed_technician_ids"}
+)
+
+
+def check_settings_change(role: str, fields: set[str]) -> None:
+    """Problem 403 when a non-admin ``role`` sets any of ``MANAGER_SETTINGS`` among ``fields``."""
+    touched = sorted(MANAGER_SETTINGS & fields)
+    if touched and role != "admin":
+        raise Problem(403, f"only an admin key may set {', '.join(touched)}")
 
 
 def list_technicians(
@@ -25,10 +43,10 @@ def list_technicians(
     return paginate(session, repo.list_stmt(active=active, skill=skill), params)
 
 
-def get_technician(session: Session, *, technician_id: str) -> Technician:
-    """The technician, or NotFound."""
+def get_technician(session: Session, *, technician_id: str, scope: Scope | None = None) -> Technician:
+    """The technician, or NotFound when he does not exist or (with ``scope``) is outside it."""
     technician = repo.get(session, technician_id)
-    if technician is None:
+    if technician is None or (scope is not None and not scope.sees_technician(technician_id)):
         raise NotFound(f"technician {technician_id} does not exist")
     return technician
 
@@ -51,8 +69,10 @@ def _replace_skills(technician: Technician, skills: list[str]) -> None:
     technician.skills.extend(TechnicianSkill(skill_type=name) for name in wanted if name not in held)
 
 
-def create_technician(session: Session, *, data: TechnicianCreate) -> Technician:
-    """Store a new technician under the caller's id; Conflict when the id is taken."""
+def create_technician(session: Session, *, data: TechnicianCreate, role: str) -> Technician:
+    """Store a new technician under the caller's id; Conflict when the id is taken, Problem 403
+    when a non-admin ``role`` sets manager settings."""
+    check_settings_change(role, {f for f in data.model_fields_set if getattr(data, f)})
     if repo.get(session, data.id) is not None:
         raise Conflict(f"technician {data.id} already exists")
     fields = data.model_dump(exclude={"skills", "managed_technician_ids"})
@@ -68,10 +88,15 @@ def create_technician(session: Session, *, data: TechnicianCreate) -> Technician
     return technician
 
 
-def update_technician(session: Session, *, technician_id: str, data: TechnicianUpdate) -> Technician:
-    """Change the fields given in ``data`` (PATCH); ``skills`` and ``managed_technician_ids`` replace."""
-    technician = get_technician(session, technician_id=technician_id)
+def update_technician(
+    session: Session, *, technician_id: str, data: TechnicianUpdate, scope: Scope, role: str
+) -> Technician:
+    """Change the fields given in ``data`` (PATCH) of a technician in ``scope`` (404 outside);
+    ``skills`` and ``managed_technician_ids`` replace. Problem 403 when a non-admin ``role``
+    changes manager settings."""
+    technician = get_technician(session, technician_id=technician_id, scope=scope)
     changes = data.changes()
+    check_settings_change(role, set(changes))
     if "skills" in changes:
         _replace_skills(technician, changes.pop("skills"))
     if "managed_technician_ids" in changes:
@@ -81,13 +106,14 @@ def update_technician(session: Session, *, technician_id: str, data: TechnicianU
     return rows.update_fields(session, technician, changes)
 
 
-def deactivate_technician(session: Session, *, technician_id: str) -> None:
-    """Mark the technician inactive (rows stay: work orders and API keys refer to them)."""
-    technician = get_technician(session, technician_id=technician_id)
+def deactivate_technician(session: Session, *, technician_id: str, scope: Scope) -> None:
+    """Mark a technician in ``scope`` inactive (rows stay: work orders and API keys refer to them)."""
+    technician = get_technician(session, technician_id=technician_id, scope=scope)
     rows.update_fields(session, technician, {"is_active": False})
 
 
-def technician_schedule(session: Session, *, technician_id: str, day: date) -> list[WorkOrder]:
-    """The technician's work orders scheduled on ``day`` (any status), by service window start."""
-    get_technician(session, technician_id=technician_id)
+def technician_schedule(session: Session, *, technician_id: str, day: date, scope: Scope) -> list[WorkOrder]:
+    """The work orders of a technician in ``scope`` (404 outside) scheduled on ``day`` (any
+    status), by service window start."""
+    get_technician(session, technician_id=technician_id, scope=scope)
     return repo.day_schedule(session, technician_id=technician_id, day=day)

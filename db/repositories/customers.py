@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy import ColumnElement, Select, delete, exists, func, or_, select, true
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, selectinload
 
 from db.models import Customer, CustomerPricing, Message, ServiceRequest, Technician, WorkOrder
+from db.repositories import work_orders
+from domain.access import Scope
 
 
 class History(NamedTuple):
@@ -24,6 +26,22 @@ def get(session: Session, customer_id: int) -> Customer | None:
     return session.get(Customer, customer_id)
 
 
+def in_scope(scope: Scope) -> ColumnElement[bool]:
+    """Customers in ``scope`` (``domain.access``): those with a job in scope, and with the open
+    queue also those without any job."""
+    if scope.technician_ids is None:
+        return true()
+    served = exists().where(WorkOrder.customer_id == Customer.id, work_orders.in_scope(scope))
+    if scope.open_queue:
+        return or_(served, ~exists().where(WorkOrder.customer_id == Customer.id))
+    return served
+
+
+def visible(session: Session, customer_id: int, *, scope: Scope) -> Customer | None:
+    """The customer if it exists and is in ``scope``, else None."""
+    return session.scalars(select(Customer).where(Customer.id == customer_id, in_scope(scope))).first()
+
+
 def service_location(customer: Customer | None) -> str | None:
     """The one-line service address of ``customer`` (None without an address)."""
     if customer is None or not customer.address:
@@ -31,9 +49,15 @@ def service_location(customer: Customer | None) -> str | None:
     return f"{customer.address}, {customer.city}, {customer.state} {customer.zip_code}"
 
 
-def list_stmt(*, q: str | None = None) -> Select[Customer]:
-    """Customers by id with their preferred technicians; ``q`` matches name, company, email or phone."""
-    stmt = select(Customer).options(selectinload(Customer.preferred_technicians)).order_by(Customer.id)
+def list_stmt(*, q: str | None = None, scope: Scope) -> Select[Customer]:
+    """Customers in ``scope`` by id with their preferred technicians; ``q`` matches name,
+    company, email or phone."""
+    stmt = (
+        select(Customer)
+        .options(selectinload(Customer.preferred_technicians))
+        .where(in_scope(scope))
+        .order_by(Customer.id)
+    )
     if q and q.strip():
         term = q.strip()
         columns = (

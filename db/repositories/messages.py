@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import ColumnElement, Select, func, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from db.models import Message
+from db.models import Customer, Message, WorkOrder
+from db.repositories import customers, work_orders
+from domain.access import Scope
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,15 +70,28 @@ def mark_sent(session: Session, *, row_id: int, provider_message_id: str, at: da
     row.error = None
 
 
+def in_scope(scope: Scope) -> ColumnElement[bool]:
+    """Messages in ``scope``: those of a work order in scope, and those of no work order whose
+    customer is in scope."""
+    if scope.technician_ids is None:
+        return true()
+    return or_(
+        Message.work_order_id.in_(select(WorkOrder.id).where(work_orders.in_scope(scope))),
+        Message.work_order_id.is_(None)
+        & Message.customer_id.in_(select(Customer.id).where(customers.in_scope(scope))),
+    )
+
+
 def list_stmt(
     *,
     work_order_id: str | None = None,
     customer_id: int | None = None,
     channel: str | None = None,
     purpose: str | None = None,
+    scope: Scope,
 ) -> Select[Message]:
-    """Messages newest first, optionally of one work order, customer, channel or purpose."""
-    stmt = select(Message).order_by(Message.created_at.desc(), Message.id.desc())
+    """Messages in ``scope`` newest first, optionally of one work order, customer, channel or purpose."""
+    stmt = select(Message).where(in_scope(scope)).order_by(Message.created_at.desc(), Message.id.desc())
     if work_order_id:
         stmt = stmt.where(Message.work_order_id == work_order_id)
     if customer_id is not None:
@@ -88,9 +103,9 @@ def list_stmt(
     return stmt
 
 
-def get(session: Session, *, message_id: int) -> Message | None:
-    """The message or None."""
-    return session.get(Message, message_id)
+def get(session: Session, *, message_id: int, scope: Scope) -> Message | None:
+    """The message, or None when it does not exist or is outside ``scope``."""
+    return session.scalars(select(Message).where(Message.id == message_id, in_scope(scope))).first()
 
 
 def approval_counts(session: Session, *, work_order_id: str) -> tuple[int, int]:

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
-from db.models import Technician, TechnicianSkill, WorkOrder
+from db.models import Technician, TechnicianSkill, WorkOrder, technician_managed
 
 
 def get(session: Session, technician_id: str) -> Technician | None:
@@ -31,6 +31,14 @@ def list_stmt(*, active: bool | None = None, skill: str | None = None) -> Select
     if skill:
         stmt = stmt.where(Technician.skills.any(TechnicianSkill.skill_type == skill))
     return stmt
+
+
+def team_ids(session: Session, *, manager_id: str) -> frozenset[str]:
+    """``manager_id`` and the technicians he manages (one level of ``technician_managed``)."""
+    managed = session.scalars(
+        select(technician_managed.c.technician_id).where(technician_managed.c.manager_id == manager_id)
+    )
+    return frozenset({manager_id, *managed})
 
 
 def by_ids(session: Session, *, technician_ids: list[str]) -> dict[str, Technician]:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Select, delete, select, text
+from sqlalchemy import ColumnElement, Select, and_, delete, or_, select, text, true
 from sqlalchemy.orm import Session
 
 from db.models import Customer, WorkOrder
 from db.repositories import audit
+from domain.access import ENDED_STATUSES, Scope
 from domain.work_status import TERMINAL_STATUSES, WorkStatus, applies
 
 
@@ -22,15 +23,29 @@ def next_work_order_id(session: Session, *, on: date) -> str:
     return f"WO-{on:%Y%m%d}-{number:04d}"
 
 
+def in_scope(scope: Scope) -> ColumnElement[bool]:
+    """The SQL form of ``domain.access.Scope.sees_job`` over ``work_orders``: the scope's
+    technicians' jobs, plus unassigned jobs that have not ended when the scope has the open queue."""
+    if scope.technician_ids is None:
+        return true()
+    clause: ColumnElement[bool] = WorkOrder.technician_id.in_(sorted(scope.technician_ids))
+    if scope.open_queue:
+        clause = or_(
+            clause, and_(WorkOrder.technician_id.is_(None), WorkOrder.status.not_in(sorted(ENDED_STATUSES)))
+        )
+    return clause
+
+
 def list_stmt(
     *,
     status: str | None = None,
     customer_id: int | None = None,
     technician_id: str | None = None,
     scheduled_date: date | None = None,
+    scope: Scope,
 ) -> Select[WorkOrder]:
-    """Newest-first work orders matching the filters (for ``api.pagination.paginate``)."""
-    stmt = select(WorkOrder).order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc())
+    """Newest-first work orders in ``scope`` matching the filters (for ``api.pagination.paginate``)."""
+    stmt = select(WorkOrder).where(in_scope(scope)).order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc())
     if status:
         stmt = stmt.where(WorkOrder.status == status)
     if customer_id:
@@ -47,9 +62,14 @@ def try_advisory_xact_lock(session: Session, *, key: int) -> bool:
     return bool(session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key}).scalar())
 
 
-def get(session: Session, work_order_id: str, *, lock: bool = False) -> WorkOrder | None:
-    """The work order or None; ``lock`` takes a row lock (SELECT … FOR UPDATE)."""
+def get(
+    session: Session, work_order_id: str, *, lock: bool = False, scope: Scope | None = None
+) -> WorkOrder | None:
+    """The work order or None (also None when it is outside ``scope``; no scope: any);
+    ``lock`` takes a row lock (SELECT … FOR UPDATE)."""
     stmt = select(WorkOrder).where(WorkOrder.id == work_order_id)
+    if scope is not None:
+        stmt = stmt.where(in_scope(scope))
     if lock:
         stmt = stmt.with_for_update()
     return session.scalars(stmt).first()

@@ -16,6 +16,7 @@ from api.schemas.repairs import RepairCreate
 from api.services import repairs as service
 from db.models import ServiceRequest, WorkOrder
 from db.session import transaction
+from domain.access import EVERYTHING
 from tests.integration.test_repair_api import new_customer, wait_status
 
 pytestmark = pytest.mark.integration
@@ -111,7 +112,11 @@ async def _record_and_fail(stack, client) -> Problem:
     staff = Staff(key_id=1, name="office", role="office", technician_id=None)
     with stack.sessions() as session:
         repair = service.record_repair(
-            session, settings=stack.settings, staff=staff, body=RepairCreate(customer_id=1, job_type="repair")
+            session,
+            settings=stack.settings,
+            staff=staff,
+            scope=EVERYTHING,
+            body=RepairCreate(customer_id=1, job_type="repair"),
         )
         session.commit()
         with pytest.raises(Problem) as err:
