@@ -82,7 +82,7 @@ def problem_response(
     carries ``Retry-After`` (:data:`RETRY_AFTER_SECONDS`)."""
     body = {"type": type_, "title": TITLES.get(status, "Error"), "status": status, "detail": detail}
     if instance:
-        body["instance"] = instance
+        body["instance"] = redact_approval_tokens(instance)  # an error body never echoes a link token
     body.update(extra)
     if status == 503:
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS), **(headers or {})}

@@ -67,3 +67,9 @@ async def test_text_without_nul_still_passes(stack):
     customer = await new_customer(stack, lot_walking_schedule={"days": ["tue"], "note": "gate \\u0000 code"})
     r = await stack.http.get(f"/api/v1/customers/{customer}", headers=stack.office)
     assert r.json()["lot_walking_schedule"]["note"] == "gate \\u0000 code"  # an escaped backslash is text
+
+
+async def test_an_error_on_the_approval_page_never_echoes_the_token(stack):
+    r = await stack.http.post(f"/approve/{TOKEN_SHAPED}", data={"decision": "approve\0"})
+    body = assert_problem(r, 422)
+    assert TOKEN_SHAPED not in r.text and body["instance"] == "/approve/[redacted]"
