@@ -44,7 +44,9 @@ def check_plan(problem: RoutingProblem, plan: Plan, matrix: TravelMatrix) -> lis
         if not route.stops:
             continue
         if route.departure < tech.shift_start - EPS:
-            out.append(Violation(tid, f"departs at {route.departure:.3f} before shift start {tech.shift_start}"))
+            out.append(
+                Violation(tid, f"departs at {route.departure:.3f} before shift start {tech.shift_start}")
+            )
         if route.return_time > tech.shift_end + EPS:
             out.append(Violation(tid, f"returns at {route.return_time:.3f} after shift end {tech.shift_end}"))
         if tech.max_jobs is not None and len(route.stops) > tech.max_jobs:
@@ -73,9 +75,18 @@ def check_plan(problem: RoutingProblem, plan: Plan, matrix: TravelMatrix) -> lis
             if stop.start < stop.arrival - EPS:
                 out.append(Violation(stop.job_id, "service starts before arrival"))
             if stop.start < job.window_start - EPS or stop.start > job.window_end + EPS:
-                out.append(Violation(stop.job_id, f"starts at {stop.start:.3f} outside [{job.window_start}, {job.window_end}]"))
+                out.append(
+                    Violation(
+                        stop.job_id,
+                        f"starts at {stop.start:.3f} outside [{job.window_start}, {job.window_end}]",
+                    )
+                )
             if abs(stop.end - stop.start - job.service_minutes) > EPS:
-                out.append(Violation(stop.job_id, f"service lasts {stop.end - stop.start:.3f}, not {job.service_minutes}"))
+                out.append(
+                    Violation(
+                        stop.job_id, f"service lasts {stop.end - stop.start:.3f}, not {job.service_minutes}"
+                    )
+                )
             gaps.append((prev_end, stop.start, need))
             work += drive + job.service_minutes
             demand += job.demand

@@ -105,7 +105,9 @@ class RoutingProblem:
             if t.shift_end < t.shift_start:
                 raise RoutingError(f"technician {t.technician_id}: shift ends before it starts")
             if t.break_ is not None and (t.break_.minutes <= 0 or t.break_.latest < t.break_.earliest):
-                raise RoutingError(f"technician {t.technician_id}: break needs minutes > 0 and earliest <= latest")
+                raise RoutingError(
+                    f"technician {t.technician_id}: break needs minutes > 0 and earliest <= latest"
+                )
             if t.max_jobs is not None and t.max_jobs < 0:
                 raise RoutingError(f"technician {t.technician_id}: max_jobs must be >= 0")
         known = set(tech_ids)

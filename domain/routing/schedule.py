@@ -79,8 +79,14 @@ def _forward(
     if stops and break_gap != 0:  # leave as late as the first job allows
         first = stops[0]
         departure = max(tech.shift_start, first.start - first.travel_minutes)
-        stops[0] = Stop(first.job_id, departure + first.travel_minutes, first.start, first.end,
-                        first.travel_minutes, first.travel_km)
+        stops[0] = Stop(
+            first.job_id,
+            departure + first.travel_minutes,
+            first.start,
+            first.end,
+            first.travel_minutes,
+            first.travel_km,
+        )
     return Route(tech.technician_id, departure, tuple(stops), return_time, break_start, travel_min, travel_km)
 
 

@@ -102,7 +102,6 @@ def to_problem(inst: SolomonInstance) -> RoutingProblem:
         for k in range(inst.vehicles)
     ]
     jobs = [
-        Job(str(c.number), (c.x, c.y), c.ready, c.due, c.service, demand=c.demand)
-        for c in inst.customers
+        Job(str(c.number), (c.x, c.y), c.ready, c.due, c.service, demand=c.demand) for c in inst.customers
     ]
     return RoutingProblem(techs, jobs)

@@ -63,6 +63,9 @@ class SolveParams:
     cost_scale: int = 100
     use_ils: bool = False
     log_search: bool = False
+    hard_mandatory: bool = (
+        False  # must-serve jobs without a disjunction (no plan at all if one cannot be served)
+    )
 
 
 def _limits_ok(tech: Technician, route: Route, jobs_by_id: dict[str, Job], m: TravelMatrix) -> bool:
@@ -77,7 +80,9 @@ def _limits_ok(tech: Technician, route: Route, jobs_by_id: dict[str, Job], m: Tr
     return True
 
 
-def _fits(problem: RoutingProblem, k: int, seq: Sequence[int], m: TravelMatrix, by_id: dict[str, Job]) -> Route | None:
+def _fits(
+    problem: RoutingProblem, k: int, seq: Sequence[int], m: TravelMatrix, by_id: dict[str, Job]
+) -> Route | None:
     r = schedule_route(problem, k, seq, m)
     if r is None or not _limits_ok(problem.technicians[k], r, by_id, m):
         return None
@@ -115,6 +120,9 @@ def _skills_text(job: Job) -> str:
 def _search_parameters(params: SolveParams) -> object:
     p = pywrapcp.DefaultRoutingSearchParameters()
     p.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.Value.Value(params.first_solution)
+    p.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.Value.Value(
+        params.metaheuristic
+    )
     if params.use_ils:
         p.use_iterated_local_search = True
         rr = p.iterated_local_search_parameters.ruin_recreate_parameters
@@ -125,7 +133,9 @@ def _search_parameters(params: SolveParams) -> object:
         sisr.bypass_factor = 0.01
         rr.recreate_strategy.heuristic = routing_enums_pb2.FirstSolutionStrategy.LOCAL_CHEAPEST_INSERTION
     else:
-        p.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.Value.Value(params.metaheuristic)
+        p.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.Value.Value(
+            params.metaheuristic
+        )
         p.guided_local_search_lambda_coefficient = params.gls_lambda
     secs = max(params.time_limit_seconds, 0.01)
     p.time_limit.seconds = int(secs)
@@ -153,22 +163,33 @@ def solve(problem: RoutingProblem, matrix: TravelMatrix, params: SolveParams | N
     for j, job in enumerate(problem.jobs):
         skilled = [k for k, t in enumerate(problem.technicians) if can_serve(t, job)]
         if not skilled:
-            who = f"pinned technician {job.pinned_technician_id}" if job.pinned_technician_id else "no technician"
-            reasons[j] = Unassigned(job.job_id, ReasonCode.NO_SKILL,
-                                    f"{who} holds the required skill(s): {_skills_text(job)}")
+            who = (
+                f"pinned technician {job.pinned_technician_id}"
+                if job.pinned_technician_id
+                else "no technician"
+            )
+            reasons[j] = Unassigned(
+                job.job_id, ReasonCode.NO_SKILL, f"{who} holds the required skill(s): {_skills_text(job)}"
+            )
             continue
         timely = [k for k in skilled if schedule_route(problem, k, [j], matrix) is not None]
         if math.ceil(job.window_start * S) > math.floor(job.window_end * S):
             timely = []
         if not timely:
-            reasons[j] = Unassigned(job.job_id, ReasonCode.WINDOW,
-                                    f"no technician with skill(s) {_skills_text(job)} can start it within "
-                                    f"[{job.window_start:g}, {job.window_end:g}] and be back by the end of the shift")
+            reasons[j] = Unassigned(
+                job.job_id,
+                ReasonCode.WINDOW,
+                f"no technician with skill(s) {_skills_text(job)} can start it within "
+                f"[{job.window_start:g}, {job.window_end:g}] and be back by the end of the shift",
+            )
             continue
         fitting = [k for k in timely if _fits(problem, k, [j], matrix, by_id) is not None]
         if not fitting:
-            reasons[j] = Unassigned(job.job_id, ReasonCode.CAPACITY,
-                                    "alone it already exceeds every eligible technician's job, minute or load limit")
+            reasons[j] = Unassigned(
+                job.job_id,
+                ReasonCode.CAPACITY,
+                "alone it already exceeds every eligible technician's job, minute or load limit",
+            )
             continue
         allowed[j] = fitting
     nodes = sorted(allowed)  # solver node i < len(nodes) -> problem job nodes[i]
@@ -183,17 +204,27 @@ def solve(problem: RoutingProblem, matrix: TravelMatrix, params: SolveParams | N
         routing = pywrapcp.RoutingModel(manager)
         size = routing.Size() + v  # indices 0..Size()-1 plus the v end indices
         node_of = [manager.IndexToNode(i) for i in range(size)]
-        service = [problem.jobs[nodes[x]].service_minutes if x < mcount else 0.0 for x in range(mcount + 2 * v)]
+        service = [
+            problem.jobs[nodes[x]].service_minutes if x < mcount else 0.0 for x in range(mcount + 2 * v)
+        ]
 
         def is_job(x: int) -> bool:
             return x < mcount
 
-        cost = [[round(matrix.minutes[mat_idx[a]][mat_idx[b]] * C) for b in range(mcount + 2 * v)]
-                for a in range(mcount + 2 * v)]
+        cost = [
+            [round(matrix.minutes[mat_idx[a]][mat_idx[b]] * C) for b in range(mcount + 2 * v)]
+            for a in range(mcount + 2 * v)
+        ]
         transit = [
             [
-                math.ceil((service[a] + matrix.minutes[mat_idx[a]][mat_idx[b]]
-                           + (problem.buffer_minutes if is_job(a) and is_job(b) else 0.0)) * S)
+                math.ceil(
+                    (
+                        service[a]
+                        + matrix.minutes[mat_idx[a]][mat_idx[b]]
+                        + (problem.buffer_minutes if is_job(a) and is_job(b) else 0.0)
+                    )
+                    * S
+                )
                 for b in range(mcount + 2 * v)
             ]
             for a in range(mcount + 2 * v)
@@ -227,24 +258,46 @@ def solve(problem: RoutingProblem, matrix: TravelMatrix, params: SolveParams | N
             routing.AddVariableMaximizedByFinalizer(tdim.CumulVar(routing.Start(k)))
         techs = problem.technicians
         if any(t.max_jobs is not None for t in techs):
-            cnt_cb = routing.RegisterUnaryTransitVector([1 if is_job(x) else 0 for x in range(mcount + 2 * v)])
+            cnt_cb = routing.RegisterUnaryTransitVector(
+                [1 if is_job(x) else 0 for x in range(mcount + 2 * v)]
+            )
             routing.AddDimensionWithVehicleCapacity(
-                cnt_cb, 0, [t.max_jobs if t.max_jobs is not None else mcount for t in techs], True, "jobs")
+                cnt_cb, 0, [t.max_jobs if t.max_jobs is not None else mcount for t in techs], True, "jobs"
+            )
         if any(t.max_work_minutes is not None for t in techs):
-            work = [[math.ceil((service[a] + matrix.minutes[mat_idx[a]][mat_idx[b]]) * S)
-                     for b in range(mcount + 2 * v)] for a in range(mcount + 2 * v)]
+            work = [
+                [
+                    math.ceil((service[a] + matrix.minutes[mat_idx[a]][mat_idx[b]]) * S)
+                    for b in range(mcount + 2 * v)
+                ]
+                for a in range(mcount + 2 * v)
+            ]
             work_cb = routing.RegisterTransitMatrix(work)
             routing.AddDimensionWithVehicleCapacity(
-                work_cb, 0,
-                [math.floor(t.max_work_minutes * S) if t.max_work_minutes is not None else _CAP_INF for t in techs],
-                True, "work")
+                work_cb,
+                0,
+                [
+                    math.floor(t.max_work_minutes * S) if t.max_work_minutes is not None else _CAP_INF
+                    for t in techs
+                ],
+                True,
+                "work",
+            )
         if any(t.capacity is not None for t in techs):
             q = 1000
             dem_cb = routing.RegisterUnaryTransitVector(
-                [math.ceil(problem.jobs[nodes[x]].demand * q) if is_job(x) else 0 for x in range(mcount + 2 * v)])
+                [
+                    math.ceil(problem.jobs[nodes[x]].demand * q) if is_job(x) else 0
+                    for x in range(mcount + 2 * v)
+                ]
+            )
             routing.AddDimensionWithVehicleCapacity(
-                dem_cb, 0, [math.floor(t.capacity * q) if t.capacity is not None else _CAP_INF for t in techs],
-                True, "load")
+                dem_cb,
+                0,
+                [math.floor(t.capacity * q) if t.capacity is not None else _CAP_INF for t in techs],
+                True,
+                "load",
+            )
         max_arc = max((max(row) for row in cost), default=1)
         big = (mcount + 2 * v + 1) * max(max_arc, 1) * 2 + 1
         for x in range(mcount):
@@ -252,12 +305,14 @@ def solve(problem: RoutingProblem, matrix: TravelMatrix, params: SolveParams | N
             idx = manager.NodeToIndex(x)
             must = job.drop_penalty is None or job.pinned_technician_id is not None
             penalty = big if must else round((job.drop_penalty or 0.0) * C)
-            routing.AddDisjunction([idx], penalty)
+            if not (must and params.hard_mandatory):
+                routing.AddDisjunction([idx], penalty)
             if len(allowed[nodes[x]]) < v:  # -1 = unperformed
                 routing.VehicleVar(idx).SetValues([-1, *allowed[nodes[x]]])
         solution = routing.SolveWithParameters(_search_parameters(params))
         status = {0: "not solved", 1: "success", 2: "no solution found", 3: "time limit", 4: "invalid"}.get(
-            routing.status(), str(routing.status()))
+            routing.status(), str(routing.status())
+        )
         if solution is not None:
             status = "solved"
             for k in range(v):
@@ -270,17 +325,24 @@ def solve(problem: RoutingProblem, matrix: TravelMatrix, params: SolveParams | N
     for k in range(v):
         r = schedule_route(problem, k, seqs[k], matrix)
         if r is None:
-            raise RoutingError(f"solver route of {problem.technicians[k].technician_id} fails the float schedule")
+            raise RoutingError(
+                f"solver route of {problem.technicians[k].technician_id} fails the float schedule"
+            )
         routes.append(r)
     served = {j for s in seqs for j in s}
     left = [j for j in allowed if j not in served]
-    left.sort(key=lambda j: (problem.jobs[j].drop_penalty is not None, -(problem.jobs[j].drop_penalty or 0.0)))
+    left.sort(
+        key=lambda j: (problem.jobs[j].drop_penalty is not None, -(problem.jobs[j].drop_penalty or 0.0))
+    )
     for j in left:
         job = problem.jobs[j]
         ins = _cheapest_insertion(problem, j, seqs, routes, matrix, by_id)
         if ins is None:
-            reasons[j] = Unassigned(job.job_id, ReasonCode.CAPACITY,
-                                    "every eligible technician's route is full (time, job, minute or load limit)")
+            reasons[j] = Unassigned(
+                job.job_id,
+                ReasonCode.CAPACITY,
+                "every eligible technician's route is full (time, job, minute or load limit)",
+            )
             continue
         k, pos, r = ins
         added = r.travel_minutes - routes[k].travel_minutes
@@ -289,15 +351,21 @@ def solve(problem: RoutingProblem, matrix: TravelMatrix, params: SolveParams | N
             seqs[k].insert(pos, j)
             routes[k] = r
         else:
-            reasons[j] = Unassigned(job.job_id, ReasonCode.DEFERRED,
-                                    f"cheapest insertion adds {added:.1f} travel minutes "
-                                    f"({problem.technicians[k].technician_id}), more than its penalty "
-                                    f"{job.drop_penalty:g}")
+            reasons[j] = Unassigned(
+                job.job_id,
+                ReasonCode.DEFERRED,
+                f"cheapest insertion adds {added:.1f} travel minutes "
+                f"({problem.technicians[k].technician_id}), more than its penalty "
+                f"{job.drop_penalty:g}",
+            )
     unassigned = tuple(reasons[j] for j in sorted(reasons))
     objective = sum(r.travel_minutes for r in routes) + sum(
-        problem.jobs[j].drop_penalty or 0.0 for j in reasons)
+        problem.jobs[j].drop_penalty or 0.0 for j in reasons
+    )
     plan = Plan(tuple(routes), unassigned, objective, time.perf_counter() - t0, status)
     violations = check_plan(problem, plan, matrix)
     if violations:
-        raise RoutingError("plan fails the float check: " + "; ".join(f"{x.subject}: {x.message}" for x in violations[:5]))
+        raise RoutingError(
+            "plan fails the float check: " + "; ".join(f"{x.subject}: {x.message}" for x in violations[:5])
+        )
     return plan

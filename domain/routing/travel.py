@@ -53,7 +53,9 @@ class HaversineTravel:
         """Raises ValueError on a non-positive speed or road factor."""
         if self.speed_kmh <= 0 or self.road_factor <= 0:
             raise ValueError("speed_kmh and road_factor must be positive")
-        km = tuple(tuple(haversine_km(a[0], a[1], b[0], b[1]) * self.road_factor for b in points) for a in points)
+        km = tuple(
+            tuple(haversine_km(a[0], a[1], b[0], b[1]) * self.road_factor for b in points) for a in points
+        )
         minutes = tuple(tuple(d / self.speed_kmh * 60.0 for d in row) for row in km)
         return TravelMatrix(minutes=minutes, km=km)
 
