@@ -311,8 +311,9 @@ def bench_routing(
     metaheuristic: Annotated[
         str, typer.Option(help="OR-Tools LocalSearchMetaheuristic name")
     ] = "GUIDED_LOCAL_SEARCH",
-    ils: Annotated[
-        bool, typer.Option("--ils/--no-ils", help="iterated local search (ruin and recreate)")
+    gls_lambda: Annotated[float, typer.Option(help="guided local search lambda coefficient")] = 0.2,
+    extra_operators: Annotated[
+        bool, typer.Option(help="add cross-exchange, relocate-neighbors and path-LNS moves")
     ] = False,
     scale: Annotated[int, typer.Option(help="integer ticks per time/distance unit inside the solver")] = 1000,
 ) -> None:
@@ -324,7 +325,9 @@ def bench_routing(
         time_limit_seconds=time_limit,
         first_solution=first_solution,
         metaheuristic=metaheuristic,
-        use_ils=ils,
+        gls_lambda=gls_lambda,
+        extra_operators=extra_operators,
+        hard_mandatory=True,  # the benchmark asks for every customer served
         time_scale=scale,
         cost_scale=scale,
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from domain.routing.model import Plan, RoutingProblem, can_serve
+from domain.routing.model import Plan, RoutingProblem
 from domain.routing.schedule import end_node, start_node
 from domain.routing.travel import TravelMatrix
 
@@ -66,7 +66,7 @@ def check_plan(problem: RoutingProblem, plan: Plan, matrix: TravelMatrix) -> lis
             if not job.required_skills <= tech.skills:
                 missing = ", ".join(sorted(job.required_skills - tech.skills))
                 out.append(Violation(stop.job_id, f"{tid} lacks skill(s) {missing}"))
-            if not can_serve(tech, job) and job.pinned_technician_id not in (None, tid):
+            if job.pinned_technician_id not in (None, tid):
                 out.append(Violation(stop.job_id, f"pinned to {job.pinned_technician_id}, served by {tid}"))
             drive = matrix.minutes[prev_node][i]
             need = drive + (problem.buffer_minutes if n > 0 else 0.0)

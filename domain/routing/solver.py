@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.util import optional_boolean_pb2
 
 from domain.routing.check import check_plan
 from domain.routing.model import (
@@ -51,8 +52,10 @@ _CAP_INF = 10**15
 class SolveParams:
     """Search settings: time limit (s), strategies by OR-Tools enum name, scaling (ticks per minute).
 
-    ``use_ils`` switches the metaheuristic to OR-Tools' iterated local search with
-    ruin-and-recreate (SISR ruin, simulated-annealing acceptance) instead of ``metaheuristic``.
+    ``gls_lambda`` is OR-Tools' guided_local_search_lambda_coefficient. ``extra_operators`` adds
+    cross-exchange, relocate-neighbors and path-LNS moves. ``hard_mandatory`` gives must-serve jobs
+    no disjunction at all (faster search on benchmarks where every job can be served, but then no
+    plan comes back when one cannot); by default they get a penalty above any routing cost.
     """
 
     time_limit_seconds: float = 5.0
@@ -61,14 +64,12 @@ class SolveParams:
     gls_lambda: float = 0.1
     time_scale: int = 100
     cost_scale: int = 100
-    use_ils: bool = False
+    extra_operators: bool = False
+    hard_mandatory: bool = False
     log_search: bool = False
-    hard_mandatory: bool = (
-        False  # must-serve jobs without a disjunction (no plan at all if one cannot be served)
-    )
 
 
-def _limits_ok(tech: Technician, route: Route, jobs_by_id: dict[str, Job], m: TravelMatrix) -> bool:
+def _limits_ok(tech: Technician, route: Route, jobs_by_id: dict[str, Job]) -> bool:
     if tech.max_jobs is not None and len(route.stops) > tech.max_jobs:
         return False
     if tech.capacity is not None and sum(jobs_by_id[s.job_id].demand for s in route.stops) > tech.capacity:
@@ -84,7 +85,7 @@ def _fits(
     problem: RoutingProblem, k: int, seq: Sequence[int], m: TravelMatrix, by_id: dict[str, Job]
 ) -> Route | None:
     r = schedule_route(problem, k, seq, m)
-    if r is None or not _limits_ok(problem.technicians[k], r, by_id, m):
+    if r is None or not _limits_ok(problem.technicians[k], r, by_id):
         return None
     return r
 
@@ -123,20 +124,12 @@ def _search_parameters(params: SolveParams) -> object:
     p.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.Value.Value(
         params.metaheuristic
     )
-    if params.use_ils:
-        p.use_iterated_local_search = True
-        rr = p.iterated_local_search_parameters.ruin_recreate_parameters
-        del rr.ruin_strategies[:]
-        sisr = rr.ruin_strategies.add().sisr
-        sisr.max_removed_sequence_size = 10
-        sisr.avg_num_removed_visits = 10
-        sisr.bypass_factor = 0.01
-        rr.recreate_strategy.heuristic = routing_enums_pb2.FirstSolutionStrategy.LOCAL_CHEAPEST_INSERTION
-    else:
-        p.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.Value.Value(
-            params.metaheuristic
-        )
-        p.guided_local_search_lambda_coefficient = params.gls_lambda
+    p.guided_local_search_lambda_coefficient = params.gls_lambda
+    if params.extra_operators:
+        ops = p.local_search_operators
+        ops.use_cross_exchange = optional_boolean_pb2.BOOL_TRUE
+        ops.use_relocate_neighbors = optional_boolean_pb2.BOOL_TRUE
+        ops.use_path_lns = optional_boolean_pb2.BOOL_TRUE
     secs = max(params.time_limit_seconds, 0.01)
     p.time_limit.seconds = int(secs)
     p.time_limit.nanos = int((secs - int(secs)) * 1e9)
