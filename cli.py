@@ -1,4 +1,4 @@
-"""The ``fieldops`` command: dev, demo, worker, api, migrate, seed, apikey."""
+"""The ``fieldops`` command: dev, demo, worker, api, migrate, seed, apikey, schedules, bench."""
 
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ apikey_app = typer.Typer(help="Manage staff API keys.", no_args_is_help=True)
 app.add_typer(apikey_app, name="apikey")
 schedules_app = typer.Typer(help="Temporal Schedules (schedules.py).", no_args_is_help=True)
 app.add_typer(schedules_app, name="schedules")
+bench_app = typer.Typer(help="Benchmarks that print figures (bench/).", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
 console = Console()
 
 
@@ -290,6 +292,57 @@ def schedules_apply() -> None:
         _hard_exit(2)
     console.print(summary)
     _hard_exit(0)
+
+
+@bench_app.command("routing")
+def bench_routing(
+    files: Annotated[
+        list[Path], typer.Argument(help="VRPTW instances in the Solomon text format", exists=True)
+    ],
+    time_limit: Annotated[float, typer.Option("--time-limit", help="seconds per instance")] = 10.0,
+    reference: Annotated[
+        Path | None,
+        typer.Option("--reference", help="CSV with columns instance, vehicles, distance", exists=True),
+    ] = None,
+    reference_column: Annotated[
+        str, typer.Option("--reference-column", help="distance column of the CSV")
+    ] = "distance",
+    csv_out: Annotated[Path | None, typer.Option("--csv", help="write the rows to this CSV")] = None,
+    first_solution: Annotated[
+        str, typer.Option(help="OR-Tools FirstSolutionStrategy name")
+    ] = "PARALLEL_CHEAPEST_INSERTION",
+    metaheuristic: Annotated[
+        str, typer.Option(help="OR-Tools LocalSearchMetaheuristic name")
+    ] = "GUIDED_LOCAL_SEARCH",
+    gls_lambda: Annotated[float, typer.Option(help="guided local search lambda coefficient")] = 0.2,
+    extra_operators: Annotated[
+        bool, typer.Option(help="add cross-exchange, relocate-neighbors and path-LNS moves")
+    ] = False,
+    scale: Annotated[int, typer.Option(help="integer ticks per time/distance unit inside the solver")] = 1000,
+) -> None:
+    """Solve Solomon-format VRPTW files; print vehicles, distance, seconds, feasibility, served and gap."""
+    from bench.routing import run
+    from domain.routing import SolveParams
+
+    params = SolveParams(
+        time_limit_seconds=time_limit,
+        first_solution=first_solution,
+        metaheuristic=metaheuristic,
+        gls_lambda=gls_lambda,
+        extra_operators=extra_operators,
+        hard_mandatory=True,  # the benchmark asks for every customer served
+        time_scale=scale,
+        cost_scale=scale,
+    )
+    rows = run(
+        files,
+        params,
+        reference=reference,
+        reference_column=reference_column,
+        csv_out=csv_out,
+        console=console,
+    )
+    raise typer.Exit(0 if all(r.feasible for r in rows) else 1)
 
 
 if __name__ == "__main__":

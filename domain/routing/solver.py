@@ -1,0 +1,364 @@
+"""Solve a RoutingProblem with the OR-Tools routing solver (Google OR-Tools, ``pywrapcp``).
+
+Model (https://developers.google.com/optimization/routing): one vehicle per technician with its
+own start and end node; a disjunction per job (drop penalty; "must serve" jobs get a penalty
+larger than any routing cost, so the solver always returns a plan, and a job it cannot serve is
+reported with its reason); allowed vehicles per job from skills, pins and a float pre-check that
+the job fits the technician's day on its own; a time dimension (transit = service + drive +
+buffer, slack = waiting) with job windows, shifts and the break as a fixed-duration interval
+(``SetBreakIntervalsOfVehicle``); dimensions for job count, work minutes and load when limited.
+
+Integer scaling: times are multiplied by ``time_scale`` and rounded **conservatively** (transits
+and durations up, window and shift ends down, window starts up), so every integer-feasible
+route is feasible in floating point. Arc costs are travel minutes x ``cost_scale``, rounded to
+nearest. Reported times are recomputed in float from the chosen order
+(:mod:`domain.routing.schedule`) and the plan is verified by :func:`check_plan` before it is
+returned; a violation raises RoutingError instead of leaking.
+
+After the search, each job left out is tried at its cheapest feasible position (float check);
+it is inserted when it is a must-serve job or its added travel is below its penalty, otherwise
+it is reported as deferred. The remaining jobs get their binding reason (ReasonCode).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.util import optional_boolean_pb2
+
+from domain.routing.check import check_plan
+from domain.routing.model import (
+    Job,
+    Plan,
+    ReasonCode,
+    Route,
+    RoutingError,
+    RoutingProblem,
+    Technician,
+    Unassigned,
+    can_serve,
+)
+from domain.routing.schedule import end_node, schedule_route, start_node
+from domain.routing.travel import TravelMatrix
+
+_CAP_INF = 10**15
+
+
+@dataclass(frozen=True, slots=True)
+class SolveParams:
+    """Search settings: time limit (s), strategies by OR-Tools enum name, scaling (ticks per minute).
+
+    ``gls_lambda`` is OR-Tools' guided_local_search_lambda_coefficient. ``extra_operators`` adds
+    cross-exchange, relocate-neighbors and path-LNS moves. ``hard_mandatory`` gives must-serve jobs
+    no disjunction at all (faster search on benchmarks where every job can be served, but then no
+    plan comes back when one cannot); by default they get a penalty above any routing cost.
+    """
+
+    time_limit_seconds: float = 5.0
+    first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    gls_lambda: float = 0.1
+    time_scale: int = 100
+    cost_scale: int = 100
+    extra_operators: bool = False
+    hard_mandatory: bool = False
+    log_search: bool = False
+
+
+def _limits_ok(tech: Technician, route: Route, jobs_by_id: dict[str, Job]) -> bool:
+    if tech.max_jobs is not None and len(route.stops) > tech.max_jobs:
+        return False
+    if tech.capacity is not None and sum(jobs_by_id[s.job_id].demand for s in route.stops) > tech.capacity:
+        return False
+    if tech.max_work_minutes is not None:
+        work = route.travel_minutes + sum(jobs_by_id[s.job_id].service_minutes for s in route.stops)
+        if work > tech.max_work_minutes:
+            return False
+    return True
+
+
+def _fits(
+    problem: RoutingProblem, k: int, seq: Sequence[int], m: TravelMatrix, by_id: dict[str, Job]
+) -> Route | None:
+    r = schedule_route(problem, k, seq, m)
+    if r is None or not _limits_ok(problem.technicians[k], r, by_id):
+        return None
+    return r
+
+
+def _cheapest_insertion(
+    problem: RoutingProblem,
+    j: int,
+    seqs: list[list[int]],
+    routes: list[Route],
+    m: TravelMatrix,
+    by_id: dict[str, Job],
+) -> tuple[int, int, Route] | None:
+    best: tuple[int, int, Route] | None = None
+    job = problem.jobs[j]
+    for k, tech in enumerate(problem.technicians):
+        if not can_serve(tech, job):
+            continue
+        for pos in range(len(seqs[k]) + 1):
+            r = _fits(problem, k, [*seqs[k][:pos], j, *seqs[k][pos:]], m, by_id)
+            if r is not None and (
+                best is None
+                or r.travel_minutes - routes[k].travel_minutes
+                < best[2].travel_minutes - routes[best[0]].travel_minutes
+            ):
+                best = (k, pos, r)
+    return best
+
+
+def _skills_text(job: Job) -> str:
+    return ", ".join(sorted(job.required_skills)) or "none"
+
+
+def _search_parameters(params: SolveParams) -> object:
+    p = pywrapcp.DefaultRoutingSearchParameters()
+    p.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.Value.Value(params.first_solution)
+    p.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.Value.Value(
+        params.metaheuristic
+    )
+    p.guided_local_search_lambda_coefficient = params.gls_lambda
+    if params.extra_operators:
+        ops = p.local_search_operators
+        ops.use_cross_exchange = optional_boolean_pb2.BOOL_TRUE
+        ops.use_relocate_neighbors = optional_boolean_pb2.BOOL_TRUE
+        ops.use_path_lns = optional_boolean_pb2.BOOL_TRUE
+    secs = max(params.time_limit_seconds, 0.01)
+    p.time_limit.seconds = int(secs)
+    p.time_limit.nanos = int((secs - int(secs)) * 1e9)
+    p.log_search = params.log_search
+    return p
+
+
+def solve(problem: RoutingProblem, matrix: TravelMatrix, params: SolveParams | None = None) -> Plan:
+    """Plan the day: one Route per technician (problem order) and every other job as Unassigned.
+
+    ``matrix`` is a provider's matrix over ``schedule.points_of(problem)``. Raises RoutingError on
+    invalid input (see RoutingProblem.validate) or if the plan fails the float check.
+    """
+    params = params or SolveParams()
+    problem.validate()
+    n, v = len(problem.jobs), len(problem.technicians)
+    if len(matrix.minutes) != n + 2 * v:
+        raise RoutingError(f"matrix has order {len(matrix.minutes)}, expected {n + 2 * v}")
+    t0 = time.perf_counter()
+    by_id = {j.job_id: j for j in problem.jobs}
+    S, C = params.time_scale, params.cost_scale
+    reasons: dict[int, Unassigned] = {}
+    allowed: dict[int, list[int]] = {}
+    for j, job in enumerate(problem.jobs):
+        skilled = [k for k, t in enumerate(problem.technicians) if can_serve(t, job)]
+        if not skilled:
+            who = (
+                f"pinned technician {job.pinned_technician_id}"
+                if job.pinned_technician_id
+                else "no technician"
+            )
+            reasons[j] = Unassigned(
+                job.job_id, ReasonCode.NO_SKILL, f"{who} holds the required skill(s): {_skills_text(job)}"
+            )
+            continue
+        timely = [k for k in skilled if schedule_route(problem, k, [j], matrix) is not None]
+        if math.ceil(job.window_start * S) > math.floor(job.window_end * S):
+            timely = []
+        if not timely:
+            reasons[j] = Unassigned(
+                job.job_id,
+                ReasonCode.WINDOW,
+                f"no technician with skill(s) {_skills_text(job)} can start it within "
+                f"[{job.window_start:g}, {job.window_end:g}] and be back by the end of the shift",
+            )
+            continue
+        fitting = [k for k in timely if _fits(problem, k, [j], matrix, by_id) is not None]
+        if not fitting:
+            reasons[j] = Unassigned(
+                job.job_id,
+                ReasonCode.CAPACITY,
+                "alone it already exceeds every eligible technician's job, minute or load limit",
+            )
+            continue
+        allowed[j] = fitting
+    nodes = sorted(allowed)  # solver node i < len(nodes) -> problem job nodes[i]
+    mcount = len(nodes)
+    mat_idx = [*nodes] + [x for k in range(v) for x in (start_node(problem, k), end_node(problem, k))]
+    starts = [mcount + 2 * k for k in range(v)]
+    ends = [mcount + 2 * k + 1 for k in range(v)]
+    seqs: list[list[int]] = [[] for _ in range(v)]
+    status = "no jobs"
+    if mcount and v:
+        manager = pywrapcp.RoutingIndexManager(mcount + 2 * v, v, starts, ends)
+        routing = pywrapcp.RoutingModel(manager)
+        size = routing.Size() + v  # indices 0..Size()-1 plus the v end indices
+        node_of = [manager.IndexToNode(i) for i in range(size)]
+        service = [
+            problem.jobs[nodes[x]].service_minutes if x < mcount else 0.0 for x in range(mcount + 2 * v)
+        ]
+
+        def is_job(x: int) -> bool:
+            return x < mcount
+
+        cost = [
+            [round(matrix.minutes[mat_idx[a]][mat_idx[b]] * C) for b in range(mcount + 2 * v)]
+            for a in range(mcount + 2 * v)
+        ]
+        transit = [
+            [
+                math.ceil(
+                    (
+                        service[a]
+                        + matrix.minutes[mat_idx[a]][mat_idx[b]]
+                        + (problem.buffer_minutes if is_job(a) and is_job(b) else 0.0)
+                    )
+                    * S
+                )
+                for b in range(mcount + 2 * v)
+            ]
+            for a in range(mcount + 2 * v)
+        ]
+        cost_cb = routing.RegisterTransitMatrix(cost)
+        routing.SetArcCostEvaluatorOfAllVehicles(cost_cb)
+        time_cb = routing.RegisterTransitMatrix(transit)
+        horizon = math.floor(max(t.shift_end for t in problem.technicians) * S) + 1
+        routing.AddDimension(time_cb, horizon, horizon, False, "time")
+        tdim = routing.GetDimensionOrDie("time")
+        for x in range(mcount):
+            job = problem.jobs[nodes[x]]
+            idx = manager.NodeToIndex(x)
+            tdim.CumulVar(idx).SetRange(math.ceil(job.window_start * S), math.floor(job.window_end * S))
+        solver = routing.solver()
+        visit = [math.ceil(service[node_of[i]] * S) if is_job(node_of[i]) else 0 for i in range(size)]
+        for k, tech in enumerate(problem.technicians):
+            lo, hi = math.ceil(tech.shift_start * S), math.floor(tech.shift_end * S)
+            tdim.CumulVar(routing.Start(k)).SetRange(lo, hi)
+            tdim.CumulVar(routing.End(k)).SetRange(lo, hi)
+            if tech.break_ is not None:
+                br = tech.break_
+                dur = math.ceil(br.minutes * S)
+                bmin = max(math.ceil(br.earliest * S), lo)
+                bmax = min(math.floor(br.latest * S), hi - dur)
+                if bmin > bmax:  # no break fits the shift: the pre-check gave this technician no job
+                    bmin = bmax = lo
+                interval = solver.FixedDurationIntervalVar(bmin, bmax, dur, False, f"break{k}")
+                tdim.SetBreakIntervalsOfVehicle([interval], k, visit)
+            routing.AddVariableMinimizedByFinalizer(tdim.CumulVar(routing.End(k)))
+            routing.AddVariableMaximizedByFinalizer(tdim.CumulVar(routing.Start(k)))
+        techs = problem.technicians
+        if any(t.max_jobs is not None for t in techs):
+            cnt_cb = routing.RegisterUnaryTransitVector(
+                [1 if is_job(x) else 0 for x in range(mcount + 2 * v)]
+            )
+            routing.AddDimensionWithVehicleCapacity(
+                cnt_cb, 0, [t.max_jobs if t.max_jobs is not None else mcount for t in techs], True, "jobs"
+            )
+        if any(t.max_work_minutes is not None for t in techs):
+            work = [
+                [
+                    math.ceil((service[a] + matrix.minutes[mat_idx[a]][mat_idx[b]]) * S)
+                    for b in range(mcount + 2 * v)
+                ]
+                for a in range(mcount + 2 * v)
+            ]
+            work_cb = routing.RegisterTransitMatrix(work)
+            routing.AddDimensionWithVehicleCapacity(
+                work_cb,
+                0,
+                [
+                    math.floor(t.max_work_minutes * S) if t.max_work_minutes is not None else _CAP_INF
+                    for t in techs
+                ],
+                True,
+                "work",
+            )
+        if any(t.capacity is not None for t in techs):
+            q = 1000
+            dem_cb = routing.RegisterUnaryTransitVector(
+                [
+                    math.ceil(problem.jobs[nodes[x]].demand * q) if is_job(x) else 0
+                    for x in range(mcount + 2 * v)
+                ]
+            )
+            routing.AddDimensionWithVehicleCapacity(
+                dem_cb,
+                0,
+                [math.floor(t.capacity * q) if t.capacity is not None else _CAP_INF for t in techs],
+                True,
+                "load",
+            )
+        max_arc = max((max(row) for row in cost), default=1)
+        big = (mcount + 2 * v + 1) * max(max_arc, 1) * 2 + 1
+        for x in range(mcount):
+            job = problem.jobs[nodes[x]]
+            idx = manager.NodeToIndex(x)
+            must = job.drop_penalty is None or job.pinned_technician_id is not None
+            penalty = big if must else round((job.drop_penalty or 0.0) * C)
+            if not (must and params.hard_mandatory):
+                routing.AddDisjunction([idx], penalty)
+            if len(allowed[nodes[x]]) < v:  # -1 = unperformed
+                routing.VehicleVar(idx).SetValues([-1, *allowed[nodes[x]]])
+        solution = routing.SolveWithParameters(_search_parameters(params))
+        status = {0: "not solved", 1: "success", 2: "no solution found", 3: "time limit", 4: "invalid"}.get(
+            routing.status(), str(routing.status())
+        )
+        if solution is not None:
+            status = "solved"
+            for k in range(v):
+                i = routing.Start(k)
+                i = solution.Value(routing.NextVar(i))
+                while not routing.IsEnd(i):
+                    seqs[k].append(nodes[node_of[i]])
+                    i = solution.Value(routing.NextVar(i))
+    routes: list[Route] = []
+    for k in range(v):
+        r = schedule_route(problem, k, seqs[k], matrix)
+        if r is None:
+            raise RoutingError(
+                f"solver route of {problem.technicians[k].technician_id} fails the float schedule"
+            )
+        routes.append(r)
+    served = {j for s in seqs for j in s}
+    left = [j for j in allowed if j not in served]
+    left.sort(
+        key=lambda j: (problem.jobs[j].drop_penalty is not None, -(problem.jobs[j].drop_penalty or 0.0))
+    )
+    for j in left:
+        job = problem.jobs[j]
+        ins = _cheapest_insertion(problem, j, seqs, routes, matrix, by_id)
+        if ins is None:
+            reasons[j] = Unassigned(
+                job.job_id,
+                ReasonCode.CAPACITY,
+                "every eligible technician's route is full (time, job, minute or load limit)",
+            )
+            continue
+        k, pos, r = ins
+        added = r.travel_minutes - routes[k].travel_minutes
+        must = job.drop_penalty is None or job.pinned_technician_id is not None
+        if must or added < (job.drop_penalty or 0.0):
+            seqs[k].insert(pos, j)
+            routes[k] = r
+        else:
+            reasons[j] = Unassigned(
+                job.job_id,
+                ReasonCode.DEFERRED,
+                f"cheapest insertion adds {added:.1f} travel minutes "
+                f"({problem.technicians[k].technician_id}), more than its penalty "
+                f"{job.drop_penalty:g}",
+            )
+    unassigned = tuple(reasons[j] for j in sorted(reasons))
+    objective = sum(r.travel_minutes for r in routes) + sum(
+        problem.jobs[j].drop_penalty or 0.0 for j in reasons
+    )
+    plan = Plan(tuple(routes), unassigned, objective, time.perf_counter() - t0, status)
+    violations = check_plan(problem, plan, matrix)
+    if violations:
+        raise RoutingError(
+            "plan fails the float check: " + "; ".join(f"{x.subject}: {x.message}" for x in violations[:5])
+        )
+    return plan
