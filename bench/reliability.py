@@ -65,6 +65,7 @@ def main() -> int:
             seed=args.seed,
         )
         state = Path(tempfile.mkdtemp(prefix=f"fieldops-bench-rel-{kind}-"))
+        state.chmod(0o755)  # as root PostgreSQL runs as its own user; a restart must reach its data dir
         report = asyncio.run(run_reliability(config, state, say=console.print))
         summary = {"kind": kind, **report.summary()}
         rows.append(summary)
