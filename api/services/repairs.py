@@ -304,14 +304,25 @@ async def current_status(
     return await live_status(client, work_order=work_order)
 
 
-async def live_status(client: Client, *, work_order: WorkOrder) -> tuple[RepairStatus | None, str | None]:
-    """The workflow's ``status`` query, or None and why not."""
+#: How long a read waits for the workflow's answer (s). A query needs a worker: while every worker
+#: is down (a crash, a deploy) it would wait indefinitely, so the read answers from the database.
+QUERY_TIMEOUT_S = 3.0
+
+
+async def live_status(
+    client: Client, *, work_order: WorkOrder, timeout_s: float = QUERY_TIMEOUT_S
+) -> tuple[RepairStatus | None, str | None]:
+    """The workflow's ``status`` query, or None and why not (within ``timeout_s`` seconds)."""
     if not work_order.workflow_id:
         return None, "imported record without a workflow"
     try:
         handle = client.get_workflow_handle(work_order.workflow_id)
-        return await handle.query(STATUS_QUERY, result_type=RepairStatus), None
+        return await handle.query(
+            STATUS_QUERY, result_type=RepairStatus, rpc_timeout=timedelta(seconds=timeout_s)
+        ), None
     except RPCError as err:
+        if err.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):  # our rpc_timeout
+            return None, f"workflow did not answer within {timeout_s:g} s (no worker?): read from the database"
         return None, f"workflow not reachable: {err.message}"
     except Exception as err:  # a query on a just-started workflow can fail before its first task
         return None, f"status unavailable: {err}"
