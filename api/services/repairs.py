@@ -322,7 +322,10 @@ async def live_status(
         ), None
     except RPCError as err:
         if err.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):  # our rpc_timeout
-            return None, f"workflow did not answer within {timeout_s:g} s (no worker?): read from the database"
+            return (
+                None,
+                f"workflow did not answer within {timeout_s:g} s (no worker?): read from the database",
+            )
         return None, f"workflow not reachable: {err.message}"
     except Exception as err:  # a query on a just-started workflow can fail before its first task
         return None, f"status unavailable: {err}"
