@@ -61,7 +61,8 @@ def _history_days(rng: random.Random, hours: dict, today: date) -> list[date]:
         work = [d for d in window if WEEKDAYS[d.weekday()] in hours]
         off = [d for d in window if WEEKDAYS[d.weekday()] not in hours]
         n_off = min(len(off), sum(rng.random() < 0.07 for _ in range(count)))
-        days += rng.sample(off, n_off) + rng.sample(work, count - n_off)
+        # a part-time schedule may have fewer working days in a window than jobs drawn for it
+        days += rng.sample(off, n_off) + rng.sample(work, min(len(work), count - n_off))
     return sorted(days)
 
 
