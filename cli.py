@@ -74,9 +74,15 @@ def migrate() -> None:
     console.print("[green]schema is at head[/green]")
 
 
-@app.command()
-def seed() -> None:
+seed_app = typer.Typer(help="Demo data: customers, technicians and [SEED DATA] history.")
+app.add_typer(seed_app, name="seed")
+
+
+@seed_app.callback(invoke_without_command=True)
+def seed(ctx: typer.Context) -> None:
     """Load the demo customers, technicians and 12 months of history (idempotent)."""
+    if ctx.invoked_subcommand is not None:
+        return
     from db.session import make_engine, make_session_factory, transaction
     from devstack.demo_data import load_demo_data
     from domain.schedule import local_today
@@ -86,6 +92,57 @@ def seed() -> None:
     with _schema_errors(), transaction(sessions) as session:
         summary = load_demo_data(session, today=local_today(datetime.now(UTC), settings.timezone))
     console.print(summary)
+
+
+@seed_app.command("history")
+def seed_history(
+    technician: Annotated[
+        str | None, typer.Option("--technician", help="only this technician, e.g. T-003")
+    ] = None,
+    undo: Annotated[
+        bool, typer.Option("--undo", help="remove the [SEED DATA] work orders and their job costs instead")
+    ] = False,
+) -> None:
+    """Add a year of [SEED DATA] history (seed 000 Phase 1.4) to existing technicians, or remove it."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from db.repositories.seed_history import technicians as list_technicians
+    from db.session import make_engine, make_session_factory, transaction
+    from devstack.seed_history import TechnicianHistory, add_history, remove_history
+    from domain.schedule import local_today
+
+    settings = get_settings()
+    sessions = make_session_factory(make_engine(_database_url(settings)))
+    if undo:
+        with _schema_errors(), transaction(sessions) as session:
+            orders, costs = remove_history(session, technician_id=technician)
+        console.print(f"removed {orders} \\[SEED DATA] work orders and {costs} job costs")
+        return
+    today = local_today(datetime.now(UTC), settings.timezone)
+    with _schema_errors(), transaction(sessions) as session:
+        total = len(list_technicians(session, technician_id=technician))
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        ) as bar:
+            task = bar.add_task("seeding history", total=total)
+
+            def step(result: TechnicianHistory) -> None:
+                bar.update(task, advance=1, description=f"seeding history: {result.technician_id}")
+
+            try:
+                results = add_history(session, today=today, technician_id=technician, progress=step)
+            except LookupError as err:
+                console.print(f"[red]error:[/red] {err.args[0]}")
+                raise typer.Exit(2) from err
+    for r in results:
+        if r.skipped:
+            console.print(f"{r.technician_id}: skipped ({r.skipped})")
+        else:
+            console.print(f"{r.technician_id}: {r.work_orders} work orders, {r.job_costs} job costs")
 
 
 @apikey_app.command("create")

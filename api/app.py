@@ -16,7 +16,15 @@ from temporalio.client import Client
 from api.errors import PROBLEM_RESPONSES, install_error_handlers, install_problem_schema, problem_response
 from api.input_guard import RefuseNul
 from api.logging_setup import install_token_redaction
-from api.routers import approval_pages, catalog, customers, messages, repairs, technicians
+from api.routers import (
+    approval_pages,
+    catalog,
+    customers,
+    messages,
+    repairs,
+    technician_performance,
+    technicians,
+)
 from config import Settings, get_settings
 from db.session import make_engine, make_session_factory, ping
 from temporal_client import connect_temporal
@@ -67,7 +75,7 @@ def create_app(
     install_problem_schema(app)
     app.add_middleware(RefuseNul)
     install_token_redaction()
-    for module in (repairs, customers, technicians, catalog, messages):
+    for module in (repairs, customers, technicians, technician_performance, catalog, messages):
         app.include_router(module.router)
     app.include_router(approval_pages.router)
 

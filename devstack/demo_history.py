@@ -61,7 +61,8 @@ def _history_days(rng: random.Random, hours: dict, today: date) -> list[date]:
         work = [d for d in window if WEEKDAYS[d.weekday()] in hours]
         off = [d for d in window if WEEKDAYS[d.weekday()] not in hours]
         n_off = min(len(off), sum(rng.random() < 0.07 for _ in range(count)))
-        days += rng.sample(off, n_off) + rng.sample(work, count - n_off)
+        # a part-time schedule may have fewer working days in a window than jobs drawn for it
+        days += rng.sample(off, n_off) + rng.sample(work, min(len(work), count - n_off))
     return sorted(days)
 
 
@@ -95,6 +96,8 @@ def _work_order(
     open_at, close_at = hours.get(WEEKDAYS[day.weekday()], _OFF_DAY_HOURS)
     window = _minutes(close_at) - _minutes(open_at)
     costs: list[tuple[str, str, Decimal, str, Decimal]] = []
+    gallons: int | None = None
+    tank_size: str | None = None
     if job_type in PUMP_OUT_JOB_TYPES:
         tank = rng.choice(_TANKS[job_type])
         gallons = round(tank * rng.uniform(0.75, 1.0) / 50) * 50
@@ -102,7 +105,8 @@ def _work_order(
         amount = _usd(100 + gallons * rate, 150, 800)
         low, high = (60, 150) if job_type == "pumping" else (45, 120)
         minutes = min(window, rng.randrange(low, high + 1, 15))
-        detail = f"Pumped {gallons:,} gal; tank {tank} gal"
+        tank_size = f"{tank} gal"
+        detail = f"Pumped {gallons:,} gal; tank {tank_size}"
         if job_type == "grease_trap":
             detail += "; grease interceptor"
     else:
@@ -138,6 +142,8 @@ def _work_order(
         total_amount=amount,
         total_labor_minutes=minutes,
         service_location=f"{customer.address}, {customer.city}, {customer.state} {customer.zip_code}",
+        gallons_pumped=gallons,
+        tank_size=tank_size,
         notes=f"{SEED_NOTE} {'Return visit. ' if is_return else ''}{detail}",
         estimate_amount=amount,
         estimate_version=1,

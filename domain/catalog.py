@@ -47,4 +47,21 @@ DEFAULT_CATALOG: tuple[CatalogEntry, ...] = (
     ),
 )
 
+#: Job types counted as pump outs and as repairs by technician performance (seed 000 Phase 1.1):
+#: fixed by the default catalog, as in the seed's SQL, so a job type added to the catalog table
+#: later counts as "other" there.
 PUMP_OUT_JOB_TYPES = frozenset(e.code for e in DEFAULT_CATALOG if e.category is JobCategory.PUMP_OUT)
+REPAIR_JOB_TYPES = frozenset(e.code for e in DEFAULT_CATALOG if e.category is JobCategory.REPAIR)
+
+
+class JobListCategory(StrEnum):
+    """Which of a technician's completed jobs a job list shows (seed 000 Phase 1.2 ``job_category``)."""
+
+    PUMP_OUTS = "pump_outs"
+    REPAIRS = "repairs"
+    ALL = "all"
+
+    @property
+    def job_types(self) -> frozenset[str] | None:
+        """The job types listed, or None for every job type."""
+        return {"pump_outs": PUMP_OUT_JOB_TYPES, "repairs": REPAIR_JOB_TYPES}.get(self.value)

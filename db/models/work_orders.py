@@ -2,7 +2,8 @@
 
 ``work_orders`` carries the columns seed 000's SQL reads (id, customer_id, technician_id,
 job_type, status, scheduled_date, actual_start_time, actual_end_time, total_amount,
-total_labor_minutes, service_location, notes) so that SQL runs unchanged.
+total_labor_minutes, service_location, notes) so that SQL runs unchanged, plus what its job
+list shows for pump outs (``gallons_pumped``, ``tank_size``).
 """
 
 from __future__ import annotations
@@ -10,7 +11,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -48,6 +60,7 @@ class WorkOrder(Base, Timestamped):
     __table_args__ = (
         Index("ix_work_orders_technician_status_date", "technician_id", "status", "scheduled_date"),
         Index("ix_work_orders_customer_date", "customer_id", "scheduled_date"),
+        CheckConstraint("gallons_pumped >= 0", name="gallons_pumped_not_negative"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -65,6 +78,9 @@ class WorkOrder(Base, Timestamped):
     total_labor_minutes: Mapped[int | None] = mapped_column(Integer)
     service_location: Mapped[str | None] = mapped_column(String(300))
     notes: Mapped[str | None] = mapped_column(Text)
+    #: pump outs only (seed 000 Phase 1.2): gallons taken out, and the tank's size as written (``1000 gal``)
+    gallons_pumped: Mapped[int | None] = mapped_column(Integer)
+    tank_size: Mapped[str | None] = mapped_column(String(40))
 
     #: repairs in the visit, priced by tier: written with the order, changed by a revised estimate
     repair_count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")

@@ -275,6 +275,17 @@ ROUTES: dict[tuple[str, str], tuple[Callable[..., Call], dict]] = {
         ),
         seen(200),
     ),
+    # ---- technician performance (seed 000): his own, his team's, or everyone's --------------
+    ("GET", "/api/v2/technicians/{technician_id}/performance"): (
+        lambda s, foreign=False: Call("GET", f"/api/v2/technicians/{s.technician_id}/performance"),
+        seen(200),
+    ),
+    ("GET", "/api/v2/technicians/{technician_id}/jobs"): (
+        lambda s, foreign=False: Call(
+            "GET", f"/api/v2/technicians/{s.technician_id}/jobs", params={"job_category": "repairs"}
+        ),
+        seen(200),
+    ),
     # ---- catalog (company-wide: no owner) ----------------------------------------------------
     ("GET", "/api/v1/catalog"): (lambda s, foreign=False: Call("GET", "/api/v1/catalog"), EVERYONE_200),
     ("POST", "/api/v1/catalog"): (
