@@ -301,7 +301,16 @@ async def current_status(
     workflow would make a worker replay its whole history), else the workflow's ``status`` query."""
     if work_order.status in TERMINAL_STATUSES:
         return stored_status(session, work_order=work_order), "ended: read from the database"
+    release_connection(session)
     return await live_status(client, work_order=work_order)
+
+
+def release_connection(session: Session) -> None:
+    """End the request's (read-only) transaction before waiting on Temporal, so its pooled
+    PostgreSQL connection serves other requests meanwhile: during a Temporal outage every call
+    waits seconds, and holding connections through those waits exhausted the pool and stalled
+    routes that never touch Temporal. Objects stay usable (``expire_on_commit=False``)."""
+    session.commit()
 
 
 #: How long a read waits for the workflow's answer (s). A query needs a worker: while every worker
@@ -340,6 +349,7 @@ async def act(
     if not wo.workflow_id:
         raise Conflict(f"repair {work_order_id} has no workflow (imported history)")
     handle = client.get_workflow_handle(wo.workflow_id)
+    release_connection(session)
     try:
         return await handle.execute_update(update, payload, result_type=RepairStatus)
     except WorkflowUpdateFailedError as err:

@@ -8,6 +8,7 @@ import time
 import uuid
 from types import SimpleNamespace
 
+import httpx
 import pytest
 
 from api.services.repairs import live_status
@@ -30,3 +31,48 @@ async def test_status_query_without_a_worker_falls_back_quickly(stack):
         assert time.monotonic() - began < 10
     finally:
         await stack.client.get_workflow_handle(workflow_id).terminate("test over")
+
+
+async def test_a_slow_temporal_answer_does_not_hold_a_database_connection(stack, database):
+    """With a one-connection pool, a read of a repair whose workflow cannot answer (no worker)
+    must not keep that connection while it waits: a customer read meanwhile answers at once."""
+    from sqlalchemy import create_engine, text
+
+    from api.app import create_app
+    from db.session import make_session_factory, normalize_url
+    from tests.integration.test_repair_api import new_customer
+
+    customer = await new_customer(stack)
+    r = await stack.http.post(
+        "/api/v1/repairs", json={"customer_id": customer, "job_type": "inspection"}, headers=stack.office
+    )
+    wo = r.json()["id"]
+    stuck = f"repair-stuck-{uuid.uuid4().hex[:8]}"
+    await stack.client.start_workflow(
+        "RepairWorkflow", {"work_order_id": wo}, id=stuck, task_queue="nobody-polls-this"
+    )
+    engine = create_engine(normalize_url(database.url), pool_size=1, max_overflow=0, pool_timeout=20)
+    with engine.begin() as conn:  # point the record at the workflow no worker serves
+        conn.execute(
+            text("UPDATE work_orders SET workflow_id = :w, status = 'pending_approval' WHERE id = :id"),
+            {"w": stuck, "id": wo},
+        )
+    app = create_app(stack.settings, sessions=make_session_factory(engine), temporal=stack.client)
+    app.state.sessions, app.state.temporal, app.state.settings = (
+        make_session_factory(engine),
+        stack.client,
+        stack.settings,
+    )
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+            slow = asyncio.create_task(http.get(f"/api/v1/repairs/{wo}", headers=stack.office))
+            await asyncio.sleep(0.5)  # the repair read is now waiting on Temporal
+            fast = await http.get(f"/api/v1/customers/{customer}", headers=stack.office)
+            assert fast.status_code == 200, fast.text
+            # answered while the repair read still waits: the pool's one connection was free
+            assert not slow.done(), "the customer read had to wait for the repair read's connection"
+            detail = await slow
+            assert detail.status_code == 200 and "read from the database" in detail.json()["workflow_note"]
+    finally:
+        await stack.client.get_workflow_handle(stuck).terminate("test over")
+        engine.dispose()
