@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -313,6 +313,9 @@ def release_connection(session: Session) -> None:
     session.commit()
 
 
+#: How long a staff action waits for the workflow to accept or reject it (s); then 503.
+UPDATE_TIMEOUT_S = 10.0
+
 #: How long a read waits for the workflow's answer (s). A query needs a worker: while every worker
 #: is down (a crash, a deploy) it would wait indefinitely, so the read answers from the database.
 QUERY_TIMEOUT_S = 3.0
@@ -351,7 +354,15 @@ async def act(
     handle = client.get_workflow_handle(wo.workflow_id)
     release_connection(session)
     try:
-        return await handle.execute_update(update, payload, result_type=RepairStatus)
+        return await handle.execute_update(
+            update, payload, result_type=RepairStatus, rpc_timeout=timedelta(seconds=UPDATE_TIMEOUT_S)
+        )
+    except WorkflowUpdateRPCTimeoutOrCancelledError as err:
+        raise Problem(
+            503,
+            f"the repair's workflow did not answer within {UPDATE_TIMEOUT_S:g} s (no worker running?); "
+            "retry — if the action went through meanwhile, the retry answers 409",
+        ) from err
     except WorkflowUpdateFailedError as err:
         cause = innermost_application_error(err.cause)
         detail = cause.message if cause is not None else f"{update} was rejected: {err.cause}"

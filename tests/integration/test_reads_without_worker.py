@@ -76,3 +76,37 @@ async def test_a_slow_temporal_answer_does_not_hold_a_database_connection(stack,
     finally:
         await stack.client.get_workflow_handle(stuck).terminate("test over")
         engine.dispose()
+
+
+async def test_an_action_no_worker_answers_is_a_503_not_a_hang(stack, database, monkeypatch):
+    """An update needs a worker to accept it; with none, the action answers 503 + Retry-After
+    after ``UPDATE_TIMEOUT_S`` instead of waiting forever (or a 500 on the client's timeout)."""
+    from sqlalchemy import create_engine, text
+
+    from api.services import repairs as service
+    from db.session import normalize_url
+    from tests.integration.test_repair_api import new_customer
+
+    monkeypatch.setattr(service, "UPDATE_TIMEOUT_S", 1.0)
+    customer = await new_customer(stack)
+    r = await stack.http.post(
+        "/api/v1/repairs", json={"customer_id": customer, "job_type": "inspection"}, headers=stack.office
+    )
+    wo = r.json()["id"]
+    stuck = f"repair-stuck-{uuid.uuid4().hex[:8]}"
+    await stack.client.start_workflow(
+        "RepairWorkflow", {"work_order_id": wo}, id=stuck, task_queue="nobody-polls-this"
+    )
+    engine = create_engine(normalize_url(database.url))
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE work_orders SET workflow_id = :w WHERE id = :id"), {"w": stuck, "id": wo})
+    engine.dispose()
+    try:
+        cancel = await asyncio.wait_for(
+            stack.http.post(f"/api/v1/repairs/{wo}/cancel", json={"reason": "x"}, headers=stack.office),
+            timeout=20,
+        )
+        assert cancel.status_code == 503, cancel.text
+        assert cancel.headers["retry-after"] and "did not answer" in cancel.json()["detail"]
+    finally:
+        await stack.client.get_workflow_handle(stuck).terminate("test over")
