@@ -9,10 +9,11 @@ from fastapi import APIRouter, Query
 
 from api.deps import CurrentScope, DbSession, OfficeStaff
 from api.errors import NotFound
+from api.logging_setup import redact_approval_tokens
 from api.pagination import Page, Pagination, paginate
 from api.schemas.messages import Channel, MessageOut
-from db.models import Message
 from db.repositories import messages
+from domain.access import Scope
 
 router = APIRouter(prefix="/api/v1/messages", tags=["messages"])
 
@@ -35,7 +36,7 @@ def list_messages(
     )
     rows, total = paginate(db, stmt, paging)
     return Page[MessageOut](
-        items=[MessageOut.model_validate(r) for r in rows],
+        items=[shown(MessageOut.model_validate(r), scope) for r in rows],
         total=total,
         page=paging.page,
         page_size=paging.page_size,
@@ -43,9 +44,18 @@ def list_messages(
 
 
 @router.get("/{message_id}", response_model=MessageOut, summary="Get a message")
-def get_message(message_id: int, db: DbSession, staff: OfficeStaff, scope: CurrentScope) -> Message:
+def get_message(message_id: int, db: DbSession, staff: OfficeStaff, scope: CurrentScope) -> MessageOut:
     """One message in the caller's scope with its body and delivery status."""
     message = messages.get(db, message_id=message_id, scope=scope)
     if message is None:
         raise NotFound(f"message {message_id} does not exist")
-    return message
+    return shown(MessageOut.model_validate(message), scope)
+
+
+def shown(message: MessageOut, scope: Scope) -> MessageOut:
+    """The message as the caller may read it: only office and admin (scope ``everything``) see a
+    live approval link in a body; for a manager it reads ``/approve/[redacted]``, or he could
+    answer the customer's estimate as the customer, past his own approval limit."""
+    if scope.everything:
+        return message
+    return message.model_copy(update={"body": redact_approval_tokens(message.body)})

@@ -294,3 +294,26 @@ async def test_a_cancelled_repairs_link_says_it_was_cancelled(stack):
         row.revoked_reason = None  # as revoked by a worker older than the column
     old_worker = await stack.http.get(link)
     assert old_worker.status_code == 410 and "Request cancelled" in old_worker.text
+
+
+async def test_only_office_reads_a_live_approval_link_in_the_outbox(stack):
+    """A manager sees the open queue's messages, but not the customer's link in them: with it he
+    could approve as the customer, past his own approval limit."""
+    with transaction(stack.sessions) as session:
+        manager = {"X-API-Key": create_api_key(session, name="it mgr", role="manager", technician_id="T-001")}
+    customer = await new_customer(stack)
+    r = await stack.http.post(
+        "/api/v1/repairs",
+        json={"customer_id": customer, "job_type": "repair", "repair_count": 2},
+        headers=stack.office,
+    )
+    wo = r.json()["id"]
+    await wait_status(stack, wo, {"pending_approval"})
+    token = (await approval_link(stack, wo)).rsplit("/", 1)[1]
+    for who, sees_token in ((stack.office, True), (manager, False)):
+        listed = await stack.http.get("/api/v1/messages", params={"work_order_id": wo}, headers=who)
+        assert listed.status_code == 200 and listed.json()["items"], listed.text
+        one = await stack.http.get(f"/api/v1/messages/{listed.json()['items'][0]['id']}", headers=who)
+        for text in (listed.text, one.text):
+            assert (token in text) is sees_token
+            assert "/approve/" in text
