@@ -42,9 +42,9 @@ def list_customers(
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=CustomerOut, summary="Create a customer")
-def create_customer(body: CustomerCreate, db: DbSession, staff: OfficeStaff) -> Customer:
-    """Store a new customer (office, manager or admin)."""
-    return service.create_customer(db, data=body)
+def create_customer(body: CustomerCreate, db: DbSession, staff: OfficeStaff, scope: CurrentScope) -> Customer:
+    """Store a new customer (office, manager or admin; approval and credit terms: office or admin)."""
+    return service.create_customer(db, scope=scope, data=body)
 
 
 @router.get("/{customer_id}", response_model=CustomerOut, summary="Get a customer")

@@ -35,14 +35,44 @@ def get_customer(session: Session, *, customer_id: int, scope: Scope) -> Custome
     return customer
 
 
-def create_customer(session: Session, *, data: CustomerCreate) -> Customer:
-    """Store a new customer."""
+#: What decides whether an estimate is approved without the customer (domain/approval.py rules 1
+#: and 2) and what dunning sets: office and admin keys only. A manager's own approvals are capped
+#: by his ``approval_limit``; were he allowed to raise a customer's auto-approve limit (or lift its
+#: credit hold, or edit its prices) and re-quote, that cap would mean nothing.
+APPROVAL_TERMS = frozenset(
+    {
+        "max_auto_approve_amount",
+        "require_photo_for_approval",
+        "auto_approve_lot_repairs",
+        "credit_hold",
+        "payment_terms",
+    }
+)
+
+
+def _check_terms(scope: Scope, sent: set[str]) -> None:
+    """403 when a caller outside the office sets a customer's approval or credit terms."""
+    touched = sorted(sent & APPROVAL_TERMS)
+    if touched and not scope.everything:
+        raise Problem(
+            403,
+            f"only office or admin keys may set a customer's approval and credit terms ({', '.join(touched)}); "
+            "a manager's approvals are capped by his approval_limit",
+        )
+
+
+def create_customer(session: Session, *, scope: Scope, data: CustomerCreate) -> Customer:
+    """Store a new customer; Problem 403 when a manager sets its approval or credit terms
+    (``APPROVAL_TERMS``; the defaults apply)."""
+    _check_terms(scope, set(data.model_fields_set))
     return rows.add(session, Customer(**data.model_dump()))
 
 
 def update_customer(session: Session, *, customer_id: int, scope: Scope, data: CustomerUpdate) -> Customer:
-    """Change the fields given in ``data`` (PATCH)."""
+    """Change the fields given in ``data`` (PATCH); Problem 403 when a manager changes the
+    approval or credit terms (``APPROVAL_TERMS``)."""
     customer = get_customer(session, customer_id=customer_id, scope=scope)
+    _check_terms(scope, set(data.changes()))
     return rows.update_fields(session, customer, data.changes())
 
 
@@ -80,8 +110,11 @@ def get_pricing(session: Session, *, customer_id: int, scope: Scope) -> Customer
 def set_pricing(
     session: Session, *, customer_id: int, scope: Scope, data: CustomerPricingIn
 ) -> CustomerPricing:
-    """Create or replace the customer's pricing (one row per customer, upserted)."""
+    """Create or replace the customer's pricing (one row per customer, upserted); office and admin
+    only (Problem 403 for a manager: prices feed the estimate his approval limit is checked on)."""
     get_customer(session, customer_id=customer_id, scope=scope)
+    if not scope.everything:
+        raise Problem(403, "only office or admin keys may set a customer's pricing")
     return repo.upsert_pricing(session, customer_id=customer_id, values=data.model_dump())
 
 

@@ -219,7 +219,8 @@ ROUTES: dict[tuple[str, str], tuple[Callable[..., Call], dict]] = {
         lambda s, foreign=False: Call(
             "PUT", f"/api/v1/customers/{s.customer_id}/pricing", json={"use_custom_pricing": False}
         ),
-        staff_only(200),
+        # managers find the customer in scope (404 outside it) but may not set its prices
+        outcome((200, 200), (403, 404), (403, 404), (403, 403), (403, 403)),
     ),
     ("GET", "/api/v1/customers/{customer_id}/preferred-technicians"): (
         lambda s, foreign=False: Call("GET", f"/api/v1/customers/{s.customer_id}/preferred-technicians"),
@@ -628,3 +629,42 @@ async def test_a_manager_cannot_raise_his_own_limits(stack, world):
     with transaction(stack.sessions) as session:
         t005 = session.get(Technician, "T-005")
         assert t005.approval_limit == Decimal("300.00") and not t005.can_assign_work
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("PATCH", "/api/v1/customers/{id}", {"max_auto_approve_amount": "99999.00"}),
+        ("PATCH", "/api/v1/customers/{id}", {"credit_hold": False}),
+        ("PATCH", "/api/v1/customers/{id}", {"require_photo_for_approval": False}),
+        (
+            "POST",
+            "/api/v1/customers",
+            {
+                "first_name": "Self",
+                "last_name": "Approved",
+                "latitude": 30.2,
+                "longitude": -97.7,
+                "max_auto_approve_amount": "99999.00",
+            },
+        ),
+    ],
+)
+async def test_a_manager_cannot_raise_a_customers_approval_terms(stack, method, path, body):
+    """Raising a customer's auto-approve limit (or lifting its credit hold) and re-quoting would
+    get a manager's approval past his approval_limit: office and admin only."""
+    with transaction(stack.sessions) as session:
+        manager = {
+            "X-API-Key": create_api_key(session, name="terms mgr", role="manager", technician_id="T-001")
+        }
+    created = await stack.http.post(
+        "/api/v1/customers",
+        json={"first_name": "Queue", "last_name": _unique(), "latitude": 30.27, "longitude": -97.74},
+        headers=manager,
+    )
+    assert created.status_code == 201, created.text  # a customer with no job: in his scope
+    url = path.format(id=created.json()["id"])
+    refused = await stack.http.request(method, url, json=body, headers=manager)
+    assert refused.status_code == 403 and "office or admin" in refused.json()["detail"], refused.text
+    allowed = await stack.http.request(method, url, json=body, headers=stack.office)
+    assert allowed.status_code in (200, 201), allowed.text
