@@ -11,6 +11,7 @@ form body (urlencoded or multipart). Bodies of other media types are passed on u
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator, Iterator
 from email.message import Message
 from typing import Any
@@ -22,6 +23,15 @@ from starlette.types import Message as AsgiMessage
 from api.errors import problem_response
 
 NUL = "\x00"
+#: A JSON ``\\ud800``-``\\udfff`` escape left unpaired decodes to a lone surrogate, which no UTF-8
+#: column can store (psycopg2 fails to encode it): refused here like NUL, for free JSON fields.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _unstorable(text: str) -> bool:
+    return NUL in text or _LONE_SURROGATE.search(text) is not None
+
+
 _NO_BODY = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
@@ -34,18 +44,19 @@ def _media_type(content_type: str | None) -> str:
 
 
 def _json_has_nul(value: Any) -> str | None:
-    """The dotted location of the first string or key holding U+0000 in decoded JSON, or None."""
+    """The dotted location of the first string or key holding U+0000 (or a lone surrogate) in
+    decoded JSON, or None."""
     stack: list[tuple[str, Any]] = [("", value)]
     while stack:
         where, item = stack.pop()
         if isinstance(item, str):
-            if NUL in item:
+            if _unstorable(item):
                 return where or "(the body)"
         elif isinstance(item, dict):
             for key, child in item.items():
                 path = f"{where}.{key}" if where else str(key)
-                if NUL in key:
-                    return path.replace(NUL, "\\u0000") + " (a key)"
+                if _unstorable(key):
+                    return _LONE_SURROGATE.sub("?", path.replace(NUL, "\\u0000")) + " (a key)"
                 stack.append((path, child))
         elif isinstance(item, list):
             stack.extend((f"{where}[{i}]", child) for i, child in enumerate(item))
@@ -126,7 +137,8 @@ class RefuseNul:
         path = scope.get("path", "")
         response = problem_response(
             422,
-            f"a NUL character (U+0000) in {where}: it is not allowed in any input",
+            f"a NUL character (U+0000) or an unpaired UTF-16 surrogate in {where}: "
+            "neither is allowed in any input",
             instance=None if NUL in path else path,
         )
         await response(scope, receive, send)

@@ -73,3 +73,18 @@ async def test_an_error_on_the_approval_page_never_echoes_the_token(stack):
     r = await stack.http.post(f"/approve/{TOKEN_SHAPED}", data={"decision": "approve\0"})
     body = assert_problem(r, 422)
     assert TOKEN_SHAPED not in r.text and body["instance"] == "/approve/[redacted]"
+
+
+async def test_an_unpaired_surrogate_in_a_free_json_field_is_422_not_500(stack):
+    base = b'{"first_name": "Sur", "last_name": "Rogate", "latitude": 30.2, "longitude": -97.7, '
+    lone = base + b'"lot_walking_schedule": {"note": "x\\ud800"}}'
+    r = await stack.http.post(
+        "/api/v1/customers", content=lone, headers={**stack.office, "content-type": "application/json"}
+    )
+    assert_problem(r, 422)
+    paired = base + b'"lot_walking_schedule": {"note": "gate \\ud83d\\ude00"}}'  # an emoji: a valid pair
+    r = await stack.http.post(
+        "/api/v1/customers", content=paired, headers={**stack.office, "content-type": "application/json"}
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["lot_walking_schedule"]["note"] == "gate \U0001f600"
