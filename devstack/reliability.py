@@ -14,7 +14,7 @@ Pass (``Report.problems()`` empty): every flow reached its expected end; no outb
 its workflow and every workflow its work order; no approval token in any log, the PostgreSQL log,
 ``temporal.db`` or an exported workflow history.
 
-Adding a flow: subclass ``Flow`` (a ``name``, the ``expected`` end status and ``play``) and add it to
+Adding a flow: in ``devstack.reliability_flows`` subclass ``Flow`` (a ``name``, the ``expected`` end status and ``play``) and add it to
 ``FLOWS``; ``tests/reliability`` and ``bench/reliability.py`` pick it up. Flows share ``Driver``,
 which retries through outages (503 and dropped connections) and records every status it saw.
 """
@@ -22,25 +22,18 @@ which retries through outages (503 and dropped connections) and records every st
 from __future__ import annotations
 
 import asyncio
-import base64
-import contextlib
-import json
 import os
 import random
-import re
 import socket
 import time
 import uuid
-from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import ClassVar
 
 import httpx
-from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.auth import create_api_key
@@ -49,13 +42,12 @@ from db.session import make_engine, make_session_factory, transaction
 from devstack.demo_data import load_demo_data
 from devstack.fake_providers import ProviderLog, fake_provider_apis
 from devstack.postgres import postgres_running
+from devstack.reliability_flows import FLOWS, Context, Driver
+from devstack.reliability_report import Kill, Report, audit
 from devstack.services import Stack
 from domain.schedule import local_today
-from temporal_client import connect_temporal
 
 KILL_KINDS = ("worker", "temporal", "postgres")
-LINK = re.compile(r"https?://[^\s\"\\]+/approve/([A-Za-z0-9_-]+)")
-TERMINAL = {"completed", "cancelled", "declined", "expired"}
 
 
 def free_port() -> int:
@@ -63,202 +55,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-@dataclass
-class Kill:
-    """One SIGKILL: which component, seconds into the run, how long it stayed down (s), and how
-    long the stack took to answer ``/readyz`` 200 again after the restart (s)."""
-
-    kind: str
-    at_s: float
-    outage_s: float
-    recovered_s: float | None = None
-
-
-@dataclass
-class Report:
-    """What a run measured; ``problems()`` lists every broken promise (empty means pass)."""
-
-    flows: int
-    final: Counter[str] = field(default_factory=Counter)
-    expected: Counter[str] = field(default_factory=Counter)
-    flow_errors: dict[str, str] = field(default_factory=dict)
-    flow_seconds: list[float] = field(default_factory=list)
-    kills: list[Kill] = field(default_factory=list)
-    statuses: Counter[int] = field(default_factory=Counter)
-    outage_statuses: Counter[str] = field(default_factory=Counter)
-    server_errors: list[str] = field(default_factory=list)
-    duplicate_messages: list[str] = field(default_factory=list)
-    duplicate_provider_requests: list[str] = field(default_factory=list)
-    duplicate_job_costs: list[str] = field(default_factory=list)
-    work_orders_without_workflow: list[str] = field(default_factory=list)
-    workflows_without_work_order: list[str] = field(default_factory=list)
-    provider_requests: int = 0
-    tokens_checked: int = 0
-    token_leaks: list[str] = field(default_factory=list)
-    duration_s: float = 0.0
-
-    @property
-    def reached_end(self) -> int:
-        """Flows that ended in the status their flow expects."""
-        return sum(min(self.final[s], n) for s, n in self.expected.items())
-
-    def problems(self) -> list[str]:
-        """Human-readable failures; empty when the run kept every promise."""
-        out = []
-        if self.reached_end != self.flows:
-            out.append(f"{self.reached_end} of {self.flows} flows reached their end: {dict(self.final)}")
-        out += [f"flow {k}: {v}" for k, v in sorted(self.flow_errors.items())]
-        out += [f"server error: {e}" for e in self.server_errors]
-        out += [f"duplicate outbox message: {d}" for d in self.duplicate_messages]
-        out += [f"duplicate provider request: {d}" for d in self.duplicate_provider_requests]
-        out += [f"duplicate job cost: {d}" for d in self.duplicate_job_costs]
-        out += [f"work order without workflow: {w}" for w in self.work_orders_without_workflow]
-        out += [f"workflow without work order: {w}" for w in self.workflows_without_work_order]
-        out += [f"approval token leaked into {where}" for where in self.token_leaks]
-        out += [f"{k.kind} did not recover after its restart" for k in self.kills if k.recovered_s is None]
-        return out
-
-    def summary(self) -> dict[str, object]:
-        """The figures as one flat dict (for tables and JSON)."""
-        secs = sorted(self.flow_seconds) or [0.0]
-        return {
-            "flows": self.flows,
-            "reached_end": self.reached_end,
-            "kills": ", ".join(f"{k.kind}@{k.at_s:.0f}s/{k.outage_s:.0f}s" for k in self.kills) or "none",
-            "outage_answers": dict(self.outage_statuses),
-            "server_errors": len(self.server_errors),
-            "duplicate_messages": len(self.duplicate_messages),
-            "provider_requests": self.provider_requests,
-            "duplicate_provider_requests": len(self.duplicate_provider_requests),
-            "duplicate_job_costs": len(self.duplicate_job_costs),
-            "orphans": len(self.work_orders_without_workflow) + len(self.workflows_without_work_order),
-            "token_leaks": len(self.token_leaks),
-            "flow_p50_s": round(secs[len(secs) // 2], 1),
-            "flow_max_s": round(secs[-1], 1),
-            "duration_s": round(self.duration_s, 1),
-        }
-
-
-class Driver:
-    """HTTP calls that ride out outages: a 503 or a dropped connection is retried with backoff
-    until ``deadline``; any 5xx other than 503 is recorded as a server error. Every status code
-    answered is counted in ``report.statuses``."""
-
-    def __init__(self, http: httpx.AsyncClient, report: Report) -> None:
-        self.http = http
-        self.report = report
-
-    async def call(
-        self, method: str, path: str, *, deadline: float, ok: tuple[int, ...] = (200, 201), **kwargs: object
-    ) -> httpx.Response:
-        """Send until the answer is not a 503/dropped connection; raises TimeoutError at ``deadline``.
-        Returns the first other answer (callers check ``ok`` themselves when they care)."""
-        delay = 0.2
-        while True:
-            try:
-                r = await self.http.request(method, path, **kwargs)  # type: ignore[arg-type]
-                self.report.statuses[r.status_code] += 1
-                if r.status_code >= 500 and r.status_code != 503:
-                    self.report.server_errors.append(f"{method} {path}: {r.status_code} {r.text[:200]}")
-                if r.status_code != 503:
-                    return r
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{method} {path} kept failing")
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 3.0)
-
-
-@dataclass
-class Context:
-    """What flows share: the driver, keys, customers, the provider log and the run's id."""
-
-    driver: Driver
-    office: dict[str, str]
-    tech_keys: dict[str, dict[str, str]]
-    customers: list[dict]
-    providers: ProviderLog
-    run_id: str
-    rng: random.Random
-    timeout_s: float
-    work_orders: list[str] = field(default_factory=list)
-
-
-class Flow:
-    """One kind of end-to-end journey. ``play`` returns the flow's final status."""
-
-    name: ClassVar[str]
-    expected: ClassVar[str]
-
-    async def play(self, ctx: Context, n: int) -> str:
-        raise NotImplementedError
-
-
-class RepairFlow(Flow):
-    """A repair from request to completed: filed by the office (Idempotency-Key, retried through
-    outages), approved by the customer's link (even ``n``) or by the office on the phone (odd),
-    assigned by the optimizer (or on request), started and completed by its technician."""
-
-    name = "repair"
-    expected = "completed"
-
-    async def play(self, ctx: Context, n: int) -> str:
-        d = ctx.driver
-        deadline = time.monotonic() + ctx.timeout_s
-        customer = ctx.customers[n % len(ctx.customers)]
-        body = {
-            "customer_id": customer["id"],
-            "job_type": "repair",
-            "repair_count": 1 + n % 4,
-            "photos": [f"https://photos.example.com/rel-{n}.jpg"] if n % 3 == 0 else [],
-            "description": f"reliability flow {n}",
-        }
-        headers = {**ctx.office, "Idempotency-Key": f"rel-{ctx.run_id}-{n}"}
-        r = await d.call("POST", "/api/v1/repairs", json=body, headers=headers, deadline=deadline)
-        if r.status_code != 201:
-            raise RuntimeError(f"create: {r.status_code} {r.text[:200]}")
-        wo = r.json()["id"]
-        ctx.work_orders.append(wo)
-        base = f"/api/v1/repairs/{wo}"
-        while time.monotonic() < deadline:
-            state = await d.call("GET", base, headers=ctx.office, deadline=deadline)
-            status = state.json().get("status") if state.status_code == 200 else None
-            if status in TERMINAL:
-                return str(status)
-            if status == "pending_approval":
-                if n % 2 == 0 and (link := self._link(ctx, wo)):
-                    page = await d.call("GET", link, deadline=deadline)
-                    if page.status_code == 200:
-                        await d.call("POST", link, data={"decision": "approve"}, deadline=deadline)
-                elif n % 2 == 1:
-                    reason = {"reason": "customer approved on the phone"}
-                    await d.call(
-                        "POST", f"{base}/approve", json=reason, headers=ctx.office, deadline=deadline
-                    )
-            elif status == "awaiting_assignment":
-                await d.call("POST", f"{base}/assign", json={}, headers=ctx.office, deadline=deadline)
-            elif status in ("assigned", "in_progress"):
-                tech = ctx.tech_keys[state.json()["technician_id"]]
-                if status == "assigned":
-                    await d.call("POST", f"{base}/start", json={}, headers=tech, deadline=deadline)
-                else:
-                    part = {"description": "Float switch", "quantity": "1", "unit_cost": "89.00"}
-                    done = {"labor_minutes": 30 + n % 60, "parts": [part]}
-                    await d.call("POST", f"{base}/complete", json=done, headers=tech, deadline=deadline)
-            await asyncio.sleep(0.5)
-        raise TimeoutError(f"{wo} did not finish in {ctx.timeout_s:.0f} s")
-
-    @staticmethod
-    def _link(ctx: Context, work_order_id: str) -> str | None:
-        """The newest approval link the customer received for this work order (SMS or email)."""
-        found = [m.group(0) for t in ctx.providers.texts() if work_order_id in t for m in LINK.finditer(t)]
-        return found[-1] if found else None
-
-
-FLOWS: list[Flow] = [RepairFlow()]
 
 
 @dataclass
@@ -423,7 +219,7 @@ async def run_reliability(
             await _play_all(ctx, config, report)
             await chaos
         report.duration_s = time.monotonic() - started
-        await _audit(settings, running.sessions, ctx, report, running.providers, run_start)
+        await audit(settings, running.sessions, ctx.work_orders, report, running.providers, run_start)
     return report
 
 
@@ -501,88 +297,3 @@ async def _probe(http: httpx.AsyncClient, office: dict[str, str], report: Report
             report.server_errors.append(f"GET {path} during {kind} outage: {r.status_code}")
         elif r.status_code == 503 and "retry-after" not in r.headers:
             report.server_errors.append(f"GET {path} during {kind} outage: 503 without Retry-After")
-
-
-async def _audit(
-    settings: Settings,
-    sessions: sessionmaker[Session],
-    ctx: Context,
-    report: Report,
-    providers: ProviderLog,
-    run_start: datetime,
-) -> None:
-    """Count duplicates and orphans straight from the tables and Temporal visibility (an oracle
-    independent of the repositories), then grep every log and history for approval tokens."""
-    ids = sorted(set(ctx.work_orders))
-    with sessions() as session:
-        for wo, purpose, n in session.execute(
-            text(
-                "SELECT work_order_id, purpose, count(*) FROM messages WHERE work_order_id = ANY(:ids) "
-                "GROUP BY 1, 2 HAVING count(*) > 1"
-            ),
-            {"ids": ids},
-        ):
-            report.duplicate_messages.append(f"{wo} {purpose} x{n}")
-        for wo, kind, desc, n in session.execute(
-            text(
-                "SELECT work_order_id, cost_type, coalesce(description, ''), count(*) FROM job_costs "
-                "WHERE work_order_id = ANY(:ids) GROUP BY 1, 2, 3 HAVING count(*) > 1"
-            ),
-            {"ids": ids},
-        ):
-            report.duplicate_job_costs.append(f"{wo} {kind} {desc} x{n}")
-        created = {
-            row[0]
-            for row in session.execute(
-                text("SELECT id FROM work_orders WHERE created_at >= :t"), {"t": run_start}
-            )
-        }
-    requests = [f"sms {m['to']}: {m['body']}" for m in providers.twilio] + [
-        f"email {json.dumps(m, sort_keys=True)}" for m in providers.sendgrid
-    ]
-    report.provider_requests = len(requests)
-    report.duplicate_provider_requests = [f"{r[:120]} x{n}" for r, n in Counter(requests).items() if n > 1]
-
-    client = await connect_temporal(settings)
-    start = run_start.strftime("%Y-%m-%dT%H:%M:%SZ")
-    workflows = {
-        wf.id: wf
-        async for wf in client.list_workflows(f"WorkflowType = 'RepairWorkflow' AND StartTime >= '{start}'")
-    }
-    wf_ids = {w.removeprefix("repair-") for w in workflows}
-    report.work_orders_without_workflow = sorted(created - wf_ids)
-    report.workflows_without_work_order = sorted(wf_ids - created)
-
-    tokens = {m.group(1) for t in providers.texts() for m in LINK.finditer(t)}
-    report.tokens_checked = len(tokens)
-    places = [*sorted((settings.state_dir / "logs").glob("*.log")), settings.pg_dir / "log"]
-    places.append(settings.state_dir / "temporal.db")
-    for place in places:
-        if place.exists():
-            data = place.read_bytes()
-            report.token_leaks += [f"{place.name}" for t in tokens if t.encode() in data][:1]
-    for wf_id in workflows:
-        history = _history_text((await client.get_workflow_handle(wf_id).fetch_history()).to_json_dict())
-        if any(t in history for t in tokens):
-            report.token_leaks.append(f"the history of {wf_id}")
-
-
-def _history_text(exported: dict) -> str:
-    """An exported history as searchable text: its JSON plus every payload's data decoded
-    (the export carries payload data base64-encoded)."""
-    parts = [json.dumps(exported)]
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            data = node.get("data")
-            if isinstance(data, str) and "metadata" in node:
-                with contextlib.suppress(ValueError):
-                    parts.append(base64.b64decode(data).decode("utf-8", "replace"))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(exported)
-    return "\n".join(parts)

@@ -21,7 +21,7 @@ from fastapi.templating import Jinja2Templates
 
 from api.deps import AppSettings, DbSession, TemporalClient
 from api.errors import Problem
-from api.services import repairs as service
+from api.services import repair_live
 from db.models import ApprovalToken, WorkOrder
 from db.repositories import approval_tokens, catalog, customers
 from db.repositories import work_orders as work_orders_repo
@@ -150,7 +150,7 @@ async def answer_estimate(
         )
     try:
         # the token is the customer's right to answer for exactly this work order: no staff scope
-        await service.act(
+        await repair_live.act(
             db, client=client, work_order_id=wo.id, scope=EVERYTHING, update=update, payload=payload
         )
     except Exception as err:
@@ -161,7 +161,7 @@ async def answer_estimate(
             return _closed(request, 409, "Could not record your answer", err.detail)
         # unreachable: the answer may or may not have landed; free the link only if it did not
         log.warning("approval answer for %s not confirmed: %s", wo.id, type(err).__name__)
-        live, _ = await service.live_status(client, work_order=wo)
+        live, _ = await repair_live.live_status(client, work_order=wo)
         if live is not None and live.status == WorkStatus.PENDING_APPROVAL:
             approval_tokens.release(db, token_id=row.id)
             db.commit()

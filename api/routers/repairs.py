@@ -20,6 +20,7 @@ from api.schemas.repairs import (
     ReviseBody,
     StartBody,
 )
+from api.services import repair_live
 from api.services import repairs as service
 from db.repositories import work_orders
 from domain.contracts.approval import ApproveRequest, DeclineRequest, ReviseEstimateRequest
@@ -94,7 +95,7 @@ async def get_repair(
     """The stored work order and its status: live from the workflow while it runs, from the
     database once the repair has ended."""
     wo = service.get_work_order(db, work_order_id=work_order_id, scope=scope)
-    live, note = await service.current_status(db, client, work_order=wo)
+    live, note = await repair_live.current_status(db, client, work_order=wo)
     return RepairDetail.model_validate(wo).model_copy(update={"workflow": live, "workflow_note": note})
 
 
@@ -111,7 +112,7 @@ async def approve(
     within his ``approval_limit`` (403 above it)."""
     wo = service.get_work_order(db, work_order_id=work_order_id, scope=scope)
     version = service.approval_version(db, staff=staff, work_order=wo)
-    return await service.act(
+    return await repair_live.act(
         db,
         client=client,
         work_order_id=work_order_id,
@@ -131,7 +132,7 @@ async def decline(
     scope: CurrentScope,
 ) -> RepairStatus:
     """Decline the pending estimate on the customer's behalf."""
-    return await service.act(
+    return await repair_live.act(
         db,
         client=client,
         work_order_id=work_order_id,
@@ -152,7 +153,7 @@ async def revise_estimate(
 ) -> RepairStatus:
     """Change the repair count of a pending estimate: re-quoted, the old link stops working and a
     new one is sent (or it is approved at once if now within the customer's limits)."""
-    return await service.act(
+    return await repair_live.act(
         db,
         client=client,
         work_order_id=work_order_id,
@@ -175,7 +176,7 @@ async def assign(
     manager needs ``can_assign_work`` and assigns only to his team (403 otherwise)."""
     service.get_work_order(db, work_order_id=work_order_id, scope=scope)
     service.check_assignment(db, staff=staff, scope=scope, technician_id=body.technician_id)
-    return await service.act(
+    return await repair_live.act(
         db,
         client=client,
         work_order_id=work_order_id,
@@ -197,7 +198,7 @@ async def start(
     """The assigned technician starts work on site."""
     wo = service.get_work_order(db, work_order_id=work_order_id, scope=scope)
     tech = service.technician_for(staff, body.technician_id, assigned=wo.technician_id)
-    return await service.act(
+    return await repair_live.act(
         db,
         client=client,
         work_order_id=work_order_id,
@@ -219,7 +220,7 @@ async def complete(
     """Complete the job: labor minutes and parts become job costs; the total is computed."""
     wo = service.get_work_order(db, work_order_id=work_order_id, scope=scope)
     tech = service.technician_for(staff, body.technician_id, assigned=wo.technician_id)
-    return await service.act(
+    return await repair_live.act(
         db,
         client=client,
         work_order_id=work_order_id,
@@ -241,7 +242,7 @@ async def cancel(
     scope: CurrentScope,
 ) -> RepairStatus:
     """Cancel the repair before completion; any open approval link stops working."""
-    return await service.act(
+    return await repair_live.act(
         db,
         client=client,
         work_order_id=work_order_id,

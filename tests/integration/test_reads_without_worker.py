@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
-from api.services.repairs import live_status
+from api.services.repair_live import live_status
 
 pytestmark = pytest.mark.integration
 
@@ -83,7 +83,7 @@ async def test_an_action_no_worker_answers_is_a_503_not_a_hang(stack, database, 
     after ``UPDATE_TIMEOUT_S`` instead of waiting forever (or a 500 on the client's timeout)."""
     from sqlalchemy import create_engine, text
 
-    from api.services import repairs as service
+    from api.services import repair_live as service
     from db.session import normalize_url
     from tests.integration.test_repair_api import new_customer
 

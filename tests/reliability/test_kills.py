@@ -27,7 +27,7 @@ def test_the_token_audit_reads_inside_payloads():
     """Exported histories carry payload data base64-encoded: the audit must decode it to see a token."""
     import base64
 
-    from devstack.reliability import _history_text
+    from devstack.reliability_report import history_text
 
     token = "tok_9Xk2LmQ"
     payload = {
@@ -36,4 +36,4 @@ def test_the_token_audit_reads_inside_payloads():
     }
     exported = {"events": [{"activityTaskScheduledEventAttributes": {"input": {"payloads": [payload]}}}]}
     assert token not in str(exported)
-    assert token in _history_text(exported)
+    assert token in history_text(exported)
