@@ -5,6 +5,7 @@ from db.models.catalog import ServiceCatalogEntry
 from db.models.customers import Customer, CustomerPricing, customer_preferred_technicians
 from db.models.links import ApprovalToken
 from db.models.messaging import AuditLog, Message
+from db.models.performance import TechnicianCustomerTotals
 from db.models.technicians import Technician, TechnicianSkill, technician_managed
 from db.models.work_orders import JobCost, ServiceRequest, WorkOrder
 
@@ -20,6 +21,7 @@ __all__ = [
     "ServiceCatalogEntry",
     "ServiceRequest",
     "Technician",
+    "TechnicianCustomerTotals",
     "TechnicianSkill",
     "WorkOrder",
     "customer_preferred_technicians",

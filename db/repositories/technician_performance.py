@@ -10,6 +10,11 @@ Same semantics as the seed's SQL (``tests/integration/seed000``), written with S
 - ``parts_cost`` sums ``job_costs.total_cost`` of ``cost_type = 'materials'``, ``labor_hours`` the
   ``quantity`` of ``cost_type = 'labor'`` with ``unit = 'hour'`` (0 when there are none);
 - the job list is newest ``scheduled_date`` first (ties by id, newest first, so pages are stable).
+
+Totals and the job list's count come from ``technician_customer_totals`` (migration 0011: a rollup
+per technician and customer that triggers on ``work_orders`` keep current); the page itself from
+the partial index of completed jobs newest first. ``performance_from_work_orders`` is the direct
+computation the rollup is checked against.
 """
 
 from __future__ import annotations
@@ -18,9 +23,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, Row, and_, exists, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
-from db.models import Customer, JobCost, WorkOrder
+from db.models import Customer, JobCost, TechnicianCustomerTotals, WorkOrder
 from domain.catalog import PUMP_OUT_JOB_TYPES, REPAIR_JOB_TYPES, JobListCategory
 from domain.work_status import WorkStatus
 
@@ -49,7 +54,36 @@ def _completed_of(order: type[WorkOrder], technician_id: str) -> ColumnElement[b
 
 
 def performance(session: Session, *, technician_id: str) -> PerformanceTotals:
-    """Totals of ``technician_id``'s completed jobs; zeros when he has none (or does not exist)."""
+    """Totals of ``technician_id``'s completed jobs; zeros when he has none (or does not exist).
+
+    Read from ``technician_customer_totals`` (one row per customer he served, kept current by the
+    database's triggers), so the cost grows with his customers, not his jobs. Equal to the seed's
+    SQL because every return lies within one (technician, customer) pair.
+    """
+    t = TechnicianCustomerTotals
+
+    def total(column: InstrumentedAttribute[int] | InstrumentedAttribute[Decimal]) -> ColumnElement:
+        return func.coalesce(func.sum(column), 0)
+
+    row = session.execute(
+        select(
+            total(t.jobs),
+            total(t.revenue),
+            total(t.returns),
+            total(t.pump_out_jobs),
+            total(t.pump_out_revenue),
+            total(t.repair_jobs),
+            total(t.repair_revenue),
+            total(t.other_jobs),
+            total(t.other_revenue),
+        ).where(t.technician_id == technician_id)
+    ).one()
+    return PerformanceTotals(*row)
+
+
+def performance_from_work_orders(session: Session, *, technician_id: str) -> PerformanceTotals:
+    """The same totals computed from ``work_orders`` directly (the seed's method, one statement);
+    what the rollup is checked against in tests and ``fieldops bench analytics``."""
     job = aliased(WorkOrder, name="c1")
     earlier = aliased(WorkOrder, name="c2")
     returns = (
@@ -88,6 +122,21 @@ def performance(session: Session, *, technician_id: str) -> PerformanceTotals:
         ).where(_completed_of(WorkOrder, technician_id))
     ).one()
     return PerformanceTotals(*row)
+
+
+def _category_count(session: Session, technician_id: str, category: JobListCategory) -> int:
+    """How many completed jobs of ``technician_id`` fall in ``category`` (from the rollup)."""
+    t = TechnicianCustomerTotals
+    column = {
+        JobListCategory.PUMP_OUTS: t.pump_out_jobs,
+        JobListCategory.REPAIRS: t.repair_jobs,
+        JobListCategory.ALL: t.jobs,
+    }[category]
+    return int(
+        session.execute(
+            select(func.coalesce(func.sum(column), 0)).where(t.technician_id == technician_id)
+        ).scalar_one()
+    )
 
 
 def jobs_page(
@@ -134,6 +183,6 @@ def jobs_page(
         .where(*where)
         .order_by(WorkOrder.scheduled_date.desc(), WorkOrder.id.desc())
     )
-    total = session.execute(select(func.count()).select_from(WorkOrder).where(*where)).scalar_one()
+    total = _category_count(session, technician_id, category)
     rows = list(session.execute(stmt.limit(limit).offset(offset)))
     return rows, total
