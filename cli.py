@@ -402,5 +402,18 @@ def bench_routing(
     raise typer.Exit(0 if all(r.feasible for r in rows) else 1)
 
 
+@bench_app.command("analytics")
+def bench_analytics(
+    work_orders: Annotated[
+        int, typer.Option("--work-orders", min=1000, help="rows of the dataset")
+    ] = 1_000_000,
+    samples: Annotated[int, typer.Option(help="calls timed per endpoint")] = 300,
+) -> None:
+    """Seed 000 endpoints at scale: p50/p95 of our query path beside the seed's SQL run naively."""
+    from bench.analytics import run
+
+    run(get_settings().state_dir, work_orders, samples)
+
+
 if __name__ == "__main__":
     app()
