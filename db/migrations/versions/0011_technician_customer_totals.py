@@ -17,7 +17,8 @@ first (READ COMMITTED takes a new snapshot per statement). Bulk loads may switch
 
 The category lists are seed 000's (``domain.catalog.PUMP_OUT_JOB_TYPES`` / ``REPAIR_JOB_TYPES``;
 a unit test checks they agree). A partial index on the completed jobs of a pair makes a recompute
-read only that pair; another serves the job list newest first.
+read only that pair; another (carrying ``job_type``) finds a page of the job list newest first
+without visiting the table.
 
 Revision ID: 0011
 Revises: 0005
@@ -89,6 +90,7 @@ def upgrade() -> None:
         "work_orders",
         ["technician_id", sa.text("scheduled_date DESC"), sa.text("id DESC")],
         postgresql_where=sa.text("status = 'completed'"),
+        postgresql_include=["job_type"],
     )
     op.execute(
         f"""
