@@ -12,8 +12,6 @@ from datetime import timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from zoneinfo import ZoneInfo
-
     from domain.contracts import analytics as contract
     from domain.contracts.analytics import (
         AnalyticsDayInput,
@@ -21,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
         AnalyticsRunInput,
         AnalyticsRunResult,
     )
+    from domain.schedule import local_today
 
 from workflows.kit import DB_CALL, ActivityCall
 
@@ -38,7 +37,7 @@ class AnalyticsWorkflow:
     @workflow.run
     async def run(self, inp: AnalyticsRunInput) -> AnalyticsRunResult:
         """The job's activities in order; returns the rows each table got."""
-        day = inp.day or (workflow.now().astimezone(ZoneInfo(inp.time_zone)) - timedelta(days=1)).date()
+        day = inp.day or local_today(workflow.now(), inp.time_zone) - timedelta(days=1)
         arg = AnalyticsDayInput(day=day)
         rows: dict[str, int] = {}
         if inp.job is AnalyticsJob.DAILY:
