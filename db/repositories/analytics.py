@@ -291,3 +291,143 @@ def team_members(session: Session, *, manager_id: str) -> list[str]:
         select(technician_managed.c.technician_id).where(technician_managed.c.manager_id == manager_id)
     )
     return sorted({manager_id, *managed})
+
+
+# ---- reads for the performance API ---------------------------------------------------------
+
+
+def latest_score(session: Session, *, technician_id: str) -> TechnicianBpiScore | None:
+    """The technician's most recent BPI score, or None."""
+    return session.scalars(
+        select(TechnicianBpiScore)
+        .where(TechnicianBpiScore.technician_id == technician_id)
+        .order_by(TechnicianBpiScore.score_date.desc())
+        .limit(1)
+    ).first()
+
+
+def latest_placement(session: Session, *, technician_id: str) -> TechnicianBpiScore | None:
+    """The technician's most recent score that carries a cohort placement, or None."""
+    return session.scalars(
+        select(TechnicianBpiScore)
+        .where(TechnicianBpiScore.technician_id == technician_id, TechnicianBpiScore.cohort_key.is_not(None))
+        .order_by(TechnicianBpiScore.score_date.desc())
+        .limit(1)
+    ).first()
+
+
+def benchmark(session: Session, *, day: date, cohort_key: str) -> CohortBenchmark | None:
+    """The cohort's benchmark of ``day``, or None."""
+    return session.get(CohortBenchmark, (day, cohort_key))
+
+
+def trend(
+    session: Session, *, technician_id: str, start: date, end: date
+) -> list[tuple[TechnicianDailyMetrics, Decimal | None]]:
+    """The technician's daily rows from ``start`` to ``end``, oldest first, each with that day's BPI."""
+    m, s = TechnicianDailyMetrics, TechnicianBpiScore
+    stmt = (
+        select(m, s.bpi)
+        .outerjoin(s, (s.technician_id == m.technician_id) & (s.score_date == m.metric_date))
+        .where(m.technician_id == technician_id, m.metric_date.between(start, end))
+        .order_by(m.metric_date)
+    )
+    return [(row, bpi) for row, bpi in session.execute(stmt)]
+
+
+def latest_metric_date(session: Session, *, technician_id: str) -> date | None:
+    """The last day aggregated for the technician, or None."""
+    return session.scalar(
+        select(func.max(TechnicianDailyMetrics.metric_date)).where(
+            TechnicianDailyMetrics.technician_id == technician_id
+        )
+    )
+
+
+def achievements(session: Session, *, technician_id: str) -> list[TechnicianAchievement]:
+    """The technician's achievements, newest first."""
+    return list(
+        session.scalars(
+            select(TechnicianAchievement)
+            .where(TechnicianAchievement.technician_id == technician_id)
+            .order_by(TechnicianAchievement.earned_on.desc(), TechnicianAchievement.code)
+        )
+    )
+
+
+def kudos_received(session: Session, *, technician_id: str, since: datetime) -> list[Kudos]:
+    """Kudos the technician received since ``since``, newest first."""
+    return list(
+        session.scalars(
+            select(Kudos)
+            .where(Kudos.technician_id == technician_id, Kudos.created_at >= since)
+            .order_by(Kudos.created_at.desc(), Kudos.id.desc())
+        )
+    )
+
+
+def add_kudos(
+    session: Session,
+    *,
+    technician_id: str,
+    given_by: str,
+    giver_technician_id: str | None,
+    category: str,
+    message: str,
+) -> Kudos:
+    """Insert a kudos row and flush (its id and created_at are set)."""
+    row = Kudos(
+        technician_id=technician_id,
+        given_by=given_by,
+        giver_technician_id=giver_technician_id,
+        category=category,
+        message=message,
+    )
+    session.add(row)
+    session.flush()
+    session.refresh(row)
+    return row
+
+
+def latest_scores(session: Session, *, technician_ids: Sequence[str]) -> dict[str, TechnicianBpiScore]:
+    """Each technician's most recent BPI score (absent when he has none)."""
+    s = TechnicianBpiScore
+    newest = (
+        select(s.technician_id, func.max(s.score_date).label("day"))
+        .where(s.technician_id.in_(list(technician_ids)))
+        .group_by(s.technician_id)
+        .subquery()
+    )
+    stmt = select(s).join(
+        newest, (newest.c.technician_id == s.technician_id) & (newest.c.day == s.score_date)
+    )
+    return {row.technician_id: row for row in session.scalars(stmt)}
+
+
+def latest_coaching(session: Session, *, technician_ids: Sequence[str]) -> list[CoachingQueueEntry]:
+    """The most recent coaching queue's entries for ``technician_ids``, high priority first."""
+    q = CoachingQueueEntry
+    day = session.scalar(select(func.max(q.queue_date)))
+    if day is None:
+        return []
+    stmt = (
+        select(q)
+        .where(q.queue_date == day, q.technician_id.in_(list(technician_ids)))
+        .order_by((q.priority == "high").desc(), q.bpi.asc().nulls_last(), q.technician_id)
+    )
+    return list(session.scalars(stmt))
+
+
+def team_rows(session: Session, *, team_id: str, start: date, end: date) -> list[TeamDailyMetrics]:
+    """The team's daily rows from ``start`` to ``end``, oldest first."""
+    t = TeamDailyMetrics
+    return list(
+        session.scalars(
+            select(t).where(t.team_id == team_id, t.metric_date.between(start, end)).order_by(t.metric_date)
+        )
+    )
+
+
+def counters_of(row: TechnicianDailyMetrics | TeamDailyMetrics) -> DailyCounters:
+    """A stored row's counters."""
+    return _counters(row)
