@@ -18,6 +18,7 @@ from cli_analytics import backfill_days, run_backfill
 from config import Settings
 from db.models import TechnicianBpiScore, TechnicianDailyMetrics
 from db.session import transaction
+from devstack.analytics_history import backfill_seeded_history
 from domain.analytics.bpi import FORMULA_VERSION, WEIGHTS
 from domain.contracts.analytics import AnalyticsJob
 from domain.ids import TASK_QUEUE
@@ -36,7 +37,7 @@ def yesterday():
 async def backfilled(stack):
     """35 days up to yesterday through the real workers, as ``fieldops analytics backfill`` does."""
     days = backfill_days(DAYS, yesterday())
-    results = await run_backfill(stack.client, days=days, task_queue=TASK_QUEUE, time_zone="America/Chicago")
+    results = await backfill_seeded_history(stack.client, stack.settings, days=DAYS)
     assert [r.job for r in results[-2:]] == [AnalyticsJob.COHORTS, AnalyticsJob.COACHING]
     assert [r.day for r in results[:-2]] == days
     return days
