@@ -37,10 +37,20 @@ class AnalyticsActivities:
     @activity.defn(name=contract.AGGREGATE_DAILY_METRICS.name)
     @permanent_db_errors
     def aggregate_daily_metrics(self, inp: AnalyticsDayInput) -> RowsWritten:
-        """Replace the day's ``technician_daily_metrics`` (one SQL statement over every technician)."""
+        """Replace the day's ``technician_daily_metrics`` (one SQL statement over every technician),
+        and first count the days of its BPI period that were never aggregated at all (the first
+        days of a backfill, days before analytics existed), so the day's BPI sums a whole period
+        whichever order days are run in. Days that have rows are left as they are."""
         with transaction(self._sessions) as session:
+            earlier = repo.days_never_aggregated(
+                session,
+                start=inp.day - timedelta(days=bpi.BPI_PERIOD_DAYS - 1),
+                end=inp.day - timedelta(days=1),
+            )
+            filled = sum(repo.aggregate_technician_day(session, day=day) for day in earlier)
+            rows = repo.aggregate_technician_day(session, day=inp.day)
             return RowsWritten(
-                rows={"technician_daily_metrics": repo.aggregate_technician_day(session, day=inp.day)}
+                rows={"technician_daily_metrics": rows, "technician_daily_metrics_filled": filled}
             )
 
     @activity.defn(name=contract.SCORE_BPI.name)

@@ -8,12 +8,14 @@ technician id: 002's *site* is his team. Team routes are for office and manager 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from api.auth import Staff
-from api.deps import CurrentScope, CurrentStaff, DbSession, require_roles
+from api.deps import AppSettings, CurrentScope, CurrentStaff, DbSession, require_roles
+from api.schemas.common import IsoDate
 from api.schemas.performance_analytics import (
     AchievementsResponse,
     CoachingQueueResponse,
@@ -25,6 +27,9 @@ from api.schemas.performance_analytics import (
     WorkerDashboard,
 )
 from api.services import performance_analytics as service
+from api.services import performance_reports as reports
+from api.services.performance_reports import ExportTable
+from domain.schedule import local_today
 
 router = APIRouter(prefix="/api/performance", tags=["performance analytics"])
 TeamStaff = Annotated[Staff, Depends(require_roles("office", "manager"))]
@@ -97,3 +102,51 @@ def top_performers(
 def kudos(body: KudosIn, db: DbSession, staff: CurrentStaff) -> KudosOut:
     """Recognition in a category (teamwork, quality, initiative, safety); any staff key, not to oneself."""
     return service.give_kudos(db, staff=staff, body=body)
+
+
+@router.get(
+    "/me/chart.png",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}}},
+    summary="A technician's BPI and revenue chart",
+)
+def me_chart(
+    db: DbSession,
+    staff: CurrentStaff,
+    scope: CurrentScope,
+    settings: AppSettings,
+    days: Annotated[int, Query(ge=7, le=365, description="days up to the latest aggregated day")] = 90,
+    technician_id: TechnicianParam = None,
+) -> Response:
+    """PNG: daily revenue of completed jobs (bars) and the BPI (line)."""
+    today = local_today(datetime.now(UTC), settings.timezone)
+    png = reports.chart_png(db, staff=staff, technician_id=technician_id, days=days, today=today, scope=scope)
+    return Response(png, media_type="image/png")
+
+
+@router.get(
+    "/export/{table}.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+    summary="CSV export of an analytics table",
+)
+def export(
+    table: ExportTable,
+    db: DbSession,
+    staff: TeamStaff,
+    scope: CurrentScope,
+    settings: AppSettings,
+    start: Annotated[
+        IsoDate | None, Query(description="first day, YYYY-MM-DD (default: 30 days before end)")
+    ] = None,
+    end: Annotated[IsoDate | None, Query(description="last day, YYYY-MM-DD (default: today)")] = None,
+) -> Response:
+    """The table's rows dated start..end (at most 366 days); a manager gets his team's rows."""
+    last = end or local_today(datetime.now(UTC), settings.timezone)
+    first = start or last - timedelta(days=29)
+    body = reports.export_csv(db, table=table.value, start=first, end=last, scope=scope)
+    return Response(
+        body,
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{table.value}_{first}_{last}.csv"'},
+    )

@@ -65,7 +65,7 @@ def _metrics(counters: m.DailyCounters) -> Metrics:
     )
 
 
-def _subject(session: Session, *, staff: Staff, technician_id: str | None, scope: Scope) -> Technician:
+def subject(session: Session, *, staff: Staff, technician_id: str | None, scope: Scope) -> Technician:
     """The technician a ``me/`` call is about: ``technician_id`` when given (within scope), else
     the key's own technician; NotFound otherwise."""
     wanted = technician_id or staff.technician_id
@@ -77,7 +77,7 @@ def _subject(session: Session, *, staff: Staff, technician_id: str | None, scope
 def dashboard(session: Session, *, staff: Staff, technician_id: str | None, scope: Scope) -> WorkerDashboard:
     """The technician's latest BPI, its dimensions and weights, the metrics of its period, his
     cohort benchmark, streaks, achievement count and kudos of the last 30 days."""
-    tech = _subject(session, staff=staff, technician_id=technician_id, scope=scope)
+    tech = subject(session, staff=staff, technician_id=technician_id, scope=scope)
     score = repo.latest_score(session, technician_id=tech.id)
     placed = repo.latest_placement(session, technician_id=tech.id)
     cohort = None
@@ -132,7 +132,7 @@ def trends(
     session: Session, *, staff: Staff, technician_id: str | None, days: int, scope: Scope
 ) -> TrendsResponse:
     """The technician's last ``days`` aggregated days (ending on his latest), oldest first."""
-    tech = _subject(session, staff=staff, technician_id=technician_id, scope=scope)
+    tech = subject(session, staff=staff, technician_id=technician_id, scope=scope)
     last = repo.latest_metric_date(session, technician_id=tech.id)
     points = []
     if last is not None:
@@ -158,7 +158,7 @@ def achievements(
     session: Session, *, staff: Staff, technician_id: str | None, scope: Scope
 ) -> AchievementsResponse:
     """The technician's achievements, newest first, and the codes that can be earned."""
-    tech = _subject(session, staff=staff, technician_id=technician_id, scope=scope)
+    tech = subject(session, staff=staff, technician_id=technician_id, scope=scope)
     earned = []
     for row in repo.achievements(session, technician_id=tech.id):
         rule = ACHIEVEMENTS_BY_CODE.get(row.code)

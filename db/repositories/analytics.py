@@ -26,6 +26,7 @@ from db.models import (
     TechnicianBpiScore,
     TechnicianDailyMetrics,
     TechnicianSkill,
+    WorkOrder,
     technician_managed,
 )
 from db.models.analytics import COUNTER_COLUMNS
@@ -114,6 +115,16 @@ def aggregate_technician_day(session: Session, *, day: date) -> int:
         )
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def days_never_aggregated(session: Session, *, start: date, end: date) -> list[date]:
+    """Days from ``start`` to ``end`` with no ``technician_daily_metrics`` row at all, oldest first."""
+    stmt = text(
+        "SELECT CAST(d AS date) AS day FROM generate_series(CAST(:start AS date), CAST(:end AS date), "
+        "interval '1 day') AS d WHERE NOT EXISTS (SELECT 1 FROM technician_daily_metrics m "
+        "WHERE m.metric_date = CAST(d AS date)) ORDER BY 1"
+    )
+    return list(session.scalars(stmt, {"start": start, "end": end}))
 
 
 def aggregate_team_day(session: Session, *, day: date) -> int:
@@ -431,3 +442,49 @@ def team_rows(session: Session, *, team_id: str, start: date, end: date) -> list
 def counters_of(row: TechnicianDailyMetrics | TeamDailyMetrics) -> DailyCounters:
     """A stored row's counters."""
     return _counters(row)
+
+
+#: Tables the CSV export offers: model, its date column, the column naming its technician (None:
+#: company-wide aggregates; a team's ``team_id`` is its manager's technician id).
+EXPORTS = {
+    "technician_daily_metrics": (TechnicianDailyMetrics, "metric_date", "technician_id"),
+    "team_daily_metrics": (TeamDailyMetrics, "metric_date", "team_id"),
+    "technician_bpi_scores": (TechnicianBpiScore, "score_date", "technician_id"),
+    "cohort_benchmarks": (CohortBenchmark, "benchmark_date", None),
+    "technician_achievements": (TechnicianAchievement, "earned_on", "technician_id"),
+    "coaching_queue": (CoachingQueueEntry, "queue_date", "technician_id"),
+    "kudos": (Kudos, "created_at", "technician_id"),
+}
+
+
+def export_rows(
+    session: Session, *, table: str, start: date, end: date, technician_ids: frozenset[str] | None
+) -> tuple[list[str], list[tuple]]:
+    """Column names and rows of ``table`` (a key of :data:`EXPORTS`) dated ``start``..``end``
+    (``kudos``: created on those UTC dates), limited to ``technician_ids`` unless None, ordered
+    by date and technician. Raises KeyError for an unknown table."""
+    model, date_column, who = EXPORTS[table]
+    columns = list(model.__table__.columns)
+    day = getattr(model, date_column)
+    if table == "kudos":
+        day = func.date(func.timezone("UTC", day))
+    stmt = select(*columns).where(day.between(start, end))
+    if technician_ids is not None and who is not None:
+        stmt = stmt.where(getattr(model, who).in_(sorted(technician_ids)))
+    order = [day] + ([getattr(model, who)] if who else []) + list(model.__table__.primary_key.columns)
+    return [c.name for c in columns], [tuple(r) for r in session.execute(stmt.order_by(*order))]
+
+
+def daily_revenue(session: Session, *, technician_id: str, start: date, end: date) -> dict[date, Decimal]:
+    """USD of the technician's completed jobs per scheduled date from ``start`` to ``end``
+    (days without completed jobs are absent)."""
+    stmt = (
+        select(WorkOrder.scheduled_date, func.sum(WorkOrder.total_amount))
+        .where(
+            WorkOrder.technician_id == technician_id,
+            WorkOrder.status == "completed",
+            WorkOrder.scheduled_date.between(start, end),
+        )
+        .group_by(WorkOrder.scheduled_date)
+    )
+    return {day: total or Decimal("0") for day, total in session.execute(stmt)}

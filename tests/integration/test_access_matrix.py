@@ -331,6 +331,18 @@ ROUTES: dict[tuple[str, str], tuple[Callable[..., Call], dict]] = {
         # recognition is open to every key (peer kudos, seed 002), but never to oneself
         outcome((201, 201), (201, 201), (201, 201), (422, 201), (422, 201)),
     ),
+    ("GET", "/api/performance/me/chart.png"): (
+        lambda s, foreign=False: Call(
+            "GET", "/api/performance/me/chart.png", params={"technician_id": s.technician_id, "days": 30}
+        ),
+        seen(200),
+    ),
+    ("GET", "/api/performance/export/{table}.csv"): (
+        # export rows are filtered to the scope, not refused: both answer 200 (a manager's export
+        # leaving out the foreign team is tested in test_performance_api.py)
+        lambda s, foreign=False: Call("GET", "/api/performance/export/kudos.csv"),
+        staff_only(200, 200),
+    ),
     # ---- catalog (company-wide: no owner) ----------------------------------------------------
     ("GET", "/api/v1/catalog"): (lambda s, foreign=False: Call("GET", "/api/v1/catalog"), EVERYONE_200),
     ("POST", "/api/v1/catalog"): (

@@ -20,6 +20,7 @@ from db.models import (
     TechnicianSkill,
     WorkOrder,
 )
+from db.repositories.analytics import days_never_aggregated
 from db.session import transaction
 from domain.analytics.bpi import FORMULA_VERSION
 from domain.contracts.analytics import AnalyticsDayInput
@@ -249,3 +250,39 @@ def test_bpi_and_team_rows_of_a_backfilled_month(database, activities):
     assert demo.weights == {"job_performance": 0.454545, "route_quality": 0.363636, "compliance": 0.181818}
     expected = (25 * demo.job_performance + 20 * demo.route_quality + 10 * demo.compliance) / 55
     assert abs(demo.bpi - expected) <= Decimal("0.01")
+
+
+def test_a_day_fills_the_never_aggregated_days_of_its_bpi_period_only(database, activities):
+    day = date.today() - timedelta(days=600)  # before the seeded history: no other test counts it
+    kept = day - timedelta(days=5)
+    activities.aggregate_daily_metrics(AnalyticsDayInput(day=kept))
+    with transaction(database.sessions) as session:
+        session.execute(
+            text("UPDATE technician_daily_metrics SET late_minutes = 999 WHERE metric_date = :d"), {"d": kept}
+        )
+    with transaction(database.sessions) as session:
+        missing = days_never_aggregated(session, start=day - timedelta(days=29), end=day - timedelta(days=1))
+    assert missing and kept not in missing
+    result = activities.aggregate_daily_metrics(AnalyticsDayInput(day=day)).rows
+    with transaction(database.sessions) as session:
+        days = session.scalar(
+            select(func.count(func.distinct(TechnicianDailyMetrics.metric_date))).where(
+                TechnicianDailyMetrics.metric_date.between(day - timedelta(days=29), day)
+            )
+        )
+        untouched = set(
+            session.scalars(
+                select(TechnicianDailyMetrics.late_minutes).where(TechnicianDailyMetrics.metric_date == kept)
+            )
+        )
+    assert days == 30 and untouched == {999}  # a day that had rows is not recounted
+    with transaction(database.sessions) as session:
+        filled = session.scalar(select(func.count()).where(TechnicianDailyMetrics.metric_date.in_(missing)))
+    assert result["technician_daily_metrics_filled"] == filled >= 8 * len(missing)
+    activities.aggregate_daily_metrics(AnalyticsDayInput(day=kept))  # and re-running it replaces them
+    with transaction(database.sessions) as session:
+        assert 999 not in set(
+            session.scalars(
+                select(TechnicianDailyMetrics.late_minutes).where(TechnicianDailyMetrics.metric_date == kept)
+            )
+        )

@@ -4,10 +4,14 @@ real workers over the seeded history, then the ``/api/performance`` routes and t
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
+import json
 import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -224,3 +228,68 @@ async def test_the_backfill_command(stack, backfilled):
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"2 days {backfilled[-2]}..{end}" in done.stdout and "technician_daily_metrics" in done.stdout
+
+
+async def test_csv_export_follows_the_scope(stack, backfilled, keys):
+    day = str(backfilled[-1])
+    params = {"start": day, "end": day}
+    office = await stack.http.get(
+        "/api/performance/export/technician_daily_metrics.csv", params=params, headers=keys["office"]
+    )
+    assert office.status_code == 200 and office.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(office.text)))
+    with transaction(stack.sessions) as session:
+        stored = {
+            r.technician_id: r.jobs_completed
+            for r in session.scalars(
+                select(TechnicianDailyMetrics).where(TechnicianDailyMetrics.metric_date == backfilled[-1])
+            )
+        }
+    assert {r["technician_id"]: int(r["jobs_completed"]) for r in rows} == stored
+    assert {r["metric_date"] for r in rows} == {day}
+    manager = await stack.http.get(
+        "/api/performance/export/technician_daily_metrics.csv", params=params, headers=keys["T-005"]
+    )
+    techs = {r["technician_id"] for r in csv.DictReader(io.StringIO(manager.text))}
+    assert {"T-005", "T-006", "T-007", "T-008"} <= techs and not techs & {"T-001", "T-002", "T-003", "T-004"}
+    scores = await stack.http.get(
+        "/api/performance/export/technician_bpi_scores.csv", params=params, headers=keys["office"]
+    )
+    first = next(csv.DictReader(io.StringIO(scores.text)))
+    assert first["formula_version"] == FORMULA_VERSION and json.loads(first["weights"])
+    for table in (
+        "team_daily_metrics",
+        "cohort_benchmarks",
+        "technician_achievements",
+        "coaching_queue",
+        "kudos",
+    ):
+        r = await stack.http.get(
+            f"/api/performance/export/{table}.csv", params=params, headers=keys["office"]
+        )
+        assert r.status_code == 200 and r.text.splitlines()[0].count(",") >= 3, table
+    bad = await stack.http.get(
+        "/api/performance/export/technician_daily_metrics.csv",
+        params={"start": day, "end": "2000-01-01"},
+        headers=keys["office"],
+    )
+    assert bad.status_code == 422
+    assert (
+        await stack.http.get("/api/performance/export/work_orders.csv", headers=keys["office"])
+    ).status_code == 422
+    assert (
+        await stack.http.get("/api/performance/export/kudos.csv", headers=keys["tech T-002"])
+    ).status_code == 403
+
+
+async def test_chart_is_a_png(stack, backfilled, keys):
+    r = await stack.http.get("/api/performance/me/chart.png", params={"days": 60}, headers=keys["tech T-002"])
+    assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+    assert r.content[:8] == b"\x89PNG\r\n\x1a\n" and len(r.content) > 10_000
+    out = os.environ.get("FIELDOPS_CHART_OUT")
+    if out:  # to look at it: FIELDOPS_CHART_OUT=/tmp/chart.png pytest ... -k chart
+        await asyncio.to_thread(Path(out).write_bytes, r.content)
+    other = await stack.http.get(
+        "/api/performance/me/chart.png", params={"technician_id": "T-006"}, headers=keys["tech T-002"]
+    )
+    assert other.status_code == 404
