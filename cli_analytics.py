@@ -81,6 +81,8 @@ def backfill(
     from concurrent.futures import ThreadPoolExecutor
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from temporalio.client import WorkflowFailureError
+    from temporalio.exceptions import WorkflowAlreadyStartedError
     from temporalio.service import RPCError
     from temporalio.worker import Worker
 
@@ -132,6 +134,12 @@ def backfill(
 
     try:
         results = asyncio.run(main())
+    except WorkflowAlreadyStartedError as err:
+        console.print(f"[red]error:[/red] {err.workflow_id} is already running (another backfill?)")
+        _hard_exit(2)
+    except WorkflowFailureError as err:
+        console.print(f"[red]error:[/red] {err.cause or err}")
+        _hard_exit(1)
     except (RPCError, RuntimeError) as err:
         console.print(f"[red]error:[/red] Temporal at {settings.temporal_address}: {err}")
         _hard_exit(2)

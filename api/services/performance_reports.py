@@ -3,7 +3,9 @@ of a technician's BPI and revenue trend. Never commits.
 
 CSV: one header row of the table's column names, then its rows by date and technician; a
 manager gets his team's rows only (company-wide cohort benchmarks in full), technicians none
-(the route refuses them). JSON columns are written as JSON, timestamps as ISO 8601 UTC.
+(the route refuses them). JSON columns are written as JSON, timestamps as ISO 8601 UTC, and a
+text cell starting with ``=``, ``+``, ``-``, ``@``, tab or CR (a kudos message) gets a leading
+``'`` so a spreadsheet shows it as text instead of running it as a formula.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from api.services.performance_analytics import subject
 from db.repositories import analytics as repo
 from domain.access import Scope
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: Longest date range one export may span, in days.
 MAX_EXPORT_DAYS = 366
 
@@ -46,6 +49,8 @@ def _cell(value: object) -> object:
         return value.isoformat()
     if isinstance(value, Decimal):
         return format(value, "f")
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
     return "" if value is None else value
 
 

@@ -257,6 +257,16 @@ async def test_csv_export_follows_the_scope(stack, backfilled, keys):
     )
     first = next(csv.DictReader(io.StringIO(scores.text)))
     assert first["formula_version"] == FORMULA_VERSION and json.loads(first["weights"])
+    formula = '=HYPERLINK("http://x")'
+    posted = await stack.http.post(
+        "/api/performance/kudos/",
+        json={"technician_id": "T-007", "category": "safety", "message": formula},
+        headers=keys["office"],
+    )
+    assert posted.status_code == 201
+    exported = await stack.http.get("/api/performance/export/kudos.csv", headers=keys["office"])
+    messages = {r["message"] for r in csv.DictReader(io.StringIO(exported.text))}
+    assert "'" + formula in messages and formula not in messages  # shown as text, never run
     for table in (
         "team_daily_metrics",
         "cohort_benchmarks",
