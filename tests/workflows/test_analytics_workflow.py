@@ -3,12 +3,17 @@ names: which activities each job runs, in order, for which day."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from temporalio import activity
-from temporalio.worker import Worker
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer, Worker
 
 from domain.contracts import analytics as contract
 from domain.contracts.analytics import (
@@ -101,3 +106,20 @@ async def test_cohort_job(env, task_queue):
 def test_workflow_ids():
     assert analytics_workflow_id(AnalyticsJob.DAILY) == "analytics-daily"
     assert analytics_workflow_id(AnalyticsJob.DAILY, date(2026, 11, 3)) == "analytics-daily-2026-11-03"
+
+
+ANALYTICS_HISTORIES = sorted((Path(__file__).parent / "histories").glob("analytics-*.json"))
+
+
+def test_analytics_histories_are_committed():
+    assert {p.stem for p in ANALYTICS_HISTORIES} >= {"analytics-daily", "analytics-coaching"}
+
+
+@pytest.mark.parametrize("path", ANALYTICS_HISTORIES, ids=lambda p: p.stem)
+async def test_replay(path: Path):
+    """Histories recorded on the time-skipping server (a scheduled daily run that took yesterday
+    from the clock, a coaching run for a given day) replay against today's AnalyticsWorkflow."""
+    history = WorkflowHistory.from_json(path.stem, await asyncio.to_thread(path.read_text))
+    await Replayer(workflows=[AnalyticsWorkflow], data_converter=pydantic_data_converter).replay_workflow(
+        history
+    )
