@@ -2,6 +2,10 @@
 without it ``/api/performance`` has no scores until the 02:00 schedule has fired.
 
     await backfill_seeded_history(client, settings)   # 90 days up to yesterday, then cohorts and coaching
+    await backfill_seeded_history(client, settings, days=1, include_today=True)   # after the demo day
+
+The second call scores the demo day itself: its live jobs are the only ones with service
+windows, so the BPI's reliability dimension (on-time arrival) has data only from them.
 
 It runs the same AnalyticsWorkflow as the schedules and ``fieldops analytics backfill``, on the
 main task queue (the demo's workers serve it); re-running replaces each day's rows.
@@ -30,14 +34,17 @@ async def backfill_seeded_history(
     *,
     days: int = DEMO_ANALYTICS_DAYS,
     today: date | None = None,
+    include_today: bool = False,
     on_result: Callable[[AnalyticsRunResult], None] | None = None,
 ) -> list[AnalyticsRunResult]:
     """Run the daily analytics for the ``days`` days before ``today`` (default: today in the
-    company zone), then cohorts and coaching for the last; returns every run's result."""
+    company zone; with ``include_today`` the days up to and including it), then cohorts and
+    coaching for the last; returns every run's result."""
     today = today or local_today(datetime.now(UTC), settings.timezone)
+    last = today if include_today else today - timedelta(days=1)
     return await run_backfill(
         client,
-        days=backfill_days(days, today - timedelta(days=1)),
+        days=backfill_days(days, last),
         task_queue=TASK_QUEUE,
         time_zone=settings.timezone,
         on_result=on_result,

@@ -105,8 +105,8 @@ def test_completed_and_returns_equal_the_oracle_on_seeded_days(database, activit
 
 
 def windowed_technician(database, day: date) -> str:
-    """A fresh technician (08:00-17:00 weekdays, one current and one expired skill) with three
-    jobs on ``day``: on time, 30.5 minutes late, and an emergency met within its SLA."""
+    """A fresh inactive technician (08:00-17:00 weekdays, one current and one expired skill) with
+    four jobs on ``day``: on time, 30.5 minutes late, an emergency met within its SLA, cancelled."""
     tech_id = f"T-AN{uuid.uuid4().hex[:6]}"
     opens = datetime.combine(day, time(9), tzinfo=TZ).astimezone(UTC)
     with transaction(database.sessions) as session:
@@ -115,6 +115,7 @@ def windowed_technician(database, day: date) -> str:
             Technician(
                 id=tech_id,
                 first_name="Ana",
+                is_active=False,  # never assigned live work by the other tests sharing this database
                 last_name="Lytics",
                 home_latitude=30.3,
                 home_longitude=-97.7,
@@ -180,9 +181,11 @@ def test_on_time_sla_shift_and_certifications_by_hand_and_by_oracle(database, ac
         expected = oracle.get(tech_id)
         got = (stored_row.jobs_with_window, stored_row.on_time_arrivals, stored_row.late_minutes)
         assert got == ((expected.windowed, expected.on_time, expected.late) if expected else (0, 0, 0))
-    saturday = day + timedelta(days=5 - day.weekday())
+    saturday = day - timedelta(days=day.weekday() + 2)  # the Saturday before (never a future day)
     activities.aggregate_daily_metrics(AnalyticsDayInput(day=saturday))
-    assert stored(database, saturday)[tech].shift_minutes == 0
+    on_saturday = stored(database, saturday)
+    assert tech not in on_saturday  # inactive and without work that day: no row
+    assert on_saturday["T-001"].shift_minutes == 0 and on_saturday["T-002"].shift_minutes == 5 * 60
 
 
 def test_rerunning_a_day_replaces_its_rows(database, activities):

@@ -303,3 +303,20 @@ async def test_chart_is_a_png(stack, backfilled, keys):
         "/api/performance/me/chart.png", params={"technician_id": "T-006"}, headers=keys["tech T-002"]
     )
     assert other.status_code == 404
+
+
+async def test_the_demo_can_score_its_own_day(stack, backfilled):
+    today = local_today(datetime.now(UTC), "America/Chicago")
+    results = await backfill_seeded_history(stack.client, stack.settings, days=1, include_today=True)
+    assert [(r.job, r.day) for r in results] == [
+        (AnalyticsJob.DAILY, today),
+        (AnalyticsJob.COHORTS, today),
+        (AnalyticsJob.COACHING, today),
+    ]
+    with transaction(stack.sessions) as session:
+        rows = session.scalar(
+            select(func.count())
+            .select_from(TechnicianDailyMetrics)
+            .where(TechnicianDailyMetrics.metric_date == today)
+        )
+    assert rows >= 8
