@@ -1,4 +1,5 @@
-"""The ``fieldops`` command: dev, demo, worker, api, migrate, seed, apikey, schedules, bench."""
+"""The ``fieldops`` command: dev, demo, worker, api, migrate, seed, apikey, schedules, bench,
+analytics (``cli_analytics.py``)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from cli_analytics import analytics_app
 from config import Settings, get_settings
 
 app = typer.Typer(help="fieldops: durable field-service workflows on Temporal.", no_args_is_help=True)
@@ -27,6 +29,7 @@ schedules_app = typer.Typer(help="Temporal Schedules (schedules.py).", no_args_i
 app.add_typer(schedules_app, name="schedules")
 bench_app = typer.Typer(help="Benchmarks that print figures (bench/).", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
+app.add_typer(analytics_app, name="analytics")
 console = Console()
 
 

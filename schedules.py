@@ -28,6 +28,12 @@ from temporalio.client import (
 )
 
 from config import Settings
+from domain.contracts.analytics import (
+    ANALYTICS_WORKFLOW,
+    AnalyticsJob,
+    AnalyticsRunInput,
+    analytics_workflow_id,
+)
 from domain.ids import MANAGED_SCHEDULE_PREFIX, TASK_QUEUE
 
 
@@ -69,9 +75,30 @@ class ScheduledWorkflow:
         )
 
 
+#: Technician analytics (seed 002's beat schedule), local times in the company zone:
+#: (job, cron, what the Temporal UI shows).
+ANALYTICS_SCHEDULES = (
+    (AnalyticsJob.DAILY, "0 2 * * *", "Daily metrics, BPI, team metrics and achievements of yesterday"),
+    (AnalyticsJob.COACHING, "0 6 * * *", "Coaching queue from yesterday's BPI"),
+    (AnalyticsJob.COHORTS, "0 3 * * 0", "Weekly cohort benchmarks (skill set, region, tenure)"),
+)
+
+
 def definitions(settings: Settings) -> list[ScheduledWorkflow]:
-    """Every schedule fieldops runs with these settings; none yet (analytics and billing add theirs)."""
-    return []
+    """Every schedule fieldops runs with these settings: the analytics jobs at 02:00, 06:00 and
+    Sunday 03:00 in ``settings.timezone`` (billing adds its own)."""
+    return [
+        ScheduledWorkflow(
+            schedule_id=f"{MANAGED_SCHEDULE_PREFIX}{analytics_workflow_id(job)}",
+            workflow=ANALYTICS_WORKFLOW,
+            workflow_id=analytics_workflow_id(job),
+            cron=[cron],
+            note=note,
+            args=[AnalyticsRunInput(job=job, time_zone=settings.timezone)],
+            time_zone=settings.timezone,
+        )
+        for job, cron, note in ANALYTICS_SCHEDULES
+    ]
 
 
 @dataclass

@@ -11,15 +11,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.analytics import AnalyticsActivities
 from activities.approvals import ApprovalActivities
 from activities.assignment import AssignmentActivities
 from activities.messaging import MessageSender, providers_from_settings
 from activities.repair import RepairActivities
 from config import Settings
 from domain.ids import OPTIMIZER_TASK_QUEUE, TASK_QUEUE
+from workflows.analytics import AnalyticsWorkflow
 from workflows.repair import RepairWorkflow
 
-WORKFLOWS = [RepairWorkflow]
+WORKFLOWS = [RepairWorkflow, AnalyticsWorkflow]
 QUEUES = ("main", "optimizer")
 
 
@@ -42,6 +44,7 @@ def build_workers(
         activities = (
             RepairActivities(sessions, labor_cost_per_hour=settings.labor_cost_per_hour).all()
             + ApprovalActivities(sessions, sender, settings).all()
+            + AnalyticsActivities(sessions, time_zone=settings.timezone).all()
         )
         workers.append(
             Worker(

@@ -21,6 +21,7 @@ from api.routers import (
     catalog,
     customers,
     messages,
+    performance_analytics,
     repairs,
     technician_performance,
     technicians,
@@ -75,7 +76,15 @@ def create_app(
     install_problem_schema(app)
     app.add_middleware(RefuseNul)
     install_token_redaction()
-    for module in (repairs, customers, technicians, technician_performance, catalog, messages):
+    for module in (
+        repairs,
+        customers,
+        technicians,
+        technician_performance,
+        performance_analytics,
+        catalog,
+        messages,
+    ):
         app.include_router(module.router)
     app.include_router(approval_pages.router)
 

@@ -1,5 +1,14 @@
 """All models, imported so ``Base.metadata`` knows every table."""
 
+from db.models.analytics import (
+    CoachingQueueEntry,
+    CohortBenchmark,
+    Kudos,
+    TeamDailyMetrics,
+    TechnicianAchievement,
+    TechnicianBpiScore,
+    TechnicianDailyMetrics,
+)
 from db.models.auth import ROLES, ApiKey
 from db.models.catalog import ServiceCatalogEntry
 from db.models.customers import Customer, CustomerPricing, customer_preferred_technicians
@@ -14,14 +23,21 @@ __all__ = [
     "ApiKey",
     "ApprovalToken",
     "AuditLog",
+    "CoachingQueueEntry",
+    "CohortBenchmark",
     "Customer",
     "CustomerPricing",
     "JobCost",
+    "Kudos",
     "Message",
     "ServiceCatalogEntry",
     "ServiceRequest",
+    "TeamDailyMetrics",
     "Technician",
+    "TechnicianAchievement",
+    "TechnicianBpiScore",
     "TechnicianCustomerTotals",
+    "TechnicianDailyMetrics",
     "TechnicianSkill",
     "WorkOrder",
     "customer_preferred_technicians",

@@ -59,6 +59,8 @@ OWNERS = {
     "tech_other": ("T-003", "T-002", "T-003"),
 }
 SCOPED = {c for c in CALLERS if c != "office"}
+#: the team (a manager's technician id: seed 002's "site") of each record owner above
+TEAM_OF = {"T-002": "T-001", "T-003": "T-001", "T-006": "T-005"}
 
 
 def outcome(office, manager, manager_no_assign, tech_owner, tech_other) -> dict:
@@ -286,6 +288,60 @@ ROUTES: dict[tuple[str, str], tuple[Callable[..., Call], dict]] = {
             "GET", f"/api/v2/technicians/{s.technician_id}/jobs", params={"job_category": "repairs"}
         ),
         seen(200),
+    ),
+    # ---- performance analytics (seed 002): me/ within scope; teams for office and managers ----
+    ("GET", "/api/performance/me/"): (
+        lambda s, foreign=False: Call(
+            "GET", "/api/performance/me/", params={"technician_id": s.technician_id}
+        ),
+        seen(200),
+    ),
+    ("GET", "/api/performance/me/trends/"): (
+        lambda s, foreign=False: Call(
+            "GET", "/api/performance/me/trends/", params={"technician_id": s.technician_id, "days": 30}
+        ),
+        seen(200),
+    ),
+    ("GET", "/api/performance/me/achievements/"): (
+        lambda s, foreign=False: Call(
+            "GET", "/api/performance/me/achievements/", params={"technician_id": s.technician_id}
+        ),
+        seen(200),
+    ),
+    ("GET", "/api/performance/team/{site_id}/"): (
+        lambda s, foreign=False: Call("GET", f"/api/performance/team/{TEAM_OF[s.technician_id]}/"),
+        staff_only(200),
+    ),
+    ("GET", "/api/performance/coaching-queue/{site_id}/"): (
+        lambda s, foreign=False: Call("GET", f"/api/performance/coaching-queue/{TEAM_OF[s.technician_id]}/"),
+        staff_only(200),
+    ),
+    ("GET", "/api/performance/top-performers/{site_id}/"): (
+        lambda s, foreign=False: Call(
+            "GET", f"/api/performance/top-performers/{TEAM_OF[s.technician_id]}/", params={"limit": 3}
+        ),
+        staff_only(200),
+    ),
+    ("POST", "/api/performance/kudos/"): (
+        lambda s, foreign=False: Call(
+            "POST",
+            "/api/performance/kudos/",
+            json={"technician_id": s.technician_id, "category": "quality", "message": "clean job site"},
+        ),
+        # recognition is open to every key (peer kudos, seed 002), but never to oneself
+        outcome((201, 201), (201, 201), (201, 201), (422, 201), (422, 201)),
+    ),
+    ("GET", "/api/performance/me/chart.png"): (
+        lambda s, foreign=False: Call(
+            "GET", "/api/performance/me/chart.png", params={"technician_id": s.technician_id, "days": 30}
+        ),
+        seen(200),
+    ),
+    ("GET", "/api/performance/export/{table}.csv"): (
+        # export rows are filtered to the scope, not refused: both answer 200 (a manager's export
+        # leaving out the foreign team is tested in test_performance_api.py)
+        lambda s, foreign=False: Call("GET", "/api/performance/export/kudos.csv"),
+        staff_only(200, 200),
     ),
     # ---- catalog (company-wide: no owner) ----------------------------------------------------
     ("GET", "/api/v1/catalog"): (lambda s, foreign=False: Call("GET", "/api/v1/catalog"), EVERYONE_200),

@@ -56,8 +56,11 @@ async def test_apply_creates_updates_and_prunes(stack):
     spec = described.schedule.spec  # the server keeps a cron expression as a calendar
     assert [(c.hour[0].start, c.minute[0].start) for c in spec.calendars] == [(2, 30)]
 
-    gone = await apply_schedules(client, definitions(Settings(profile="test")))
+    wanted = definitions(Settings(profile="test"))
+    gone = await apply_schedules(client, wanted)
     assert gone.deleted == ["fieldops-test-nightly"]
+    await wait_listed(client, {w.schedule_id for w in wanted})
+    await apply_schedules(client, [])  # the analytics schedules are tested in test_performance_api.py
     await wait_listed(client, set())
     assert (await foreign.describe()).id == "lot-walk-schedule-test"  # not ours to prune
     await foreign.delete()
