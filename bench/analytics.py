@@ -13,7 +13,8 @@ transaction each) beside the seed's own SQL (``tests/integration/seed000``) run 
 the seed's SQL does not read) and naively, on copies of ``work_orders``, ``job_costs`` and
 ``customers`` in the schema ``seed_naive`` that have only their primary keys and the index on
 ``job_costs.work_order_id``. Every sampled answer of ours is compared with the seed's SQL and the
-count of differences printed. Nothing is asserted: figures are read by people.
+count of differences printed. Last, one night's aggregation (seed 002 daily metrics, BPI, achievements)
+is timed for the dataset's last day. Nothing is asserted: figures are read by people.
 
     .venv/bin/fieldops bench analytics [--work-orders 1000000] [--samples 300]
 """
@@ -25,6 +26,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -334,6 +336,32 @@ def measure(sessions: sessionmaker[Session], samples: int, seed: int = 7) -> dic
     return result
 
 
+#: the dataset's last day (``scheduled_date`` runs from 2023-11-25 over 1095 days)
+LAST_DAY = date(2026, 11, 24)
+
+
+def night(sessions: sessionmaker[Session], day: date = LAST_DAY) -> dict[str, float]:
+    """Seconds of one night's aggregation (the scheduled daily run of ``AnalyticsWorkflow``: daily
+    metrics, BPI scores with team rows, achievements) for ``day``, called as the worker calls its
+    activities. The 29 days before it are aggregated first, untimed, as earlier nights would have."""
+    from activities.analytics import AnalyticsActivities
+    from domain.contracts.analytics import AnalyticsDayInput
+
+    acts = AnalyticsActivities(sessions)
+    acts.aggregate_daily_metrics(AnalyticsDayInput(day=day - timedelta(days=1)))  # fills the period
+    seconds: dict[str, float] = {}
+    for name, step in (
+        ("daily metrics", acts.aggregate_daily_metrics),
+        ("BPI scores and team rows", acts.score_bpi),
+        ("achievements", acts.award_achievements),
+    ):
+        started = time.perf_counter()
+        step(AnalyticsDayInput(day=day))
+        seconds[name] = time.perf_counter() - started
+    seconds["night"] = sum(seconds.values())
+    return seconds
+
+
 def run(state_dir: Path, work_orders: int, samples: int) -> dict[str, Latency | int]:
     """Build (or reuse) the dataset of ``work_orders`` rows, migrate it to head, measure, print."""
     url = database(state_dir, work_orders)
@@ -351,5 +379,7 @@ def run(state_dir: Path, work_orders: int, samples: int) -> dict[str, Latency | 
             table.add_row(name, f"{value.p50_ms:.2f}", f"{value.p95_ms:.2f}", str(value.n))
     console.print(table)
     console.print(f"answers different from the seed's SQL: {figures['differences']}")
+    for name, seconds in night(sessions).items():
+        console.print(f"one night's aggregation, {name}: {seconds:.2f} s")
     engine.dispose()
     return figures
