@@ -1,6 +1,14 @@
 """All models, imported so ``Base.metadata`` knows every table."""
 
 from db.models.auth import ROLES, ApiKey
+from db.models.billing import (
+    Invoice,
+    InvoiceLine,
+    InvoiceNumberCounter,
+    InvoiceWorkOrder,
+    OfficeTask,
+    Payment,
+)
 from db.models.catalog import ServiceCatalogEntry
 from db.models.customers import Customer, CustomerPricing, customer_preferred_technicians
 from db.models.links import ApprovalToken
@@ -15,8 +23,14 @@ __all__ = [
     "AuditLog",
     "Customer",
     "CustomerPricing",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceNumberCounter",
+    "InvoiceWorkOrder",
     "JobCost",
     "Message",
+    "OfficeTask",
+    "Payment",
     "ServiceCatalogEntry",
     "ServiceRequest",
     "Technician",
