@@ -13,13 +13,16 @@ from temporalio.worker import Worker
 
 from activities.approvals import ApprovalActivities
 from activities.assignment import AssignmentActivities
+from activities.billing import BillingActivities
 from activities.messaging import MessageSender, providers_from_settings
 from activities.repair import RepairActivities
 from config import Settings
 from domain.ids import OPTIMIZER_TASK_QUEUE, TASK_QUEUE
+from workflows.billing import BatchInvoicingWorkflow
+from workflows.dunning import DunningWorkflow
 from workflows.repair import RepairWorkflow
 
-WORKFLOWS = [RepairWorkflow]
+WORKFLOWS = [RepairWorkflow, BatchInvoicingWorkflow, DunningWorkflow]
 QUEUES = ("main", "optimizer")
 
 
@@ -42,6 +45,7 @@ def build_workers(
         activities = (
             RepairActivities(sessions, labor_cost_per_hour=settings.labor_cost_per_hour).all()
             + ApprovalActivities(sessions, sender, settings).all()
+            + BillingActivities(sessions, sender, settings).all()
         )
         workers.append(
             Worker(
