@@ -77,10 +77,15 @@ class Settings(BaseSettings):
     billing_cycle: Literal["daily", "weekly", "monthly"] = "monthly"
     company_name: str = "fieldops Field Services"
     company_address: str = "100 Congress Ave, Austin, TX 78701"
-    dunning_offsets_days: list[int] = Field(default_factory=lambda: [-3, 0, 3, 7, 14, 30])
-    dunning_channels: list[Literal["email", "sms", "office_task", "credit_hold"]] = Field(
-        default_factory=lambda: ["email", "email", "sms", "sms", "office_task", "credit_hold"]
-    )
+    dunning_offsets_days: list[int] = [-3, 0, 3, 7, 14, 30]
+    dunning_channels: list[Literal["email", "sms", "office_task", "credit_hold"]] = [
+        "email",
+        "email",
+        "sms",
+        "sms",
+        "office_task",
+        "credit_hold",
+    ]
 
     @model_validator(mode="before")
     @classmethod

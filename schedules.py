@@ -28,7 +28,8 @@ from temporalio.client import (
 )
 
 from config import Settings
-from domain.ids import MANAGED_SCHEDULE_PREFIX, TASK_QUEUE
+from domain.contracts.billing import BatchInvoicingInput
+from domain.ids import BATCH_INVOICING_WORKFLOW, MANAGED_SCHEDULE_PREFIX, TASK_QUEUE
 
 
 @dataclass(frozen=True)
@@ -69,9 +70,38 @@ class ScheduledWorkflow:
         )
 
 
+#: When the billing cycle runs (local time): after midnight, once the day, week or month has closed.
+BILLING_CYCLE_CRON: dict[str, str] = {
+    "daily": "30 0 * * *",
+    "weekly": "30 0 * * 1",
+    "monthly": "30 0 1 * *",
+}
+
+
+def billing_cycle(settings: Settings) -> ScheduledWorkflow:
+    """BatchInvoicingWorkflow for the last closed period of ``settings.billing_cycle``; each run
+    is idempotent on (customer, period), so a catch-up or a manual trigger cannot bill twice."""
+    return ScheduledWorkflow(
+        schedule_id=f"{MANAGED_SCHEDULE_PREFIX}billing-cycle",
+        workflow=BATCH_INVOICING_WORKFLOW,
+        workflow_id="billing-cycle",
+        cron=[BILLING_CYCLE_CRON[settings.billing_cycle]],
+        time_zone=settings.timezone,
+        note=f"Batch invoicing, {settings.billing_cycle} cycle: one invoice per customer per period",
+        args=[
+            BatchInvoicingInput(
+                cycle=settings.billing_cycle,
+                dunning_offsets_days=settings.dunning_offsets_days,
+                dunning_channels=list(settings.dunning_channels),
+            )
+        ],
+        catchup_window=timedelta(days=2),
+    )
+
+
 def definitions(settings: Settings) -> list[ScheduledWorkflow]:
-    """Every schedule fieldops runs with these settings; none yet (analytics and billing add theirs)."""
-    return []
+    """Every schedule fieldops runs with these settings."""
+    return [billing_cycle(settings)]
 
 
 @dataclass

@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
         IssueInvoicesInput,
         SendInvoiceInput,
     )
+    from domain.contracts.shared import CommonFailure
     from domain.ids import BATCH_INVOICING_WORKFLOW, DUNNING_WORKFLOW, dunning_workflow_id
 
 from workflows.kit import DB_CALL, SEND_CALL, ActivityCall, failure
@@ -108,9 +109,12 @@ class BatchInvoicingWorkflow:
         message = cause.message if isinstance(cause, ApplicationError) else str(err)
         self._progress.state = "failed"
         self._progress.error = message
-        if isinstance(cause, ApplicationError) and cause.type == BillingFailure.NOT_BILLABLE.value:
+        kind = cause.type if isinstance(cause, ApplicationError) else None
+        if kind == BillingFailure.NOT_BILLABLE.value:
             return failure(BillingFailure.NOT_BILLABLE, message)
-        return ApplicationError(message, type=cause.type if isinstance(cause, ApplicationError) else None)
+        if kind == CommonFailure.NOT_FOUND.value:
+            return failure(CommonFailure.NOT_FOUND, message)
+        return failure(CommonFailure.INVALID_DATA, message)
 
     async def _deliver(self, invoice: IssuedInvoice, inp: BatchInvoicingInput) -> None:
         """Send the invoice (once per invoice) and start its dunning when it has a balance."""

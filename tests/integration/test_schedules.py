@@ -58,7 +58,10 @@ async def test_apply_creates_updates_and_prunes(stack):
 
     gone = await apply_schedules(client, definitions(Settings(profile="test")))
     assert gone.deleted == ["fieldops-test-nightly"]
-    await wait_listed(client, set())
+    await wait_listed(client, {"fieldops-billing-cycle"})
+    billing = await client.get_schedule_handle("fieldops-billing-cycle").describe()
+    assert billing.schedule.action.workflow == "BatchInvoicingWorkflow"
+    assert [(c.day_of_month[0].start, c.hour[0].start) for c in billing.schedule.spec.calendars] == [(1, 0)]
     assert (await foreign.describe()).id == "lot-walk-schedule-test"  # not ours to prune
     await foreign.delete()
 
