@@ -153,3 +153,19 @@ async def _active(handle) -> DunningStatus | None:
 async def _balance_is(handle, balance: Decimal) -> DunningStatus | None:
     status = await handle.query("status", result_type=DunningStatus)
     return status if status.balance == balance else None
+
+
+async def test_the_demo_billing_cycle_counts_invoices_payments_and_messages(stack, database):
+    from devstack.billing_run import run_billing_cycle
+
+    customers = [await new_customer(stack, email=f"demo-billing-{n}@example.com") for n in range(3)]
+    ended = datetime.now(UTC) - timedelta(days=1)
+    orders = [completed_order(database, c, ended=ended) for c in customers for _ in range(2)]
+    summary = await run_billing_cycle(
+        stack.http, stack.office, work_order_ids=orders, pay_in_full=1, pay_half=1
+    )
+    assert (summary.invoices, summary.work_orders_billed, summary.invoice_messages) == (3, 6, 3)
+    assert D(summary.amount_invoiced) == 3 * D("506.61")
+    assert (summary.payments, summary.invoices_paid, summary.invoices_open) == (2, 1, 2)
+    assert D(summary.amount_paid) == D("506.61") + D("253.31")
+    assert len(summary.dunning_workflows) == 3 and summary.dunning_reminders == 0
