@@ -93,6 +93,7 @@ def billing_cycle(settings: Settings) -> ScheduledWorkflow:
                 cycle=settings.billing_cycle,
                 dunning_offsets_days=settings.dunning_offsets_days,
                 dunning_channels=list(settings.dunning_channels),
+                dunning_day_seconds=settings.dunning_day_seconds,
             )
         ],
         catchup_window=timedelta(days=2),

@@ -15,6 +15,9 @@ Rules (seed 003 Priority 3 "payment workflows / dunning"; issue 8 "Dunning and p
    a zero balance ends the dunning.
 6. A payment plan replaces the due date; the steps are computed again from it and steps already
    in the past under the new plan are skipped.
+
+The demo profile runs the cadence on a compressed clock (:func:`scaled_cadence`: one "day" is
+``Settings.dunning_day_seconds``), so a whole dunning plays out while the demo runs.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from enum import StrEnum
 
 #: Hour (UTC) at which a step of a given day is taken: 15:00 UTC is 09:00 in Austin (CST).
 SEND_HOUR_UTC = 15
+SECONDS_PER_DAY = 24 * 3600
 DEFAULT_OFFSETS_DAYS: tuple[int, ...] = (-3, 0, 3, 7, 14, 30)
 
 
@@ -75,12 +79,7 @@ def cadence(
     Raises DunningError when ``offsets_days`` and ``channels`` differ in length, are empty, or the
     offsets are not strictly increasing.
     """
-    if not offsets_days or len(offsets_days) != len(channels):
-        raise DunningError(
-            f"need as many channels as offsets (and at least one): {len(offsets_days)} offsets, {len(channels)} channels"
-        )
-    if any(b <= a for a, b in itertools.pairwise(offsets_days)):
-        raise DunningError(f"offsets must be strictly increasing, got {list(offsets_days)}")
+    _check(offsets_days, channels)
     return tuple(
         DunningStep(
             index=i,
@@ -92,10 +91,54 @@ def cadence(
     )
 
 
+def _check(offsets_days: Sequence[int], channels: Sequence[DunningChannel | str]) -> None:
+    if not offsets_days or len(offsets_days) != len(channels):
+        raise DunningError(
+            f"need as many channels as offsets (and at least one): {len(offsets_days)} offsets, {len(channels)} channels"
+        )
+    if any(b <= a for a, b in itertools.pairwise(offsets_days)):
+        raise DunningError(f"offsets must be strictly increasing, got {list(offsets_days)}")
+
+
+def scaled_cadence(
+    *,
+    start: datetime,
+    issue_date: date,
+    due: date,
+    day_seconds: int,
+    offsets_days: Sequence[int] = DEFAULT_OFFSETS_DAYS,
+    channels: Sequence[DunningChannel | str] = DEFAULT_CHANNELS,
+) -> tuple[DunningStep, ...]:
+    """The steps on a compressed clock: step ``k`` at ``start + ((due - issue_date).days +
+    offset_k) * day_seconds`` (``start`` is when the dunning began, standing for the issue date).
+    Raises DunningError as :func:`cadence` does, and for ``day_seconds`` < 1."""
+    _check(offsets_days, channels)
+    if day_seconds < 1:
+        raise DunningError(f"a dunning day must last at least one second, got {day_seconds}")
+    due_in_days = (due - issue_date).days
+    return tuple(
+        DunningStep(
+            index=i,
+            offset_days=offset,
+            channel=DunningChannel(channel),
+            at=start + timedelta(seconds=(due_in_days + offset) * day_seconds),
+        )
+        for i, (offset, channel) in enumerate(zip(offsets_days, channels, strict=True))
+    )
+
+
 def first_step_on_or_after(steps: Sequence[DunningStep], day: date) -> int:
     """Index of the first step dated on or after ``day`` (rule 3); ``len(steps)`` when none."""
     for step in steps:
         if step.at.date() >= day:
+            return step.index
+    return len(steps)
+
+
+def first_step_on_or_after_moment(steps: Sequence[DunningStep], moment: datetime) -> int:
+    """Index of the first step at or after ``moment``; ``len(steps)`` when none."""
+    for step in steps:
+        if step.at >= moment:
             return step.index
     return len(steps)
 

@@ -132,6 +132,7 @@ class BatchInvoicingWorkflow:
                     invoice_id=invoice.invoice_id,
                     offsets_days=inp.dunning_offsets_days,
                     channels=inp.dunning_channels,
+                    day_seconds=inp.dunning_day_seconds,
                 ),
                 id=dunning_workflow_id(invoice.invoice_id),
                 parent_close_policy=workflow.ParentClosePolicy.ABANDON,

@@ -13,6 +13,7 @@ lets a reminder for a paid invoice out. ``AmountDue`` always holds the balance t
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
 
 from temporalio import workflow
@@ -37,12 +38,15 @@ with workflow.unsafe.imports_passed_through():
         ResolveDisputeRequest,
     )
     from domain.dunning import (
+        SECONDS_PER_DAY,
         DunningChannel,
         DunningStep,
         cadence,
         decide,
         first_step_after,
         first_step_on_or_after,
+        first_step_on_or_after_moment,
+        scaled_cadence,
     )
     from domain.ids import DUNNING_WORKFLOW
 
@@ -76,15 +80,23 @@ class DunningWorkflow:
         status.due_date = facts.due_date
         workflow.upsert_search_attributes([SA_CUSTOMER.value_set(str(facts.customer_id))])
         self._publish_amount()
-        steps = cadence(facts.due_date, inp.offsets_days, inp.channels)
-        next_index = first_step_on_or_after(steps, facts.issue_date)
+        start = workflow.now()
+        if inp.day_seconds == SECONDS_PER_DAY:
+            steps = cadence(facts.due_date, inp.offsets_days, inp.channels)
+            next_index = first_step_on_or_after(steps, facts.issue_date)
+        else:  # the demo's compressed clock: the run's start stands for the issue date
+            steps = self._scaled(inp, start, facts.issue_date, facts.due_date)
+            next_index = first_step_on_or_after_moment(steps, start)
         status.state = "active"
         while status.balance > 0:
             if self._plan is not None:  # a payment plan: new due date, steps from now on
                 plan, self._plan = self._plan, None
                 status.plan_version += 1
                 status.due_date = plan.due_date
-                steps = cadence(plan.due_date, inp.offsets_days, inp.channels)
+                if inp.day_seconds == SECONDS_PER_DAY:
+                    steps = cadence(plan.due_date, inp.offsets_days, inp.channels)
+                else:
+                    steps = self._scaled(inp, start, facts.issue_date, plan.due_date)
                 next_index = first_step_after(steps, workflow.now())
             if self._disputed:
                 status.state = "disputed"
@@ -113,6 +125,17 @@ class DunningWorkflow:
         self._publish_amount()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return status
+
+    @staticmethod
+    def _scaled(inp: DunningInput, start: datetime, issue_date: date, due: date) -> tuple[DunningStep, ...]:
+        return scaled_cadence(
+            start=start,
+            issue_date=issue_date,
+            due=due,
+            day_seconds=inp.day_seconds,
+            offsets_days=inp.offsets_days,
+            channels=inp.channels,
+        )
 
     async def _take(self, step: DunningStep, invoice_id: int) -> None:
         """Take one step; a zero balance read inside its claim ends the run."""

@@ -232,6 +232,7 @@ async def start_batch(
             requested_by=staff.actor,
             dunning_offsets_days=settings.dunning_offsets_days,
             dunning_channels=list(settings.dunning_channels),
+            dunning_day_seconds=settings.dunning_day_seconds,
         ),
         id=workflow_id,
         task_queue=TASK_QUEUE,

@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 
 from domain.contracts.shared import ActivitySpec, FailureType
-from domain.dunning import DEFAULT_CHANNELS, DEFAULT_OFFSETS_DAYS
+from domain.dunning import DEFAULT_CHANNELS, DEFAULT_OFFSETS_DAYS, SECONDS_PER_DAY
 
 PROGRESS_QUERY = "progress"
 DUNNING_STATUS_QUERY = "status"
@@ -40,6 +40,7 @@ class BatchInvoicingInput(BaseModel):
     #: the dunning cadence each issued invoice's DunningWorkflow gets (``Settings.dunning_*``)
     dunning_offsets_days: list[int] = Field(default_factory=lambda: list(DEFAULT_OFFSETS_DAYS))
     dunning_channels: list[str] = Field(default_factory=lambda: [c.value for c in DEFAULT_CHANNELS])
+    dunning_day_seconds: int = Field(default=SECONDS_PER_DAY, ge=1)
 
     @model_validator(mode="after")
     def _one_mode(self) -> BatchInvoicingInput:
@@ -147,6 +148,8 @@ class DunningInput(BaseModel):
     invoice_id: int
     offsets_days: list[int] = Field(default_factory=lambda: list(DEFAULT_OFFSETS_DAYS))
     channels: list[str] = Field(default_factory=lambda: [c.value for c in DEFAULT_CHANNELS])
+    #: length of a cadence day in seconds: a calendar day, or seconds under the demo profile
+    day_seconds: int = Field(default=SECONDS_PER_DAY, ge=1)
 
 
 class PaymentReceived(BaseModel):

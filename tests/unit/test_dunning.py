@@ -16,6 +16,8 @@ from domain.dunning import (
     decide,
     first_step_after,
     first_step_on_or_after,
+    first_step_on_or_after_moment,
+    scaled_cadence,
 )
 
 DUE = date(2026, 12, 25)
@@ -104,3 +106,13 @@ def test_no_reminder_is_ever_taken_for_a_zero_balance(events, total_cents, dispu
             assert next_index == len(steps)
     assert all(b > 0 for _, b in taken)
     assert [i for i, _ in taken] == sorted({i for i, _ in taken})  # never a step twice
+
+
+def test_the_demo_clock_compresses_days_into_seconds():
+    start = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
+    steps = scaled_cadence(start=start, issue_date=DUE - timedelta(days=30), due=DUE, day_seconds=3)
+    assert [(s.at - start).total_seconds() for s in steps] == [81, 90, 99, 111, 132, 180]
+    prepaid = scaled_cadence(start=start, issue_date=DUE, due=DUE, day_seconds=3)
+    assert first_step_on_or_after_moment(prepaid, start) == 1  # "3 days before" is before the issue
+    with pytest.raises(DunningError):
+        scaled_cadence(start=start, issue_date=DUE, due=DUE, day_seconds=0)

@@ -314,3 +314,25 @@ async def test_a_payment_plan_moves_the_cadence(env, task_queue):
         )
         result = await handle.result()
     assert [i for _, i, _, _, _ in stubs.steps] == [0, 1] and result.state == "paid"
+
+
+async def test_the_demo_clock_runs_the_whole_cadence_in_minutes(env, task_queue):
+    stubs = BillingStubs()
+    async with worker(env, task_queue, stubs):
+        now = await env.get_current_time()
+        issue = now.astimezone(UTC).date()
+        n = stubs.next_id()
+        stubs.invoices[n] = StubInvoice(
+            n, f"INV-2026-{n:06d}", 7, [], D("50"), D("50"), issue, issue + timedelta(days=30)
+        )
+        handle = await env.client.start_workflow(
+            DunningWorkflow.run,
+            DunningInput(invoice_id=n, day_seconds=3),
+            id=f"dunning-demo-{uuid.uuid4().hex[:6]}",
+            task_queue=task_queue,
+        )
+        result = await handle.result()
+        described = await handle.describe()
+    started = described.start_time
+    offsets = [round((when - started).total_seconds()) for *_, when in stubs.steps]
+    assert offsets == [81, 90, 99, 111, 132, 180] and result.credit_hold
