@@ -163,6 +163,9 @@ class DunningWorkflow:
             self._record(step, "refused_paid", "the balance was zero when the step was claimed")
             self._publish_amount()
             return
+        if result.balance < self._status.balance:  # a payment whose signal was lost
+            self._status.balance = result.balance
+            self._publish_amount()
         if step.channel is DunningChannel.CREDIT_HOLD:
             self._status.credit_hold = True
         self._record(step, "sent")
