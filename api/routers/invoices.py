@@ -14,19 +14,31 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from api.auth import Staff
 from api.deps import AppSettings, CurrentScope, DbSession, FieldStaff, TemporalClient, require_roles
+from api.errors import Problem
 from api.pagination import Page, Pagination, paginate
 from api.schemas.common import IsoDate, QueryBool
 from api.schemas.invoices import (
     BatchCreate,
     BatchStarted,
+    DisputeBody,
+    DunningOut,
     InvoiceDetail,
     InvoiceOut,
     PaymentCreate,
+    PaymentPlanBody,
     PaymentRecorded,
 )
 from api.services import invoices as service
 from db.repositories import billing as repo
 from domain.billing import InvoiceStatus
+from domain.contracts.billing import (
+    DISPUTE_SIGNAL,
+    PAYMENT_PLAN_SIGNAL,
+    RESOLVE_DISPUTE_SIGNAL,
+    DisputeRequest,
+    PaymentPlanRequest,
+    ResolveDisputeRequest,
+)
 from domain.schedule import local_today
 
 router = APIRouter(prefix="/api/v1/invoices", tags=["invoices"])
@@ -131,3 +143,54 @@ async def record_payment(
     if recorded.replayed:
         response.status_code = status.HTTP_200_OK
     return await service.signal_payment(client, recorded)
+
+
+@router.get("/{invoice_id}/dunning", response_model=DunningOut, summary="Get an invoice's dunning")
+async def get_dunning(
+    invoice_id: int, db: DbSession, client: TemporalClient, staff: FieldStaff, scope: CurrentScope
+) -> DunningOut:
+    """The reminders of an invoice: state (active, disputed, paid, finished), balance, next step
+    and every step taken, live from ``dunning-{invoice_id}``."""
+    service.detail(db, invoice_id=invoice_id, scope=scope)  # 404 outside the caller's scope
+    db.commit()  # hand the connection back before waiting on Temporal
+    return await service.dunning(client, invoice_id=invoice_id)
+
+
+@router.post("/{invoice_id}/dispute", status_code=status.HTTP_202_ACCEPTED, response_model=DunningOut)
+async def dispute(
+    invoice_id: int, body: DisputeBody, db: DbSession, client: TemporalClient, staff: BillingOffice
+) -> DunningOut:
+    """The customer disputes the invoice: reminders pause until the dispute is resolved."""
+    payload = DisputeRequest(actor=staff.actor, reason=body.reason)
+    return await service.signal_dunning(
+        db, client, invoice_id=invoice_id, staff=staff, name=DISPUTE_SIGNAL, payload=payload
+    )
+
+
+@router.post("/{invoice_id}/resolve-dispute", status_code=status.HTTP_202_ACCEPTED, response_model=DunningOut)
+async def resolve_dispute(
+    invoice_id: int, db: DbSession, client: TemporalClient, staff: BillingOffice
+) -> DunningOut:
+    """The dispute is settled: reminders resume (only the latest step that fell due meanwhile)."""
+    payload = ResolveDisputeRequest(actor=staff.actor)
+    return await service.signal_dunning(
+        db, client, invoice_id=invoice_id, staff=staff, name=RESOLVE_DISPUTE_SIGNAL, payload=payload
+    )
+
+
+@router.post("/{invoice_id}/payment-plan", status_code=status.HTTP_202_ACCEPTED, response_model=DunningOut)
+async def payment_plan(
+    invoice_id: int,
+    body: PaymentPlanBody,
+    db: DbSession,
+    client: TemporalClient,
+    settings: AppSettings,
+    staff: BillingOffice,
+) -> DunningOut:
+    """The customer agreed to pay by ``due_date`` (after today): the reminders move with it."""
+    if body.due_date <= local_today(datetime.now(UTC), settings.timezone):
+        raise Problem(422, f"a payment plan's due date must be after today, got {body.due_date}")
+    payload = PaymentPlanRequest(actor=staff.actor, due_date=body.due_date)
+    return await service.signal_dunning(
+        db, client, invoice_id=invoice_id, staff=staff, name=PAYMENT_PLAN_SIGNAL, payload=payload
+    )

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.schemas.common import IsoDate, RequestBody, money
 from domain.billing import InvoiceStatus, PaymentMethod
+from domain.contracts.billing import DunningStatus
 
 #: a payment: more than zero, at most 10 digits before the point
 PaymentAmount = money()
@@ -129,3 +130,25 @@ class BatchStarted(BaseModel):
     workflow_id: str
     period_key: str
     mode: Literal["period", "selection"]
+
+
+class DisputeBody(RequestBody):
+    """Why the customer disputes the invoice (kept in the audit log and the workflow history)."""
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class PaymentPlanBody(RequestBody):
+    """The date the customer agreed to pay by; the reminders are rescheduled around it."""
+
+    due_date: IsoDate
+
+
+class DunningOut(BaseModel):
+    """The invoice's dunning run: ``status`` is its live state (None when no run exists, e.g. an
+    invoice paid at issue); ``signalled`` names the signal a POST sent."""
+
+    workflow_id: str
+    running: bool
+    status: DunningStatus | None = None
+    signalled: str | None = None

@@ -15,8 +15,9 @@ import hashlib
 import logging
 from datetime import UTC, datetime
 
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -25,6 +26,7 @@ from api.errors import Conflict, NotFound, Problem
 from api.schemas.invoices import (
     BatchCreate,
     BatchStarted,
+    DunningOut,
     InvoiceDetail,
     InvoiceOut,
     PaymentCreate,
@@ -38,7 +40,13 @@ from db.repositories import audit, customers
 from db.repositories import billing as repo
 from domain.access import Scope
 from domain.billing import PaymentMethod, invoice_status, period_for, selection_key
-from domain.contracts.billing import PAYMENT_RECEIVED_SIGNAL, BatchInvoicingInput, PaymentReceived
+from domain.contracts.billing import (
+    DUNNING_STATUS_QUERY,
+    PAYMENT_RECEIVED_SIGNAL,
+    BatchInvoicingInput,
+    DunningStatus,
+    PaymentReceived,
+)
 from domain.ids import BATCH_INVOICING_WORKFLOW, TASK_QUEUE, billing_workflow_id, dunning_workflow_id
 from domain.schedule import local_today
 
@@ -241,3 +249,45 @@ async def start_batch(
         static_summary=f"Billing cycle {key} started by {staff.actor}",
     )
     return BatchStarted(workflow_id=workflow_id, period_key=key, mode=mode)
+
+
+async def dunning(client: Client, *, invoice_id: int) -> DunningOut:
+    """The live state of ``dunning-{invoice_id}`` (``running`` False and no status when it never
+    ran); 503 when Temporal cannot answer."""
+    workflow_id = dunning_workflow_id(invoice_id)
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        described = await handle.describe()
+        status = await handle.query(DUNNING_STATUS_QUERY, result_type=DunningStatus)
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            return DunningOut(workflow_id=workflow_id, running=False)
+        raise
+    return DunningOut(
+        workflow_id=workflow_id, running=described.status == WorkflowExecutionStatus.RUNNING, status=status
+    )
+
+
+async def signal_dunning(
+    session: Session, client: Client, *, invoice_id: int, staff: Staff, name: str, payload: BaseModel
+) -> DunningOut:
+    """Send ``name`` (dispute, resolve_dispute, payment_plan) to the invoice's running dunning,
+    audited; 404 for an unknown invoice, 409 when no dunning runs (paid, or its cadence is over)."""
+    invoice = repo.get(session, invoice_id)
+    if invoice is None:
+        raise NotFound(f"invoice {invoice_id} does not exist")
+    number, balance = invoice.number, invoice.balance
+    session.commit()  # hand the connection back before waiting on Temporal
+    current = await dunning(client, invoice_id=invoice_id)
+    if not current.running:
+        raise Conflict(f"invoice {number} has no dunning running (balance {balance})")
+    await client.get_workflow_handle(current.workflow_id).signal(name, payload)
+    audit.record(
+        session,
+        actor=staff.actor,
+        action=f"dunning_{name}",
+        entity_type="invoice",
+        entity_id=str(invoice_id),
+        details=payload.model_dump(mode="json"),
+    )
+    return current.model_copy(update={"signalled": name})

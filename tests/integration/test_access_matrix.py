@@ -368,6 +368,27 @@ ROUTES: dict[tuple[str, str], tuple[Callable[..., Call], dict]] = {
         ),
         outcome(*[(201, 201)] + [(403, 403)] * 4),
     ),
+    ("GET", "/api/v1/invoices/{invoice_id}/dunning"): (
+        lambda s, foreign=False: Call("GET", f"/api/v1/invoices/{s.invoice_id}/dunning"),
+        seen(200),
+    ),
+    # the site's invoice has no dunning run: signals to it are refused after the role check
+    ("POST", "/api/v1/invoices/{invoice_id}/dispute"): (
+        lambda s, foreign=False: Call(
+            "POST", f"/api/v1/invoices/{s.invoice_id}/dispute", json={"reason": "x"}
+        ),
+        outcome(*[(409, 409)] + [(403, 403)] * 4),
+    ),
+    ("POST", "/api/v1/invoices/{invoice_id}/resolve-dispute"): (
+        lambda s, foreign=False: Call("POST", f"/api/v1/invoices/{s.invoice_id}/resolve-dispute"),
+        outcome(*[(409, 409)] + [(403, 403)] * 4),
+    ),
+    ("POST", "/api/v1/invoices/{invoice_id}/payment-plan"): (
+        lambda s, foreign=False: Call(
+            "POST", f"/api/v1/invoices/{s.invoice_id}/payment-plan", json={"due_date": "2099-01-01"}
+        ),
+        outcome(*[(409, 409)] + [(403, 403)] * 4),
+    ),
     ("POST", "/api/v1/invoices/batch"): (
         # the site's job is billed already: a selection of it is refused before anything starts
         lambda s, foreign=False: Call(

@@ -127,6 +127,23 @@ async def test_selected_work_is_invoiced_once_and_payments_stop_its_dunning(stac
     assert partial.state == "active"
     assert (await dunning.describe()).search_attributes[AMOUNT_DUE_ATTR] == [306.61]
 
+    live = f"/api/v1/invoices/{issued.invoice_id}"
+    disputed = await stack.http.post(f"{live}/dispute", json={"reason": "wrong part"}, headers=stack.office)
+    assert disputed.status_code == 202 and disputed.json()["signalled"] == "dispute"
+    await wait_for(lambda: _state_is(stack, live, "disputed"))
+    resolved = await stack.http.post(f"{live}/resolve-dispute", headers=stack.office)
+    assert resolved.status_code == 202
+    await wait_for(lambda: _state_is(stack, live, "active"))
+    past = await stack.http.post(
+        f"{live}/payment-plan", json={"due_date": "2020-01-01"}, headers=stack.office
+    )
+    assert past.status_code == 422
+    new_due = (datetime.now(UTC) + timedelta(days=90)).date().isoformat()
+    plan = await stack.http.post(f"{live}/payment-plan", json={"due_date": new_due}, headers=stack.office)
+    assert plan.status_code == 202
+    planned = await wait_for(lambda: _state_is(stack, live, "active", plan_version=1))
+    assert planned["status"]["due_date"] == new_due
+
     with transaction(database.sessions) as session:
         session.get(Customer, customer).credit_hold = True  # as the last dunning step would
     rest = await stack.http.post(
@@ -140,6 +157,10 @@ async def test_selected_work_is_invoiced_once_and_payments_stop_its_dunning(stac
     assert (await dunning.describe()).status == WorkflowExecutionStatus.COMPLETED
     detail = (await stack.http.get(f"/api/v1/invoices/{issued.invoice_id}", headers=stack.office)).json()
     assert [p["reference"] for p in detail["payments"]] == ["CHK-1042", "ACH-77"]
+    over = await stack.http.get(f"{live}/dunning", headers=stack.office)
+    assert over.json()["running"] is False and over.json()["status"]["state"] == "paid"
+    late = await stack.http.post(f"{live}/dispute", json={"reason": "late"}, headers=stack.office)
+    assert late.status_code == 409
 
 
 async def _active(handle) -> DunningStatus | None:
@@ -169,3 +190,10 @@ async def test_the_demo_billing_cycle_counts_invoices_payments_and_messages(stac
     assert (summary.payments, summary.invoices_paid, summary.invoices_open) == (2, 1, 2)
     assert D(summary.amount_paid) == D("506.61") + D("253.31")
     assert len(summary.dunning_workflows) == 3 and summary.dunning_reminders == 0
+
+
+async def _state_is(stack, live: str, state: str, plan_version: int = 0) -> dict | None:
+    r = await stack.http.get(f"{live}/dunning", headers=stack.office)
+    body = r.json()
+    status = body.get("status") or {}
+    return body if status.get("state") == state and status.get("plan_version") == plan_version else None
