@@ -7,6 +7,7 @@ file. ``FIELDOPS_PROFILE=demo`` swaps the day-scale durations (approval reminder
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +22,7 @@ DEV_SECRET_KEY = "dev-insecure-secret-change-me"  # noqa: S105 - refused outside
 DEMO_DURATIONS: dict[str, int] = {
     "approval_reminder_seconds": 6,
     "approval_expiry_seconds": 20,
+    "dunning_day_seconds": 3,
 }
 
 
@@ -69,6 +71,25 @@ class Settings(BaseSettings):
     sendgrid_api_host: str | None = None
     email_from: str = "dispatch@fieldops.example"
 
+    #: billing (issue 8): sales tax as a fraction of the subtotal (Texas state + local: 8.25 %),
+    #: the scheduled invoicing cycle, what the invoice PDF shows as the issuer, and the dunning
+    #: cadence (days from the due date, and the channel of each step; ``domain/dunning.py``)
+    tax_rate: Decimal = Field(default=Decimal("0.0825"), ge=0, le=1)
+    billing_cycle: Literal["daily", "weekly", "monthly"] = "monthly"
+    #: a dunning "day" in seconds: a calendar day, except under the demo profile (3 s)
+    dunning_day_seconds: int = Field(default=24 * 3600, gt=0)
+    company_name: str = "fieldops Field Services"
+    company_address: str = "100 Congress Ave, Austin, TX 78701"
+    dunning_offsets_days: list[int] = [-3, 0, 3, 7, 14, 30]
+    dunning_channels: list[Literal["email", "sms", "office_task", "credit_hold"]] = [
+        "email",
+        "email",
+        "sms",
+        "sms",
+        "office_task",
+        "credit_hold",
+    ]
+
     @model_validator(mode="before")
     @classmethod
     def _demo_durations(cls, data: dict) -> dict:
@@ -86,6 +107,17 @@ class Settings(BaseSettings):
                 raise ValueError("FIELDOPS_SECRET_KEY must be set in production")
             if not self.database_url:
                 raise ValueError("FIELDOPS_DATABASE_URL must be set in production")
+        return self
+
+    @model_validator(mode="after")
+    def _dunning_cadence(self) -> Settings:
+        """The dunning cadence must be usable: one channel per offset, offsets increasing."""
+        from domain.dunning import DunningError, cadence
+
+        try:
+            cadence(date(2026, 1, 1), self.dunning_offsets_days, self.dunning_channels)
+        except DunningError as err:
+            raise ValueError(f"FIELDOPS_DUNNING_OFFSETS_DAYS / _CHANNELS: {err}") from None
         return self
 
     @property

@@ -34,7 +34,8 @@ from domain.contracts.analytics import (
     AnalyticsRunInput,
     analytics_workflow_id,
 )
-from domain.ids import MANAGED_SCHEDULE_PREFIX, TASK_QUEUE
+from domain.contracts.billing import BatchInvoicingInput
+from domain.ids import BATCH_INVOICING_WORKFLOW, MANAGED_SCHEDULE_PREFIX, TASK_QUEUE
 
 
 @dataclass(frozen=True)
@@ -84,9 +85,8 @@ ANALYTICS_SCHEDULES = (
 )
 
 
-def definitions(settings: Settings) -> list[ScheduledWorkflow]:
-    """Every schedule fieldops runs with these settings: the analytics jobs at 02:00, 06:00 and
-    Sunday 03:00 in ``settings.timezone`` (billing adds its own)."""
+def analytics_schedules(settings: Settings) -> list[ScheduledWorkflow]:
+    """The analytics jobs at 02:00, 06:00 and Sunday 03:00 in ``settings.timezone``."""
     return [
         ScheduledWorkflow(
             schedule_id=f"{MANAGED_SCHEDULE_PREFIX}{analytics_workflow_id(job)}",
@@ -99,6 +99,41 @@ def definitions(settings: Settings) -> list[ScheduledWorkflow]:
         )
         for job, cron, note in ANALYTICS_SCHEDULES
     ]
+
+
+#: When the billing cycle runs (local time): after midnight, once the day, week or month has closed.
+BILLING_CYCLE_CRON: dict[str, str] = {
+    "daily": "30 0 * * *",
+    "weekly": "30 0 * * 1",
+    "monthly": "30 0 1 * *",
+}
+
+
+def billing_cycle(settings: Settings) -> ScheduledWorkflow:
+    """BatchInvoicingWorkflow for the last closed period of ``settings.billing_cycle``; each run
+    is idempotent on (customer, period), so a catch-up or a manual trigger cannot bill twice."""
+    return ScheduledWorkflow(
+        schedule_id=f"{MANAGED_SCHEDULE_PREFIX}billing-cycle",
+        workflow=BATCH_INVOICING_WORKFLOW,
+        workflow_id="billing-cycle",
+        cron=[BILLING_CYCLE_CRON[settings.billing_cycle]],
+        time_zone=settings.timezone,
+        note=f"Batch invoicing, {settings.billing_cycle} cycle: one invoice per customer per period",
+        args=[
+            BatchInvoicingInput(
+                cycle=settings.billing_cycle,
+                dunning_offsets_days=settings.dunning_offsets_days,
+                dunning_channels=list(settings.dunning_channels),
+                dunning_day_seconds=settings.dunning_day_seconds,
+            )
+        ],
+        catchup_window=timedelta(days=2),
+    )
+
+
+def definitions(settings: Settings) -> list[ScheduledWorkflow]:
+    """Every schedule fieldops runs with these settings."""
+    return [*analytics_schedules(settings), billing_cycle(settings)]
 
 
 @dataclass

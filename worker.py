@@ -14,14 +14,17 @@ from temporalio.worker import Worker
 from activities.analytics import AnalyticsActivities
 from activities.approvals import ApprovalActivities
 from activities.assignment import AssignmentActivities
+from activities.billing import BillingActivities
 from activities.messaging import MessageSender, providers_from_settings
 from activities.repair import RepairActivities
 from config import Settings
 from domain.ids import OPTIMIZER_TASK_QUEUE, TASK_QUEUE
 from workflows.analytics import AnalyticsWorkflow
+from workflows.billing import BatchInvoicingWorkflow
+from workflows.dunning import DunningWorkflow
 from workflows.repair import RepairWorkflow
 
-WORKFLOWS = [RepairWorkflow, AnalyticsWorkflow]
+WORKFLOWS = [RepairWorkflow, AnalyticsWorkflow, BatchInvoicingWorkflow, DunningWorkflow]
 QUEUES = ("main", "optimizer")
 
 
@@ -45,6 +48,7 @@ def build_workers(
             RepairActivities(sessions, labor_cost_per_hour=settings.labor_cost_per_hour).all()
             + ApprovalActivities(sessions, sender, settings).all()
             + AnalyticsActivities(sessions, time_zone=settings.timezone).all()
+            + BillingActivities(sessions, sender, settings).all()
         )
         workers.append(
             Worker(

@@ -12,6 +12,7 @@ whether the message went out, SendGrid cannot say so an operator must — and ne
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -179,6 +180,13 @@ class MessageSender:
         self._sessions = sessions
         self._providers = providers
 
+    def send_once_if(self, message: OutboundMessage, guard: Callable[[Session], bool]) -> int | None:
+        """Like :meth:`send_once`, but a new claim is made only if ``guard(session)`` holds inside
+        the claim's transaction (it may lock rows, e.g. re-read an invoice's balance under its row
+        lock); returns None, sending nothing, when it does not. A message already claimed or sent
+        under the key is carried on as :meth:`send_once` would, without asking the guard again."""
+        return self._send(message, guard)
+
     def send_once(self, message: OutboundMessage) -> int:
         """Claim, send, record; returns the ``messages`` row id.
 
@@ -187,8 +195,16 @@ class MessageSender:
         Raises DefiniteFailure when the provider refuses, DeliveryUncertain when a lost claim
         cannot be reconciled, and the provider's error when its answer was lost.
         """
+        sent = self._send(message, None)
+        assert sent is not None  # without a guard every call claims or finds the row
+        return sent
+
+    def _send(self, message: OutboundMessage, guard: Callable[[Session], bool] | None) -> int | None:
         provider = self._providers[message.channel]
         with transaction(self._sessions) as session:
+            if guard is not None and messages.status_of(session, key=message.key) in (None, "failed"):
+                if not guard(session):
+                    return None
             claim = messages.claim(
                 session,
                 key=message.key,

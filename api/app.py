@@ -20,6 +20,7 @@ from api.routers import (
     approval_pages,
     catalog,
     customers,
+    invoices,
     messages,
     performance_analytics,
     repairs,
@@ -84,6 +85,7 @@ def create_app(
         performance_analytics,
         catalog,
         messages,
+        invoices,
     ):
         app.include_router(module.router)
     app.include_router(approval_pages.router)

@@ -22,6 +22,7 @@ which retries through outages (503 and dropped connections) and records every st
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import socket
@@ -132,7 +133,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
     """``FIELDOPS_*`` variables that make a child process read exactly ``settings``."""
     env = {}
     for name, value in settings.model_dump(exclude_none=True).items():
-        env[f"FIELDOPS_{name.upper()}"] = str(value)
+        # lists (the dunning cadence) in the JSON form pydantic-settings parses
+        env[f"FIELDOPS_{name.upper()}"] = json.dumps(value) if isinstance(value, list) else str(value)
     return env
 
 

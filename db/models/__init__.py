@@ -10,6 +10,14 @@ from db.models.analytics import (
     TechnicianDailyMetrics,
 )
 from db.models.auth import ROLES, ApiKey
+from db.models.billing import (
+    Invoice,
+    InvoiceLine,
+    InvoiceNumberCounter,
+    InvoiceWorkOrder,
+    OfficeTask,
+    Payment,
+)
 from db.models.catalog import ServiceCatalogEntry
 from db.models.customers import Customer, CustomerPricing, customer_preferred_technicians
 from db.models.links import ApprovalToken
@@ -27,9 +35,15 @@ __all__ = [
     "CohortBenchmark",
     "Customer",
     "CustomerPricing",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceNumberCounter",
+    "InvoiceWorkOrder",
     "JobCost",
     "Kudos",
     "Message",
+    "OfficeTask",
+    "Payment",
     "ServiceCatalogEntry",
     "ServiceRequest",
     "TeamDailyMetrics",

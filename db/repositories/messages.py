@@ -49,6 +49,11 @@ def claim(session: Session, *, key: str, values: dict[str, object]) -> Claim:
     return Claim(row.id, row.status, row.created_at, claimed is not None)
 
 
+def status_of(session: Session, *, key: str) -> str | None:
+    """The status of the outbox row of ``key`` (claimed, sent, failed), or None without one."""
+    return session.scalars(select(Message.status).where(Message.idempotency_key == key)).first()
+
+
 def mark_failed(session: Session, *, row_id: int, error: str, refused: bool) -> None:
     """Record a send error; ``refused`` (the provider said no) frees the row for a later claim."""
     row = session.get(Message, row_id)

@@ -41,7 +41,17 @@ from sqlalchemy import select
 from api.app import create_app
 from api.auth import create_api_key
 from config import Settings
-from db.models import Customer, CustomerPricing, Message, ServiceCatalogEntry, Technician, WorkOrder
+from db.models import (
+    Customer,
+    CustomerPricing,
+    Invoice,
+    InvoiceLine,
+    InvoiceWorkOrder,
+    Message,
+    ServiceCatalogEntry,
+    Technician,
+    WorkOrder,
+)
 from db.models.technicians import technician_managed
 from db.session import transaction
 from tests.integration.test_repair_api import new_customer, wait_status
@@ -100,6 +110,7 @@ class Site:
     day: date
     crew_id: str  # an inactive technician managed by the owner's manager (for technician writes)
     catalog_code: str  # an unused job type (catalog writes)
+    invoice_id: int = 0  # an open invoice of the job
 
     @property
     def secrets(self) -> tuple[str, str, str]:
@@ -387,6 +398,60 @@ ROUTES: dict[tuple[str, str], tuple[Callable[..., Call], dict]] = {
         lambda s, foreign=False: Call("GET", f"/api/v1/messages/{s.message_id}"),
         staff_only(200),
     ),
+    # ---- invoices: read in scope; payments and cycles are office work ------------------------
+    ("GET", "/api/v1/invoices"): (
+        lambda s, foreign=False: Call(
+            "GET",
+            "/api/v1/invoices",
+            params={"customer_id": s.customer_id},
+            listed=lambda body: any(i["id"] == s.invoice_id for i in body["items"]),
+        ),
+        seen(HIT, MISS),
+    ),
+    ("GET", "/api/v1/invoices/{invoice_id}"): (
+        lambda s, foreign=False: Call("GET", f"/api/v1/invoices/{s.invoice_id}"),
+        seen(200),
+    ),
+    ("GET", "/api/v1/invoices/{invoice_id}.pdf"): (
+        lambda s, foreign=False: Call("GET", f"/api/v1/invoices/{s.invoice_id}.pdf"),
+        seen(200),
+    ),
+    ("POST", "/api/v1/invoices/{invoice_id}/payments"): (
+        lambda s, foreign=False: Call(
+            "POST",
+            f"/api/v1/invoices/{s.invoice_id}/payments",
+            json={"method": "CASH", "amount": "20.00", "reference": f"acc-{s.invoice_id}"},
+        ),
+        outcome(*[(201, 201)] + [(403, 403)] * 4),
+    ),
+    ("GET", "/api/v1/invoices/{invoice_id}/dunning"): (
+        lambda s, foreign=False: Call("GET", f"/api/v1/invoices/{s.invoice_id}/dunning"),
+        seen(200),
+    ),
+    # the site's invoice has no dunning run: signals to it are refused after the role check
+    ("POST", "/api/v1/invoices/{invoice_id}/dispute"): (
+        lambda s, foreign=False: Call(
+            "POST", f"/api/v1/invoices/{s.invoice_id}/dispute", json={"reason": "x"}
+        ),
+        outcome(*[(409, 409)] + [(403, 403)] * 4),
+    ),
+    ("POST", "/api/v1/invoices/{invoice_id}/resolve-dispute"): (
+        lambda s, foreign=False: Call("POST", f"/api/v1/invoices/{s.invoice_id}/resolve-dispute"),
+        outcome(*[(409, 409)] + [(403, 403)] * 4),
+    ),
+    ("POST", "/api/v1/invoices/{invoice_id}/payment-plan"): (
+        lambda s, foreign=False: Call(
+            "POST", f"/api/v1/invoices/{s.invoice_id}/payment-plan", json={"due_date": "2099-01-01"}
+        ),
+        outcome(*[(409, 409)] + [(403, 403)] * 4),
+    ),
+    ("POST", "/api/v1/invoices/batch"): (
+        # the site's job is billed already: a selection of it is refused before anything starts
+        lambda s, foreign=False: Call(
+            "POST", "/api/v1/invoices/batch", json={"work_order_ids": [s.work_order_id]}
+        ),
+        outcome(*[(409, 409)] + [(403, 403)] * 4),
+    ),
 }
 
 
@@ -527,6 +592,38 @@ def make_site(stack, world: World, technician_id: str) -> Site:
                 manager_id=world.managers[technician_id], technician_id=crew.id
             )
         )
+        invoice = Invoice(
+            number=f"INV-1999-{next(_serial):06d}",
+            customer_id=customer.id,
+            period_key=f"acc-{tag}",
+            workflow_id=f"billing-acc-{tag}",
+            status="open",
+            payment_terms="NET_30",
+            issue_date=day,
+            due_date=day + timedelta(days=30),
+            issued_at=datetime.now(UTC),
+            subtotal=Decimal("120.00"),
+            tax_rate=Decimal("0"),
+            tax_amount=Decimal("0.00"),
+            total=Decimal("120.00"),
+            amount_paid=Decimal("0.00"),
+            balance=Decimal("120.00"),
+        )
+        invoice.lines = [
+            InvoiceLine(
+                line_no=1,
+                work_order_id=wo.id,
+                description=f"{wo.id} Repair",
+                quantity=Decimal("1"),
+                unit_price=Decimal("120.00"),
+                amount=Decimal("120.00"),
+            )
+        ]
+        session.add(invoice)
+        session.flush()
+        session.add(InvoiceWorkOrder(work_order_id=wo.id, invoice_id=invoice.id))
+        wo.invoiced_at = datetime.now(UTC)
+        session.flush()
         return Site(
             technician_id,
             customer.id,
@@ -538,6 +635,7 @@ def make_site(stack, world: World, technician_id: str) -> Site:
             day,
             crew.id,
             f"acc_{tag}",
+            invoice.id,
         )
 
 

@@ -60,6 +60,9 @@ async def test_apply_creates_updates_and_prunes(stack):
     gone = await apply_schedules(client, wanted)
     assert gone.deleted == ["fieldops-test-nightly"]
     await wait_listed(client, {w.schedule_id for w in wanted})
+    billing = await client.get_schedule_handle("fieldops-billing-cycle").describe()
+    assert billing.schedule.action.workflow == "BatchInvoicingWorkflow"
+    assert [(c.day_of_month[0].start, c.hour[0].start) for c in billing.schedule.spec.calendars] == [(1, 0)]
     await apply_schedules(client, [])  # the analytics schedules are tested in test_performance_api.py
     await wait_listed(client, set())
     assert (await foreign.describe()).id == "lot-walk-schedule-test"  # not ours to prune
