@@ -28,6 +28,7 @@ from temporalio.client import (
 )
 
 from config import Settings
+from domain.contracts.dispatch import DISPATCH_WORKFLOW, DispatchInput
 from domain.ids import MANAGED_SCHEDULE_PREFIX, TASK_QUEUE
 
 
@@ -70,8 +71,20 @@ class ScheduledWorkflow:
 
 
 def definitions(settings: Settings) -> list[ScheduledWorkflow]:
-    """Every schedule fieldops runs with these settings; none yet (analytics and billing add theirs)."""
-    return []
+    """Every schedule fieldops runs with these settings: the morning dispatch (issue 7) at
+    ``dispatch_schedule_time`` in the company zone, re-optimising that day's jobs."""
+    hour, minute = (int(x) for x in settings.dispatch_schedule_time.split(":"))
+    return [
+        ScheduledWorkflow(
+            schedule_id=f"{MANAGED_SCHEDULE_PREFIX}dispatch-morning",
+            workflow=DISPATCH_WORKFLOW,
+            workflow_id=f"{MANAGED_SCHEDULE_PREFIX}dispatch-morning",
+            cron=[f"{minute} {hour} * * *"],
+            note="Morning dispatch: re-optimize today's routes (OR-Tools)",
+            args=[DispatchInput(timezone=settings.timezone, requested_by="schedule")],
+            time_zone=settings.timezone,
+        )
+    ]
 
 
 @dataclass

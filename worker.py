@@ -13,13 +13,15 @@ from temporalio.worker import Worker
 
 from activities.approvals import ApprovalActivities
 from activities.assignment import AssignmentActivities
+from activities.dispatch import DispatchActivities
 from activities.messaging import MessageSender, providers_from_settings
 from activities.repair import RepairActivities
 from config import Settings
 from domain.ids import OPTIMIZER_TASK_QUEUE, TASK_QUEUE
+from workflows.dispatch import DispatchWorkflow
 from workflows.repair import RepairWorkflow
 
-WORKFLOWS = [RepairWorkflow]
+WORKFLOWS = [RepairWorkflow, DispatchWorkflow]
 QUEUES = ("main", "optimizer")
 
 
@@ -42,6 +44,7 @@ def build_workers(
         activities = (
             RepairActivities(sessions, labor_cost_per_hour=settings.labor_cost_per_hour).all()
             + ApprovalActivities(sessions, sender, settings).all()
+            + DispatchActivities(sessions, settings, sender=sender).main()
         )
         workers.append(
             Worker(
@@ -59,7 +62,8 @@ def build_workers(
             Worker(
                 client,
                 task_queue=optimizer_task_queue,
-                activities=AssignmentActivities(sessions, settings).all(),
+                activities=AssignmentActivities(sessions, settings).all()
+                + DispatchActivities(sessions, settings).optimizer(),
                 activity_executor=ThreadPoolExecutor(max_workers=1),
                 max_concurrent_activities=1,
             )

@@ -3,6 +3,7 @@
 from db.models.auth import ROLES, ApiKey
 from db.models.catalog import ServiceCatalogEntry
 from db.models.customers import Customer, CustomerPricing, customer_preferred_technicians
+from db.models.dispatch import DispatchPlan, RouteOptimization
 from db.models.links import ApprovalToken
 from db.models.messaging import AuditLog, Message
 from db.models.technicians import Technician, TechnicianSkill, technician_managed
@@ -15,8 +16,10 @@ __all__ = [
     "AuditLog",
     "Customer",
     "CustomerPricing",
+    "DispatchPlan",
     "JobCost",
     "Message",
+    "RouteOptimization",
     "ServiceCatalogEntry",
     "ServiceRequest",
     "Technician",

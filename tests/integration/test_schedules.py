@@ -58,6 +58,13 @@ async def test_apply_creates_updates_and_prunes(stack):
 
     gone = await apply_schedules(client, definitions(Settings(profile="test")))
     assert gone.deleted == ["fieldops-test-nightly"]
+    assert "fieldops-dispatch-morning" in gone.created  # the morning dispatch (issue 7)
+    await wait_listed(client, set(gone.created))
+    dispatch = await client.get_schedule_handle("fieldops-dispatch-morning").describe()
+    assert dispatch.schedule.spec.time_zone_name == "America/Chicago"
+    assert [(c.hour[0].start, c.minute[0].start) for c in dispatch.schedule.spec.calendars] == [(5, 30)]
+    for created in gone.created:
+        await client.get_schedule_handle(created).delete()
     await wait_listed(client, set())
     assert (await foreign.describe()).id == "lot-walk-schedule-test"  # not ours to prune
     await foreign.delete()
