@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -22,6 +22,8 @@ from domain.work_status import WorkStatus
 
 #: statuses the day's re-optimisation may move (not started, approved, not ended)
 PLANNABLE = (WorkStatus.AWAITING_ASSIGNMENT.value, WorkStatus.ASSIGNED.value)
+#: overdue jobs (scheduled on an earlier day, never started) come back into a day's plan for this long
+OVERDUE_DAYS = 14
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,13 +63,18 @@ def technicians(session: Session) -> list[Technician]:
 
 
 def open_jobs(session: Session, *, day: date, lock: bool = False) -> list[OpenJob]:
-    """Work orders awaiting assignment or assigned, scheduled on ``day`` or earlier (overdue), by id;
+    """Work orders awaiting assignment or assigned, scheduled on ``day`` or up to ``OVERDUE_DAYS``
+    earlier (overdue, never started), by id;
     ``lock`` takes row locks (FOR UPDATE OF work_orders) so writes that follow see no race."""
     stmt = (
         select(WorkOrder, Customer.latitude, Customer.longitude, ServiceCatalogEntry)
         .join(Customer, Customer.id == WorkOrder.customer_id)
         .join(ServiceCatalogEntry, ServiceCatalogEntry.code == WorkOrder.job_type)
-        .where(WorkOrder.status.in_(PLANNABLE), WorkOrder.scheduled_date <= day)
+        .where(
+            WorkOrder.status.in_(PLANNABLE),
+            WorkOrder.scheduled_date <= day,
+            WorkOrder.scheduled_date >= day - timedelta(days=OVERDUE_DAYS),
+        )
         .order_by(WorkOrder.id)
     )
     if lock:
