@@ -20,6 +20,7 @@ from api.routers import (
     approval_pages,
     catalog,
     customers,
+    dispatch,
     messages,
     repairs,
     technician_performance,
@@ -75,7 +76,7 @@ def create_app(
     install_problem_schema(app)
     app.add_middleware(RefuseNul)
     install_token_redaction()
-    for module in (repairs, customers, technicians, technician_performance, catalog, messages):
+    for module in (repairs, customers, technicians, technician_performance, catalog, messages, dispatch):
         app.include_router(module.router)
     app.include_router(approval_pages.router)
 

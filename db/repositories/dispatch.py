@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session, selectinload
 
 from db.models import (
@@ -102,7 +103,7 @@ def open_jobs(session: Session, *, day: date, lock: bool = False) -> list[OpenJo
                 WorkOrder.actual_end_time.desc().nulls_last(),
                 WorkOrder.scheduled_date.desc(),
             )
-            .distinct(WorkOrder.customer_id)
+            .ext(distinct_on(WorkOrder.customer_id))
         ):
             last[cid] = tid
     return [
