@@ -56,7 +56,7 @@ from domain.routing import (
     points_of,
     solve,
 )
-from domain.routing.day import DayProblem, DispatchPolicy, JobRecord, TechnicianRecord, build_day
+from domain.routing.day import DayProblem, DispatchPolicy, build_day
 from domain.routing.explain import explain_plan, unassigned_text
 
 KM_PER_MILE = 1.609344
@@ -71,45 +71,10 @@ def floor_quarter(moment: datetime) -> datetime:
 def load_day(
     session: Session, day: date, tz_name: str, now: datetime | None, policy: DispatchPolicy
 ) -> tuple[DayProblem, dict[str, dispatch.OpenJob]]:
-    """The day's problem from the database and the open jobs by work order id."""
-    started = {s.technician_id: s for s in dispatch.started_jobs(session, day=day)}
-    techs = []
-    for t in dispatch.technicians(session):
-        busy = started.get(t.id)
-        techs.append(
-            TechnicianRecord(
-                technician_id=t.id,
-                working_hours=t.working_hours or {},
-                home=(t.home_latitude, t.home_longitude),
-                skills=frozenset(s.skill_type for s in t.skills),
-                busy_until=(busy.started_at + timedelta(minutes=busy.duration_minutes)) if busy else None,
-                busy_at=(busy.lat, busy.lon) if busy else None,
-            )
-        )
-    jobs = dispatch.open_jobs(session, day=day, lock=True)
-    records = [
-        JobRecord(
-            job_id=j.work_order.id,
-            location=(j.lat, j.lon),
-            service_minutes=j.duration_minutes,
-            required_skills=frozenset({j.required_skill}),
-            priority=j.work_order.priority,
-            requested_on=(
-                j.work_order.created_at.astimezone(ZoneInfo(tz_name)).date()
-                if j.work_order.created_at
-                else None
-            ),
-            window_kind=j.work_order.window_preference,
-            window_start=j.work_order.preferred_window_start,
-            window_end=j.work_order.preferred_window_end,
-            pinned_technician_id=j.work_order.pinned_technician_id,
-            pinned_start=j.work_order.pinned_start,
-            preferred_technician_ids=j.preferred_technician_ids,
-            last_technician_id=j.last_technician_id,
-        )
-        for j in jobs
-    ]
-    return build_day(day, tz_name, techs, records, policy=policy, now=now), {j.work_order.id: j for j in jobs}
+    """The day's problem from the database (rows locked) and the open jobs by work order id."""
+    records = dispatch.day_records(session, day=day, tz_name=tz_name, lock=True)
+    problem = build_day(day, tz_name, records.technicians, records.jobs, policy=policy, now=now)
+    return problem, records.open_jobs
 
 
 def solve_with_heartbeat(

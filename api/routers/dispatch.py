@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
 
 from api.deps import AppSettings, CurrentScope, CurrentStaff, DbSession, OfficeStaff, TemporalClient
 from api.schemas.common import IsoDate
-from api.schemas.dispatch import DayPlanOut, PinBody, PinOut, ReplanOut
+from api.schemas.dispatch import DayPlanOut, PinBody, PinOut, ReplanOut, SlotOut
 from api.services import dispatch as service
 from api.services.repairs import check_assignment
 
@@ -81,3 +83,19 @@ async def unpin_repair(
     if service.can_dispatch(day, settings):
         out.replan = await service.replan(client, day=day, staff=staff, settings=settings)
     return out
+
+
+@router.get("/api/v1/slots", response_model=list[SlotOut], summary="Bookable service windows")
+def bookable_slots(
+    db: DbSession,
+    staff: CurrentStaff,
+    settings: AppSettings,
+    job_type: Annotated[str, Query(min_length=1, max_length=40, description="catalog code")],
+    lat: Annotated[float, Query(ge=-90, le=90, description="site latitude (WGS84 degrees)")],
+    lon: Annotated[float, Query(ge=-180, le=180, description="site longitude (WGS84 degrees)")],
+    days: Annotated[int, Query(ge=1, le=14, description="days from today")] = 7,
+) -> list[SlotOut]:
+    """The morning and afternoon windows, from today, in which a job of ``job_type`` at
+    (``lat``, ``lon``) fits the current routes: its cheapest feasible insertion keeps every
+    booked job's window, the technicians' shifts, breaks and skills. Nothing is booked."""
+    return service.slots(db, job_type=job_type, lat=lat, lon=lon, days=days, settings=settings)

@@ -63,3 +63,17 @@ class PinOut(BaseModel):
     pinned_technician_id: str | None
     pinned_start: datetime | None
     replan: ReplanOut | None = None
+
+
+class SlotOut(BaseModel):
+    """A service window in which the job fits today's routes (times aware UTC): the window, the
+    planned start of the cheapest insertion, how many technicians could take it and the travel
+    minutes it adds."""
+
+    date: date
+    window: str
+    window_start: datetime
+    window_end: datetime
+    planned_start: datetime
+    technicians: int
+    added_travel_minutes: float

@@ -18,7 +18,7 @@ from temporalio.service import RPCError
 
 from api.auth import Staff
 from api.errors import Conflict, Problem
-from api.schemas.dispatch import DayPlanOut, PinBody, PinOut, ReplanOut
+from api.schemas.dispatch import DayPlanOut, PinBody, PinOut, ReplanOut, SlotOut
 from api.services.repairs import check_assignment, get_work_order
 from config import Settings
 from db.repositories import audit, catalog, dispatch, technicians
@@ -32,6 +32,9 @@ from domain.contracts.dispatch import (
     dispatch_workflow_id,
 )
 from domain.ids import TASK_QUEUE
+from domain.routing import HaversineTravel
+from domain.routing.day import JobRecord
+from domain.routing.slots import bookable_windows
 from domain.schedule import local_today
 from domain.work_status import WorkStatus
 
@@ -163,3 +166,41 @@ def unpin(session: Session, *, work_order_id: str, staff: Staff, scope: Scope) -
         audit.record(session, actor=staff.actor, action="unpinned", entity_id=wo.id, details={})
     wo.pinned_technician_id = wo.pinned_start = wo.pinned_by = None
     return PinOut(work_order_id=wo.id, pinned_technician_id=None, pinned_start=None), wo.scheduled_date
+
+
+def slots(
+    session: Session, *, job_type: str, lat: float, lon: float, days: int, settings: Settings
+) -> list[SlotOut]:
+    """Bookable windows from today for ``days`` days (``domain.routing.slots``), drive times by
+    the haversine estimate of the settings. Problem 422 for an unknown or inactive job type."""
+    entry = catalog.get(session, job_type)
+    if entry is None or not entry.is_active:
+        raise Problem(422, f"unknown or inactive job type {job_type!r}")
+    now = datetime.now(UTC)
+    today = local_today(now, settings.timezone)
+    travel = HaversineTravel(road_factor=settings.road_factor, speed_kmh=settings.average_speed_kmh)
+    candidate = JobRecord(
+        job_id="candidate",
+        location=(lat, lon),
+        service_minutes=entry.duration_minutes,
+        required_skills=frozenset({entry.required_skill}),
+    )
+    out: list[SlotOut] = []
+    for offset in range(days):
+        day = today + timedelta(days=offset)
+        records = dispatch.day_records(session, day=day, tz_name=settings.timezone)
+        for s in bookable_windows(
+            day, settings.timezone, records.technicians, records.jobs, candidate, travel, now=now
+        ):
+            out.append(
+                SlotOut(
+                    date=s.day,
+                    window=s.window,
+                    window_start=s.window_start,
+                    window_end=s.window_end,
+                    planned_start=s.planned_start,
+                    technicians=s.technicians,
+                    added_travel_minutes=s.added_travel_minutes,
+                )
+            )
+    return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import distinct_on
@@ -19,6 +20,7 @@ from db.models import (
     WorkOrder,
     customer_preferred_technicians,
 )
+from domain.routing.day import JobRecord, TechnicianRecord
 from domain.work_status import WorkStatus
 
 #: statuses the day's re-optimisation may move (not started, approved, not ended)
@@ -190,3 +192,55 @@ def add_plan(
 def work_order_for_update(session: Session, *, work_order_id: str) -> WorkOrder | None:
     """The work order, row-locked, or None."""
     return session.get(WorkOrder, work_order_id, with_for_update=True)
+
+
+@dataclass(frozen=True, slots=True)
+class DayRecords:
+    """A day as the routing adapter reads it: technicians (with the started job each is on),
+    the plannable jobs, and those jobs' rows by work order id."""
+
+    technicians: list[TechnicianRecord]
+    jobs: list[JobRecord]
+    open_jobs: dict[str, OpenJob]
+
+
+def day_records(session: Session, *, day: date, tz_name: str, lock: bool = False) -> DayRecords:
+    """Technician and job records of ``day`` for ``domain.routing.day.build_day``; ``lock`` as in
+    :func:`open_jobs`. A job's age counts from its creation date in ``tz_name``."""
+    started = {s.technician_id: s for s in started_jobs(session, day=day)}
+    techs = []
+    for t in technicians(session):
+        busy = started.get(t.id)
+        techs.append(
+            TechnicianRecord(
+                technician_id=t.id,
+                working_hours=t.working_hours or {},
+                home=(t.home_latitude, t.home_longitude),
+                skills=frozenset(s.skill_type for s in t.skills),
+                busy_until=(busy.started_at + timedelta(minutes=busy.duration_minutes)) if busy else None,
+                busy_at=(busy.lat, busy.lon) if busy else None,
+            )
+        )
+    jobs = open_jobs(session, day=day, lock=lock)
+    zone = ZoneInfo(tz_name)
+    records = [
+        JobRecord(
+            job_id=j.work_order.id,
+            location=(j.lat, j.lon),
+            service_minutes=j.duration_minutes,
+            required_skills=frozenset({j.required_skill}),
+            priority=j.work_order.priority,
+            requested_on=j.work_order.created_at.astimezone(zone).date() if j.work_order.created_at else None,
+            window_kind=j.work_order.window_preference,
+            window_start=j.work_order.preferred_window_start,
+            window_end=j.work_order.preferred_window_end,
+            pinned_technician_id=j.work_order.pinned_technician_id,
+            pinned_start=j.work_order.pinned_start,
+            preferred_technician_ids=j.preferred_technician_ids,
+            last_technician_id=j.last_technician_id,
+            assigned_technician_id=j.work_order.technician_id if j.work_order.scheduled_date == day else None,
+            assigned_start=j.work_order.service_window_start if j.work_order.scheduled_date == day else None,
+        )
+        for j in jobs
+    ]
+    return DayRecords(techs, records, {j.work_order.id: j for j in jobs})

@@ -91,7 +91,9 @@ class TechnicianRecord:
 class JobRecord:
     """A job not yet started. ``window_kind`` is None (any time), ``morning``, ``afternoon`` or
     ``exact`` (then ``window_start``/``window_end``, aware); ``requested_on`` dates its age.
-    ``pinned_technician_id``/``pinned_start`` are the dispatcher's manual override."""
+    ``pinned_technician_id``/``pinned_start`` are the dispatcher's manual override;
+    ``assigned_technician_id``/``assigned_start`` the current assignment (read by slot search,
+    never a constraint of the re-plan)."""
 
     job_id: str
     location: Point
@@ -106,6 +108,8 @@ class JobRecord:
     pinned_start: datetime | None = None
     preferred_technician_ids: frozenset[str] = frozenset()
     last_technician_id: str | None = None
+    assigned_technician_id: str | None = None
+    assigned_start: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -202,6 +202,12 @@ ROUTES: dict[tuple[str, str], tuple[Callable[..., Call], dict]] = {
         ),
         outcome((202, 202), (202, 202), (403, 403), (403, 403), (403, 403)),
     ),
+    ("GET", "/api/v1/slots"): (
+        lambda s, foreign=False: Call(
+            "GET", "/api/v1/slots", params={"job_type": "repair", "lat": 30.27, "lon": -97.74, "days": 1}
+        ),
+        EVERYONE_200,  # windows only: no customer's data
+    ),
     # ---- customers -------------------------------------------------------------------------
     ("GET", "/api/v1/customers"): (
         lambda s, foreign=False: Call(

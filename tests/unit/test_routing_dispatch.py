@@ -226,3 +226,37 @@ def test_insertions_rank_feasible_positions_only():
     seqs = [[x for x in s if x != j] for s in seqs]
     options = insertions(problem, matrix, seqs, j)
     assert [problem.technicians[o.k].technician_id for o in options] == ["T1"]
+
+
+# ---- bookable windows -----------------------------------------------------------------------
+
+
+def test_slots_offer_windows_with_room_and_refuse_full_ones():
+    from domain.routing.slots import bookable_windows
+
+    # one technician whose morning is full (230 minutes from exactly 08:00), afternoon free
+    busy = jrec(
+        "busy",
+        service_minutes=230,
+        window_kind="exact",
+        window_start=at_local("08:00"),
+        window_end=at_local("08:15"),
+        assigned_technician_id="T1",
+        assigned_start=at_local("08:00"),
+    )
+    new = jrec("new", service_minutes=60, location=(30.35, -97.75))
+    slots = bookable_windows(DAY, TZ, [trec("T1")], [busy], new, HaversineTravel())
+    assert [s.window for s in slots] == ["afternoon"]
+    (s,) = slots
+    assert s.window_start == at_local("12:00") and s.window_end == at_local("17:00")
+    assert at_local("12:00") <= s.planned_start <= at_local("17:00")
+    assert s.technicians == 1 and s.added_travel_minutes > 0
+    # with nothing assigned both windows are open; without the skill none is
+    assert [x.window for x in bookable_windows(DAY, TZ, [trec("T1")], [], new, HaversineTravel())] == [
+        "morning",
+        "afternoon",
+    ]
+    assert bookable_windows(DAY, TZ, [trec("T1", skills=("pumping",))], [], new, HaversineTravel()) == []
+    # past windows are not offered
+    later = bookable_windows(DAY, TZ, [trec("T1")], [], new, HaversineTravel(), now=at_local("12:30"))
+    assert [x.window for x in later] == ["afternoon"] and later[0].planned_start >= at_local("12:30")
