@@ -129,3 +129,20 @@ async def test_replan_refuses_days_out_of_range(stack):
     assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
     empty = await stack.http.get(f"/api/v1/dispatch/{far}", headers=stack.office)
     assert empty.status_code == 200 and empty.json()["plan_id"] is None
+
+
+async def test_the_demo_helper_dispatches_a_day(stack):
+    from devstack.dispatch_day import dispatch_days
+
+    day = dispatch_day() + timedelta(days=1)  # a Tuesday with one repair of its own
+    customer = await new_customer(stack, max_auto_approve_amount="500.00", require_photo_for_approval=False)
+    created = await stack.http.post(
+        "/api/v1/repairs",
+        json={"customer_id": customer, "job_type": "inspection", "scheduled_date": str(day)},
+        headers=stack.office,
+    )
+    wo = created.json()["id"]
+    await wait_status(stack, wo, {"assigned"})
+    summary = await dispatch_days(stack.http, stack.office, [day])
+    totals = summary[day.isoformat()]
+    assert totals["stops"] >= 1 and totals["routes"] >= 1 and totals["unassigned"] == {}
