@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlreadyStartedError
+from temporalio.exceptions import ActivityError, FailureError, WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
@@ -98,7 +98,7 @@ class DispatchWorkflow:
                     ),
                 )
                 signalled.append(change.work_order_id)
-            except ApplicationError as err:  # the repair's workflow has ended meanwhile
+            except FailureError as err:  # the repair's workflow has ended (or never existed)
                 workflow.logger.warning("could not signal %s: %s", change.work_order_id, err)
                 continue
             try:

@@ -110,7 +110,8 @@ async def test_replan_signals_and_notifies_exactly_the_changed_repairs(env, task
     suffix = uuid.uuid4().hex[:6].upper()
     wos = [f"WO-20261125-{suffix}{n}" for n in range(3)]
     stubs = StubActivities(auto_approve=True)
-    dispatch_stub = StubDispatch({wos[0]: "T-002", wos[1]: None})
+    gone = f"WO-20261125-{suffix}9"  # its workflow does not exist: skipped, nobody told
+    dispatch_stub = StubDispatch({wos[0]: "T-002", wos[1]: None, gone: "T-003"})
     async with (
         Worker(
             env.client,
@@ -154,7 +155,7 @@ async def test_replan_signals_and_notifies_exactly_the_changed_repairs(env, task
         assert WorkStatus.AWAITING_ASSIGNMENT in stubs.persisted[persisted_before:]
         # the plan is in the history (activity result) and answers the query
         plan = await env.client.get_workflow_handle(f"dispatch-{DAY}-{suffix}").query(DispatchWorkflow.plan)
-        assert plan is not None and [c.work_order_id for c in plan.changes] == [wos[0], wos[1]]
+        assert plan is not None and [c.work_order_id for c in plan.changes] == [wos[0], wos[1], gone]
         for h in handles:
             await h.terminate()
 
