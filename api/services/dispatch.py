@@ -55,7 +55,7 @@ def day_plan(session: Session, *, day: date, scope: Scope) -> DayPlanOut:
             technician_id=r.technician_id,
             departure=r.departure,
             return_time=r.return_time,
-            travel_minutes=sum(float(w["travel_minutes"]) for w in r.waypoints),
+            travel_minutes=float(r.total_time_minutes),
             travel_km=round(float(r.total_distance_miles) * KM_PER_MILE, 3),
             stops=[StopPlan.model_validate(w) for w in r.waypoints],
         )
@@ -79,18 +79,19 @@ def day_plan(session: Session, *, day: date, scope: Scope) -> DayPlanOut:
 
 
 def can_dispatch(day: date, settings: Settings) -> bool:
-    """Whether ``day`` lies from yesterday to ``HORIZON_DAYS`` ahead (company zone)."""
+    """Whether ``day`` lies from today to ``HORIZON_DAYS`` ahead (company zone): a past day is
+    never re-planned (its unstarted jobs come back in today's plan as overdue)."""
     today = local_today(datetime.now(UTC), settings.timezone)
-    return today - timedelta(days=1) <= day <= today + timedelta(days=HORIZON_DAYS)
+    return today <= day <= today + timedelta(days=HORIZON_DAYS)
 
 
 def check_day(day: date, settings: Settings) -> None:
-    """A day may be re-planned from yesterday to ``HORIZON_DAYS`` ahead; Problem 422 otherwise."""
+    """A day may be re-planned from today to ``HORIZON_DAYS`` ahead; Problem 422 otherwise."""
     today = local_today(datetime.now(UTC), settings.timezone)
     if not can_dispatch(day, settings):
         raise Problem(
             422,
-            f"only days from {today - timedelta(days=1)} to {today + timedelta(days=HORIZON_DAYS)} can be dispatched",
+            f"only days from {today} to {today + timedelta(days=HORIZON_DAYS)} can be dispatched",
         )
 
 
