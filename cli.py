@@ -418,5 +418,21 @@ def bench_analytics(
     run(get_settings().state_dir, work_orders, samples)
 
 
+@bench_app.command("dispatch")
+def bench_dispatch(
+    jobs: Annotated[int, typer.Option(min=1, help="jobs in the synthetic day")] = 200,
+    technicians: Annotated[int, typer.Option(min=1, help="technicians")] = 20,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="OR-Tools seconds")] = 8.0,
+    seed: Annotated[int, typer.Option(help="random seed of the day")] = 7,
+    inserts: Annotated[int, typer.Option(min=0, help="single-job insertions to time")] = 40,
+) -> None:
+    """A synthetic Austin-area day: optimizer beside greedy nearest-feasible, and insertion latency."""
+    from bench.dispatch import render, run
+
+    result = run(jobs, technicians, time_limit, seed, inserts)
+    render(result, console)
+    raise typer.Exit(0 if result.feasible and result.greedy_feasible and result.same_feasible else 1)
+
+
 if __name__ == "__main__":
     app()

@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     average_speed_kmh: float = Field(default=45.0, gt=0)
     service_window_minutes: int = Field(default=120, gt=0)
     assignment_time_limit_seconds: float = Field(default=5.0, gt=0)
+    travel_provider: Literal["haversine", "osrm"] = "haversine"
+    osrm_url: str | None = None
+    dispatch_time_limit_seconds: float = Field(default=8.0, gt=0)
+    dispatch_schedule_time: str = Field(default="05:30", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
     sms_provider: Literal["outbox", "twilio"] = "outbox"
     email_provider: Literal["outbox", "sendgrid"] = "outbox"

@@ -35,6 +35,7 @@ from domain.contracts.analytics import (
     analytics_workflow_id,
 )
 from domain.contracts.billing import BatchInvoicingInput
+from domain.contracts.dispatch import DISPATCH_WORKFLOW, DispatchInput
 from domain.ids import BATCH_INVOICING_WORKFLOW, MANAGED_SCHEDULE_PREFIX, TASK_QUEUE
 
 
@@ -131,9 +132,24 @@ def billing_cycle(settings: Settings) -> ScheduledWorkflow:
     )
 
 
+def dispatch_morning(settings: Settings) -> ScheduledWorkflow:
+    """The morning dispatch (issue 7) at ``dispatch_schedule_time`` in the company zone,
+    re-optimising that day's jobs."""
+    hour, minute = (int(x) for x in settings.dispatch_schedule_time.split(":"))
+    return ScheduledWorkflow(
+        schedule_id=f"{MANAGED_SCHEDULE_PREFIX}dispatch-morning",
+        workflow=DISPATCH_WORKFLOW,
+        workflow_id=f"{MANAGED_SCHEDULE_PREFIX}dispatch-morning",
+        cron=[f"{minute} {hour} * * *"],
+        note="Morning dispatch: re-optimize today's routes (OR-Tools)",
+        args=[DispatchInput(timezone=settings.timezone, requested_by="schedule")],
+        time_zone=settings.timezone,
+    )
+
+
 def definitions(settings: Settings) -> list[ScheduledWorkflow]:
     """Every schedule fieldops runs with these settings."""
-    return [*analytics_schedules(settings), billing_cycle(settings)]
+    return [*analytics_schedules(settings), billing_cycle(settings), dispatch_morning(settings)]
 
 
 @dataclass

@@ -15,16 +15,18 @@ from activities.analytics import AnalyticsActivities
 from activities.approvals import ApprovalActivities
 from activities.assignment import AssignmentActivities
 from activities.billing import BillingActivities
+from activities.dispatch import DispatchActivities
 from activities.messaging import MessageSender, providers_from_settings
 from activities.repair import RepairActivities
 from config import Settings
 from domain.ids import OPTIMIZER_TASK_QUEUE, TASK_QUEUE
 from workflows.analytics import AnalyticsWorkflow
 from workflows.billing import BatchInvoicingWorkflow
+from workflows.dispatch import DispatchWorkflow
 from workflows.dunning import DunningWorkflow
 from workflows.repair import RepairWorkflow
 
-WORKFLOWS = [RepairWorkflow, AnalyticsWorkflow, BatchInvoicingWorkflow, DunningWorkflow]
+WORKFLOWS = [RepairWorkflow, AnalyticsWorkflow, BatchInvoicingWorkflow, DunningWorkflow, DispatchWorkflow]
 QUEUES = ("main", "optimizer")
 
 
@@ -49,6 +51,7 @@ def build_workers(
             + ApprovalActivities(sessions, sender, settings).all()
             + AnalyticsActivities(sessions, time_zone=settings.timezone).all()
             + BillingActivities(sessions, sender, settings).all()
+            + DispatchActivities(sessions, settings, sender=sender).main()
         )
         workers.append(
             Worker(
@@ -66,7 +69,8 @@ def build_workers(
             Worker(
                 client,
                 task_queue=optimizer_task_queue,
-                activities=AssignmentActivities(sessions, settings).all(),
+                activities=AssignmentActivities(sessions, settings).all()
+                + DispatchActivities(sessions, settings).optimizer(),
                 activity_executor=ThreadPoolExecutor(max_workers=1),
                 max_concurrent_activities=1,
             )

@@ -20,6 +20,7 @@ from api.routers import (
     approval_pages,
     catalog,
     customers,
+    dispatch,
     invoices,
     messages,
     performance_analytics,
@@ -86,6 +87,7 @@ def create_app(
         catalog,
         messages,
         invoices,
+        dispatch,
     ):
         app.include_router(module.router)
     app.include_router(approval_pages.router)

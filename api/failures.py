@@ -11,6 +11,7 @@ from temporalio.exceptions import ApplicationError
 from domain.contracts.approval import ApprovalFailure
 from domain.contracts.assignment import AssignmentFailure
 from domain.contracts.billing import BillingFailure
+from domain.contracts.dispatch import DispatchFailure
 from domain.contracts.messaging import MessagingFailure
 from domain.contracts.repair import RepairFailure
 from domain.contracts.shared import CommonFailure, FailureType
@@ -22,6 +23,7 @@ CATALOGS: tuple[type[FailureType], ...] = (
     AssignmentFailure,
     MessagingFailure,
     BillingFailure,
+    DispatchFailure,
 )
 
 #: failure type string → catalog member (its HTTP status and retryability)

@@ -118,6 +118,7 @@ def harness_settings(state_dir: Path, provider_url: str) -> Settings:
         approval_reminder_seconds=15,
         approval_expiry_seconds=900,
         assignment_time_limit_seconds=2,
+        dispatch_time_limit_seconds=1,
         sms_provider="twilio",
         email_provider="sendgrid",
         twilio_account_sid="AC" + "0" * 32,

@@ -20,6 +20,7 @@ from db.models.billing import (
 )
 from db.models.catalog import ServiceCatalogEntry
 from db.models.customers import Customer, CustomerPricing, customer_preferred_technicians
+from db.models.dispatch import DispatchPlan, RouteOptimization
 from db.models.links import ApprovalToken
 from db.models.messaging import AuditLog, Message
 from db.models.performance import TechnicianCustomerTotals
@@ -35,6 +36,7 @@ __all__ = [
     "CohortBenchmark",
     "Customer",
     "CustomerPricing",
+    "DispatchPlan",
     "Invoice",
     "InvoiceLine",
     "InvoiceNumberCounter",
@@ -44,6 +46,7 @@ __all__ = [
     "Message",
     "OfficeTask",
     "Payment",
+    "RouteOptimization",
     "ServiceCatalogEntry",
     "ServiceRequest",
     "TeamDailyMetrics",

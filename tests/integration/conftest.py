@@ -98,6 +98,7 @@ async def stack(database: Database) -> AsyncIterator[Stack]:
         approval_expiry_seconds=8,
         worker_max_cached_workflows=0,
         assignment_time_limit_seconds=2,
+        dispatch_time_limit_seconds=1,
     )
     with transaction(sessions) as session:
         office = create_api_key(session, name="it office", role="office")

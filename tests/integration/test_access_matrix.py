@@ -192,6 +192,35 @@ ROUTES: dict[tuple[str, str], tuple[Callable[..., Call], dict]] = {
         lambda s, foreign=False: Call("POST", f"/api/v1/repairs/{s.work_order_id}/cancel", json={}),
         staff_only(409),
     ),
+    ("POST", "/api/v1/repairs/{work_order_id}/pin"): (
+        lambda s, foreign=False: Call(
+            "POST", f"/api/v1/repairs/{s.work_order_id}/pin", json={"technician_id": s.technician_id}
+        ),
+        # like assign: managers need can_assign_work; in scope the completed job answers 409
+        outcome((409, 409), (409, 404), (403, 404), (403, 403), (403, 403)),
+    ),
+    ("POST", "/api/v1/repairs/{work_order_id}/unpin"): (
+        lambda s, foreign=False: Call("POST", f"/api/v1/repairs/{s.work_order_id}/unpin", json={}),
+        outcome((409, 409), (409, 404), (403, 404), (403, 403), (403, 403)),
+    ),
+    # ---- dispatch (a day's routes: each sees the routes of his scope) --------------------------
+    ("GET", "/api/v1/dispatch/{service_date}"): (
+        lambda s, foreign=False: Call("GET", f"/api/v1/dispatch/{s.day}"),
+        EVERYONE_200,
+    ),
+    ("POST", "/api/v1/dispatch/{service_date}/replan"): (
+        # a day with no jobs of any test (50 days ahead): the re-plan starts and changes nothing
+        lambda s, foreign=False: Call(
+            "POST", f"/api/v1/dispatch/{datetime.now(UTC).date() + timedelta(days=50)}/replan"
+        ),
+        outcome((202, 202), (202, 202), (403, 403), (403, 403), (403, 403)),
+    ),
+    ("GET", "/api/v1/slots"): (
+        lambda s, foreign=False: Call(
+            "GET", "/api/v1/slots", params={"job_type": "repair", "lat": 30.27, "lon": -97.74, "days": 1}
+        ),
+        EVERYONE_200,  # windows only: no customer's data
+    ),
     # ---- customers -------------------------------------------------------------------------
     ("GET", "/api/v1/customers"): (
         lambda s, foreign=False: Call(
