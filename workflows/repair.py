@@ -59,6 +59,7 @@ from workflows.kit import (
 from workflows.repair_approval import ApprovalStep
 from workflows.repair_state import (
     PATCH_DISPATCH_REPLAN,
+    PATCH_DISPATCH_REPLAN_WAITS,
     PATCH_SERIAL_STATUS_WRITES,
     PATCH_WORKFLOW_OWNS_STATUS,
 )
@@ -146,15 +147,20 @@ class RepairWorkflow(ApprovalStep):
     @workflow.signal(name=REPLAN_SIGNAL)
     async def dispatch_replanned(self, sig: ReplanSignal) -> None:
         """The day's DispatchWorkflow changed this repair's technician or window (it has written
-        them). Taken only while the repair waits for or has an assignment and no staff action is
-        in flight; the status it leads to (assigned, or awaiting assignment) is persisted as for
-        any assignment. Behind ``PATCH_DISPATCH_REPLAN`` (runs recorded before it never got it)."""
-        if (
-            not self._started
-            or self._busy is not None
-            or self._cancelled
-            or self.status not in (WorkStatus.ASSIGNED, WorkStatus.AWAITING_ASSIGNMENT)
-        ):
+        them). Taken only while the repair waits for or has an assignment; one that arrives while
+        a staff action or another re-plan is being applied waits for it (behind
+        ``PATCH_DISPATCH_REPLAN_WAITS``; before, it was dropped and the workflow kept the old
+        technician while the record held the new one). The status it leads to (assigned, or
+        awaiting assignment) is persisted as for any assignment. Behind ``PATCH_DISPATCH_REPLAN``
+        (runs recorded before it never got it)."""
+        if not self._started or self._cancelled:
+            return
+        if self._busy is not None:
+            if not workflow.patched(PATCH_DISPATCH_REPLAN_WAITS):
+                return
+            while self._busy is not None:
+                await workflow.wait_condition(lambda: self._busy is None)
+        if self._cancelled or self.status not in (WorkStatus.ASSIGNED, WorkStatus.AWAITING_ASSIGNMENT):
             return
         if not workflow.patched(PATCH_DISPATCH_REPLAN):
             return

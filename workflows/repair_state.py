@@ -37,6 +37,9 @@ PATCH_ONE_APPROVAL_DEADLINE = "one-approval-deadline"
 #: The ``dispatch_replanned`` signal applies a DispatchWorkflow's new assignment (runs recorded
 #: before it never received the signal; the patch marks histories that did).
 PATCH_DISPATCH_REPLAN = "dispatch-replan"
+#: a re-plan that arrives while a staff action or another re-plan is being applied waits for it
+#: instead of being dropped (the record already holds the plan's technician and window)
+PATCH_DISPATCH_REPLAN_WAITS = "dispatch-replan-waits"
 
 
 class RepairState:

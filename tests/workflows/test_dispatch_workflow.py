@@ -177,3 +177,39 @@ async def test_the_schedule_run_plans_today_as_a_child(env, task_queue):
     assert summary.service_date == solve.service_date
     assert solve.plan_key.startswith(f"dispatch-{solve.service_date.isoformat()}:")
     assert summary.signalled == []
+
+
+async def test_a_replan_arriving_while_another_is_applied_waits_instead_of_being_dropped(env, task_queue):
+    """Two re-plans back to back: the second arrives while the first one's status write is in
+    flight. It is applied after it (the record already holds its technician), not dropped."""
+    opt = f"{task_queue}-opt"
+    wo = f"WO-20261125-{uuid.uuid4().hex[:6].upper()}"
+    stubs = StubActivities(auto_approve=True)
+    async with (
+        Worker(env.client, task_queue=task_queue, workflows=[RepairWorkflow], activities=stubs.all()),
+        Worker(env.client, task_queue=opt, activities=[stubs.assign_technician]),
+    ):
+        handle = await env.client.start_workflow(
+            RepairWorkflow.run, _repair(wo, opt), id=repair_workflow_id(wo), task_queue=task_queue
+        )
+        await _status(handle, WorkStatus.ASSIGNED)
+        for n, technician in enumerate(("T-002", "T-003")):
+            await handle.signal(
+                contract.REPLAN_SIGNAL,
+                contract.ReplanSignal(
+                    plan_key=f"plan-{n}",
+                    technician_id=technician,
+                    scheduled_date=DAY,
+                    window_start=T0 + timedelta(hours=n),
+                    window_end=T0 + timedelta(hours=n + 2),
+                    explanation=f"re-plan {n}",
+                ),
+            )
+        state = await handle.query(RepairWorkflow.get_status)
+        for _ in range(200):
+            state = await handle.query(RepairWorkflow.get_status)
+            if state.technician_id == "T-003":
+                break
+            await asyncio.sleep(0.05)
+        assert state.technician_id == "T-003" and state.window_start == T0 + timedelta(hours=1)
+        await handle.terminate()
