@@ -22,7 +22,7 @@ DEV_SECRET_KEY = "dev-insecure-secret-change-me"  # noqa: S105 - refused outside
 DEMO_DURATIONS: dict[str, int] = {
     "approval_reminder_seconds": 6,
     "approval_expiry_seconds": 20,
-    "dunning_day_seconds": 3,
+    "dunning_day_seconds": 1,
 }
 
 
@@ -80,7 +80,7 @@ class Settings(BaseSettings):
     #: cadence (days from the due date, and the channel of each step; ``domain/dunning.py``)
     tax_rate: Decimal = Field(default=Decimal("0.0825"), ge=0, le=1)
     billing_cycle: Literal["daily", "weekly", "monthly"] = "monthly"
-    #: a dunning "day" in seconds: a calendar day, except under the demo profile (3 s)
+    #: a dunning "day" in seconds: a calendar day, except under the demo profile (1 s)
     dunning_day_seconds: int = Field(default=24 * 3600, gt=0)
     company_name: str = "fieldops Field Services"
     company_address: str = "100 Congress Ave, Austin, TX 78701"

@@ -15,9 +15,9 @@ import random
 import re
 import time
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -26,8 +26,10 @@ from rich.console import Console
 from api.auth import create_api_key
 from config import Settings
 from db.session import make_engine, make_session_factory, transaction
+from devstack.demo_after_day import after_day
 from devstack.demo_data import load_demo_data
 from devstack.demo_report import build_report, fetch_all, print_report
+from devstack.dispatch_day import dispatch_days
 from devstack.http import http_client
 from devstack.services import Stack, StackError
 from domain.schedule import local_today
@@ -135,6 +137,7 @@ class DayRunner:
         self.tech_keys = tech_keys
         self.rng = rng
         self.rejected_as_expected = 0
+        self.dispatched: dict[str, dict] = {}
         # Idempotency-Keys are unique per run, not drawn from the seeded ``rng``: a replayed key is a
         # retry of the previous run's request. The draw the run id once took is kept, so the day's
         # plan stays as it was.
@@ -234,8 +237,59 @@ class DayRunner:
             state = await self.wait_status(http, plan, {"approved"})
         if state["status"] == "assigned":
             plan.events.append(f"assigned:{state['technician_id']}")
+
+    async def act(self, http: httpx.AsyncClient, url: str, body: dict, headers: dict) -> httpx.Response:
+        """POST a staff action, retrying while the repair is applying another change (the 409 that
+        says "retry": a dispatch re-plan reaching the workflow); raises on any other refusal."""
+        for _ in range(60):
+            r = await http.post(url, json=body, headers=headers)
+            if r.status_code != 409 or "retry" not in r.json().get("detail", ""):
+                break
+            await asyncio.sleep(0.5)
+        if r.status_code >= 400:
+            detail = r.json().get("detail") if "json" in r.headers.get("content-type", "") else r.text
+            raise DemoCheckFailed(f"POST {url} answered {r.status_code}: {detail}")
+        return r
+
+    async def settled(self, http: httpx.AsyncClient, plan: Plan, timeout_s: float = 60) -> dict:
+        """The repair once the dispatch re-plan has reached its workflow: the workflow holds the
+        technician the plan wrote to the record (DispatchWorkflow signals the changed repairs one
+        after another after writing the plan). ``technician_id`` of the answer is the workflow's."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            state = (await http.get(f"/api/v1/repairs/{plan.work_order_id}", headers=self.office)).json()
+            live = state.get("workflow") or {}
+            taken = live.get("technician_id") == state["technician_id"]
+            if state["status"] != "assigned" or taken or time.monotonic() > deadline:
+                state["technician_id"] = live.get("technician_id") or state["technician_id"]
+                state["status"] = live.get("status") or state["status"]
+                return state
+            await asyncio.sleep(0.4)
+
+    async def finish(self, http: httpx.AsyncClient, plan: Plan) -> None:
+        """After dispatch: the technician the day's plan gave the job starts and completes it. A job
+        the plan could not fit (capacity) is assigned by the office with the single-job model."""
+        state = await self.settled(http, plan)
+        if state["status"] == "awaiting_assignment":
+            await self.act(http, f"/api/v1/repairs/{plan.work_order_id}/assign", {}, self.office)
+            state = await self.wait_status(http, plan, {"awaiting_assignment"})
+            plan.events.append("office-assigned")
+        if state["status"] == "assigned":
+            if f"assigned:{state['technician_id']}" not in plan.events:
+                plan.events.append(f"dispatched:{state['technician_id']}")
             await self.work(http, plan, state)
         plan.final_status = (await self.wait_status(http, plan, set()))["status"]
+
+    async def dispatch(self, http: httpx.AsyncClient, plans: list[Plan]) -> None:
+        """Re-plan every day the assigned repairs fall on with the routing optimizer (``DispatchWorkflow``
+        through ``POST /api/v1/dispatch/{day}/replan``); the routes land in ``self.dispatched``."""
+        days = set()
+        for plan in plans:
+            if plan.work_order_id and plan.error is None:
+                r = (await http.get(f"/api/v1/repairs/{plan.work_order_id}", headers=self.office)).json()
+                if r["status"] == "assigned" and r.get("scheduled_date"):
+                    days.add(date.fromisoformat(r["scheduled_date"][:10]))
+        self.dispatched = await dispatch_days(http, self.office, sorted(days))
 
     async def work(self, http: httpx.AsyncClient, plan: Plan, state: dict) -> None:
         wo = plan.work_order_id
@@ -251,33 +305,39 @@ class DayRunner:
         tech = {"X-API-Key": self.tech_keys[state["technician_id"]]}
         early = await http.post(f"/api/v1/repairs/{wo}/complete", json={"labor_minutes": 30}, headers=tech)
         self.refused(early, "completing before starting")
-        (await http.post(f"/api/v1/repairs/{wo}/start", json={}, headers=tech)).raise_for_status()
+        await self.act(http, f"/api/v1/repairs/{wo}/start", {}, tech)
         parts = []
         if plan.job_type in ("repair", "maintenance", "emergency"):
             for name, cost in self.rng.sample(PARTS, self.rng.randint(0, 2)):
                 parts.append(
                     {"description": name, "quantity": str(self.rng.randint(1, 2)), "unit_cost": cost}
                 )
-        done = await http.post(
+        await self.act(
+            http,
             f"/api/v1/repairs/{wo}/complete",
-            headers=tech,
-            json={"labor_minutes": self.rng.randint(35, 150), "parts": parts},
+            {"labor_minutes": self.rng.randint(35, 150), "parts": parts},
+            tech,
         )
-        done.raise_for_status()
         plan.events.append("completed")
 
     async def run(self, plans: list[Plan]) -> None:
+        """Requests and approvals for every plan, then the optimizer's dispatch of the day, then the
+        technicians' work; an exception ends only its own plan (recorded as its error)."""
         gate = asyncio.Semaphore(12)
         async with http_client(self.base_url) as http:
 
-            async def one(plan: Plan) -> None:
+            async def each(step: Callable[[httpx.AsyncClient, Plan], Awaitable[None]], plan: Plan) -> None:
+                if plan.error is not None:
+                    return
                 async with gate:
                     try:
-                        await self.play(http, plan)
+                        await step(http, plan)
                     except Exception as err:
                         plan.error = f"{type(err).__name__}: {err}"
 
-            await asyncio.gather(*(one(p) for p in plans))
+            await asyncio.gather(*(each(self.play, p) for p in plans))
+            await self.dispatch(http, plans)
+            await asyncio.gather(*(each(self.finish, p) for p in plans if p.work_order_id))
 
 
 async def supervised(stack: Stack, work: Coroutine[Any, Any, T], interval_s: float = 0.5) -> T:
@@ -333,7 +393,13 @@ def run_demo(settings: Settings, stack: Stack, *, database_url: str) -> int:
             f"running {len(plans)} repairs (approval expiry {settings.approval_expiry_seconds} s)…"
         ):
             await supervised(stack, runner.run(plans))
-        return await build_report(settings, runner, plans, started)
+        completed = [p.work_order_id for p in plans if p.work_order_id and p.final_status == "completed"]
+        async with http_client(runner.base_url) as http:
+            later = await supervised(stack, after_day(settings, http, runner.office, completed, console))
+        report = await build_report(settings, runner, plans, started)
+        report["dispatch"] = runner.dispatched
+        report.update(later)
+        return report
 
     report = asyncio.run(main())
     path = settings.state_dir / "demo-report.json"

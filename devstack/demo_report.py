@@ -112,6 +112,32 @@ def print_report(report: dict, settings: Settings, office_key: str) -> None:
     for channel, n in sorted(report["messages_by_channel"].items()):
         table.add_row(f"  messages {channel}", str(n))
     table.add_row("invalid actions refused (409/410)", str(report["invalid_actions_refused"]))
+    dispatch = report.get("dispatch") or {}
+    if dispatch:
+        unassigned = sum(sum(d["unassigned"].values()) for d in dispatch.values())
+        table.add_row(
+            "dispatch: days / routes / stops",
+            f"{len(dispatch)} / {sum(d['routes'] for d in dispatch.values())} / "
+            f"{sum(d['stops'] for d in dispatch.values())}",
+        )
+        table.add_row(
+            "  drive minutes / unassigned",
+            f"{sum(d['travel_minutes'] for d in dispatch.values()):.0f} / {unassigned}",
+        )
+    billing = report.get("billing")
+    if billing:
+        table.add_row(
+            "invoices (work orders billed)", f"{billing['invoices']} ({billing['work_orders_billed']})"
+        )
+        table.add_row("  invoiced / paid", f"${billing['amount_invoiced']} / ${billing['amount_paid']}")
+        table.add_row("  payments / invoices paid", f"{billing['payments']} / {billing['invoices_paid']}")
+        table.add_row(
+            "  invoice emails / dunning reminders",
+            f"{billing['invoice_messages']} / {billing['dunning_reminders']}",
+        )
+    analytics = report.get("analytics")
+    if analytics:
+        table.add_row("analytics days scored", f"{analytics['days_scored']} ({analytics['seconds']} s)")
     table.add_row("completed work", f"${report['total_completed_amount']}")
     table.add_row("errors", str(len(report["errors"])))
     table.add_row("duration", f"{report['duration_seconds']} s")

@@ -1,0 +1,117 @@
+"""What the demo does once the day's repairs have ended: bill the completed work, score the
+technicians, and let dunning run on the demo clock.
+
+- Billing (issue 8): the day's completed work orders are invoiced in one all-or-nothing cycle
+  (``POST /api/v1/invoices/batch``, a ``BatchInvoicingWorkflow``), each invoice with its PDF and its
+  ``dunning-{invoice}`` workflow; two invoices are paid in full and one by half through the
+  payments API, each payment sent twice (recorded once). The paid ones' dunning stops.
+- Analytics (issue 10): ``AnalyticsWorkflow`` scores the seeded history's last 35 days and then
+  today, so ``/api/performance`` and the BPI show data at once.
+- Dunning runs on the demo clock (``FIELDOPS_DUNNING_DAY_SECONDS``, 1 s under the demo profile):
+  the demo waits, at most ``REMINDER_WAIT_S``, until the first reminders of the unpaid invoices
+  have gone out, then counts them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime
+
+import httpx
+from rich.console import Console
+
+from config import Settings
+from devstack.analytics_history import backfill_seeded_history
+from devstack.billing_run import BillingSummary, run_billing_cycle
+from temporal_client import connect_temporal
+
+#: Days of seeded history the demo scores: the BPI's 30-day period ending yesterday, and a few more
+#: for trends (``fieldops analytics backfill --days 90`` scores the streaks' whole look-back).
+ANALYTICS_DAYS = 35
+#: How long the demo waits for the first dunning reminders of the unpaid invoices.
+REMINDER_WAIT_S = 60.0
+
+
+async def _outbox(http: httpx.AsyncClient, office: dict[str, str], invoices: list[dict]) -> tuple[int, int]:
+    """(invoice emails, dunning reminders) of ``invoices`` in the outbox (keys ``invoice-{id}:…``
+    and ``dunning-{id}:…``)."""
+    ours = {f"invoice-{i['id']}:" for i in invoices}
+    dunning = {i["dunning_workflow_id"] + ":" for i in invoices if i.get("dunning_workflow_id")}
+    emails = reminders = 0
+    for customer_id in sorted({i["customer_id"] for i in invoices}):
+        page = 1
+        while True:
+            r = await http.get(
+                "/api/v1/messages",
+                params={"customer_id": customer_id, "page": page, "page_size": 100},
+                headers=office,
+            )
+            r.raise_for_status()
+            body = r.json()
+            for m in body["items"]:
+                key = m["idempotency_key"]
+                emails += any(key.startswith(k) for k in ours)
+                reminders += any(key.startswith(k) for k in dunning) and m["purpose"].startswith("dunning")
+            if page * 100 >= body["total"]:
+                break
+            page += 1
+    return emails, reminders
+
+
+async def wait_for_reminders(
+    http: httpx.AsyncClient,
+    office: dict[str, str],
+    summary: BillingSummary,
+    issued_at: float,
+    console: Console,
+) -> None:
+    """Wait until the unpaid invoices' first reminders are out (at most ``REMINDER_WAIT_S`` after
+    ``issued_at``, a ``time.monotonic()``); updates ``summary``'s counts of invoice emails and
+    reminders sent so far."""
+    invoices = (
+        await http.get(
+            "/api/v1/invoices", params={"period_key": summary.period_key, "page_size": 100}, headers=office
+        )
+    ).json()["items"]
+    emails, reminders = await _outbox(http, office, invoices)
+    with console.status("dunning on the demo clock: waiting for the first reminders…"):
+        while reminders < summary.invoices_open and time.monotonic() - issued_at < REMINDER_WAIT_S:
+            await asyncio.sleep(2)
+            emails, reminders = await _outbox(http, office, invoices)
+    summary.invoice_messages, summary.dunning_reminders = emails, reminders
+
+
+async def after_day(
+    settings: Settings,
+    http: httpx.AsyncClient,
+    office: dict[str, str],
+    completed: list[str],
+    console: Console,
+) -> dict:
+    """Bill ``completed`` work orders, score the technicians, count dunning reminders; returns the
+    report's ``billing`` and ``analytics`` sections."""
+    report: dict = {}
+    if completed:
+        issued_at = time.monotonic()
+        with console.status(f"billing {len(completed)} completed work orders…"):
+            summary = await run_billing_cycle(http, office, work_order_ids=completed)
+        console.print(
+            f"billing: {summary.invoices} invoices for ${summary.amount_invoiced}, "
+            f"{summary.payments} payments (${summary.amount_paid})"
+        )
+    client = await connect_temporal(settings)
+    started = time.monotonic()
+    with console.status("scoring technicians (AnalyticsWorkflow over the seeded history)…"):
+        runs = await backfill_seeded_history(client, settings, days=ANALYTICS_DAYS)
+        runs += await backfill_seeded_history(client, settings, days=1, include_today=True)
+    report["analytics"] = {
+        "days_scored": sum(1 for r in runs if r.job == "daily"),
+        "workflow_runs": len(runs),
+        "seconds": round(time.monotonic() - started, 1),
+        "scored_at": datetime.now(UTC).isoformat(),
+    }
+    if completed:
+        await wait_for_reminders(http, office, summary, issued_at, console)
+        report["billing"] = summary.as_report()
+    return report
