@@ -68,6 +68,7 @@ class Settings(BaseSettings):
     twilio_api_base_url: str | None = None
     sendgrid_api_host: str | None = None
     email_from: str = "dispatch@fieldops.example"
+    company_name: str = Field(default="fieldops", min_length=1, max_length=40)
 
     @model_validator(mode="before")
     @classmethod

@@ -39,7 +39,9 @@ class DefiniteFailure(Exception):
 
 @dataclass(frozen=True, slots=True)
 class OutboundMessage:
-    """What to send; ``channel`` is ``sms`` or ``email``; ``key`` is the idempotency key."""
+    """What to send; ``channel`` is ``sms`` or ``email``; ``key`` is the idempotency key; ``body``
+    the SMS or the email's text part, ``html`` the email's HTML part (not kept at rest);
+    ``category`` a ``domain.communication.Category`` value."""
 
     key: str
     channel: str
@@ -50,6 +52,8 @@ class OutboundMessage:
     work_order_id: str | None = None
     customer_id: int | None = None
     secrets: tuple[str, ...] = ()
+    html: str | None = None
+    category: str | None = None
 
     def stored_body(self, provider: str) -> str:
         """The body as kept at rest: with a real provider, ``secrets`` (link tokens) are redacted;
@@ -147,6 +151,7 @@ class SendGridEmailProvider:
             to_emails=message.to_address,
             subject=message.subject or "fieldops",
             plain_text_content=message.body,
+            html_content=message.html,
         )
         from python_http_client.exceptions import HTTPError
 
@@ -201,6 +206,7 @@ class MessageSender:
                     "body": message.stored_body(provider.name),
                     "work_order_id": message.work_order_id,
                     "customer_id": message.customer_id,
+                    "category": message.category,
                 },
             )
         row_id = claim.row_id

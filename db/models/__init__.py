@@ -2,6 +2,7 @@
 
 from db.models.auth import ROLES, ApiKey
 from db.models.catalog import ServiceCatalogEntry
+from db.models.communication import CommunicationPreferences, MessageEvent
 from db.models.customers import Customer, CustomerPricing, customer_preferred_technicians
 from db.models.links import ApprovalToken
 from db.models.messaging import AuditLog, Message
@@ -13,10 +14,12 @@ __all__ = [
     "ApiKey",
     "ApprovalToken",
     "AuditLog",
+    "CommunicationPreferences",
     "Customer",
     "CustomerPricing",
     "JobCost",
     "Message",
+    "MessageEvent",
     "ServiceCatalogEntry",
     "ServiceRequest",
     "Technician",
