@@ -28,7 +28,7 @@ from temporalio.client import (
 )
 
 from config import Settings
-from domain.ids import MANAGED_SCHEDULE_PREFIX, TASK_QUEUE
+from domain.ids import MANAGED_SCHEDULE_PREFIX, MESSAGE_DIGEST_WORKFLOW, TASK_QUEUE
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,16 @@ class ScheduledWorkflow:
 
 
 def definitions(settings: Settings) -> list[ScheduledWorkflow]:
-    """Every schedule fieldops runs with these settings; none yet (analytics and billing add theirs)."""
-    return []
+    """Every schedule fieldops runs with these settings (analytics and billing add theirs)."""
+    return [
+        ScheduledWorkflow(
+            schedule_id=f"{MANAGED_SCHEDULE_PREFIX}message-digests",
+            workflow=MESSAGE_DIGEST_WORKFLOW,
+            workflow_id="message-digests",
+            cron=["5 * * * *"],
+            note="Send the customers' daily digests that are due (one per customer and local day)",
+        )
+    ]
 
 
 @dataclass

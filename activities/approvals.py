@@ -11,7 +11,13 @@ from temporalio import activity
 
 from activities.contacts import load_contact
 from activities.errors import failure
-from activities.messaging import DefiniteFailure, DeliveryUncertain, MessageSender, OutboundMessage
+from activities.messaging import (
+    DefiniteFailure,
+    DeliveryUncertain,
+    MessageSender,
+    OutboundMessage,
+    SendRefused,
+)
 from activities.templating import job_name, render
 from config import Settings
 from db.repositories import approval_tokens, customers
@@ -43,6 +49,8 @@ class ApprovalActivities:
     def _send(self, message: OutboundMessage) -> int:
         try:
             return self._sender.send_once(message)
+        except SendRefused as err:
+            raise failure(MessagingFailure.SEND_REFUSED, str(err)) from err
         except DefiniteFailure as err:
             raise failure(MessagingFailure.DEFINITE_FAILURE, str(err)) from err
         except DeliveryUncertain as err:

@@ -12,6 +12,7 @@ whether the message went out, SendGrid cannot say so an operator must — and ne
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -19,7 +20,7 @@ from typing import Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
-from db.repositories import messages
+from db.repositories import communication_preferences, messages
 from db.session import transaction
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,10 @@ RETRYABLE_STATUSES = frozenset({408, 409, 425, 429})
 
 class DeliveryUncertain(Exception):
     """A claimed message may or may not have gone out; an operator must look (not retried blindly)."""
+
+
+class SendRefused(Exception):
+    """The send was refused before the provider (no SMS consent, a send cap); recorded as such."""
 
 
 class DefiniteFailure(Exception):
@@ -177,20 +182,47 @@ def providers_from_settings(settings: Settings) -> dict[str, Provider]:
     return {"sms": sms, "email": email}
 
 
-class MessageSender:
-    """Sends each ``OutboundMessage.key`` at most once; returns the ``messages`` row id."""
+#: A check run inside the claim's transaction: the reason to refuse the send, or None.
+Gate = Callable[[Session, OutboundMessage], "str | None"]
 
-    def __init__(self, sessions: sessionmaker[Session], providers: dict[str, Provider]) -> None:
+
+def sms_consent_gate(session: Session, message: OutboundMessage) -> str | None:
+    """Refuse an SMS to a customer who replied STOP (his preferences row is share-locked until
+    the claim commits, so a STOP landing meanwhile waits for it, and the next send sees it)."""
+    if message.channel != "sms" or message.customer_id is None:
+        return None
+    prefs = communication_preferences.get(session, message.customer_id, lock=True)
+    if prefs is not None and not prefs.sms_consent:
+        return "the customer replied STOP: no consent to SMS"
+    return None
+
+
+class MessageSender:
+    """Sends each ``OutboundMessage.key`` at most once; returns the ``messages`` row id.
+
+    ``gates`` run inside the claim's transaction, before the provider is called; the first
+    reason one gives refuses the send (default: SMS consent only).
+    """
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        providers: dict[str, Provider],
+        gates: Sequence[Gate] = (sms_consent_gate,),
+    ) -> None:
         self._sessions = sessions
         self._providers = providers
+        self._gates = tuple(gates)
 
     def send_once(self, message: OutboundMessage) -> int:
         """Claim, send, record; returns the ``messages`` row id.
 
         Row status: ``claimed`` (in flight, or its outcome was lost) → ``sent``, or ``failed`` when
-        the provider refused it (certainly not sent, so a later attempt may send again).
-        Raises DefiniteFailure when the provider refuses, DeliveryUncertain when a lost claim
-        cannot be reconciled, and the provider's error when its answer was lost.
+        the provider refused it (certainly not sent, so a later attempt may send again), or
+        ``refused`` when a gate said no (no SMS consent, a send cap: ``status_reason``).
+        Raises SendRefused for a gate's no, DefiniteFailure when the provider refuses,
+        DeliveryUncertain when a lost claim cannot be reconciled, and the provider's error when
+        its answer was lost.
         """
         provider = self._providers[message.channel]
         with transaction(self._sessions) as session:
@@ -209,6 +241,14 @@ class MessageSender:
                     "category": message.category,
                 },
             )
+            refusal = None
+            if claim.claimed_now:
+                refusal = next((r for gate in self._gates if (r := gate(session, message))), None)
+                if refusal is not None:
+                    messages.mark_refused(session, row_id=claim.row_id, reason=refusal, at=datetime.now(UTC))
+        if refusal is not None:
+            log.info("message %s refused: %s", claim.row_id, refusal)
+            raise SendRefused(refusal)
         row_id = claim.row_id
         if claim.status == "sent":
             return row_id

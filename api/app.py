@@ -19,6 +19,7 @@ from api.logging_setup import install_token_redaction
 from api.routers import (
     approval_pages,
     catalog,
+    communication,
     customers,
     messages,
     repairs,
@@ -75,7 +76,7 @@ def create_app(
     install_problem_schema(app)
     app.add_middleware(RefuseNul)
     install_token_redaction()
-    for module in (repairs, customers, technicians, technician_performance, catalog, messages):
+    for module in (repairs, customers, technicians, technician_performance, catalog, messages, communication):
         app.include_router(module.router)
     app.include_router(approval_pages.router)
 

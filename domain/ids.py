@@ -12,6 +12,7 @@ TASK_QUEUE = "fieldops"
 OPTIMIZER_TASK_QUEUE = "fieldops-optimizer"
 
 REPAIR_WORKFLOW = "RepairWorkflow"
+MESSAGE_DIGEST_WORKFLOW = "MessageDigestWorkflow"
 
 #: Names of our custom search attributes (IDs and statuses only: never personal data).
 CUSTOMER_ID_ATTR = "CustomerId"

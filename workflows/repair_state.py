@@ -34,6 +34,9 @@ PATCH_WORKFLOW_OWNS_STATUS = "workflow-owns-status"
 #: One approval deadline, fixed before the link is sent, drives the link's ``expires_at``, the
 #: reminder and the expiry (runs recorded before it started their timers after each send).
 PATCH_ONE_APPROVAL_DEADLINE = "one-approval-deadline"
+#: Customer messages wait for the customer's contact windows (quiet hours) before they go out:
+#: the approval link before its deadline is fixed, the reminder until the deadline.
+PATCH_QUIET_HOURS = "quiet-hours"
 
 
 class RepairState:

@@ -56,9 +56,10 @@ async def test_apply_creates_updates_and_prunes(stack):
     spec = described.schedule.spec  # the server keeps a cron expression as a calendar
     assert [(c.hour[0].start, c.minute[0].start) for c in spec.calendars] == [(2, 30)]
 
-    gone = await apply_schedules(client, definitions(Settings(profile="test")))
+    ours = definitions(Settings(profile="test"))
+    gone = await apply_schedules(client, ours)
     assert gone.deleted == ["fieldops-test-nightly"]
-    await wait_listed(client, set())
+    await wait_listed(client, {d.schedule_id for d in ours})
     assert (await foreign.describe()).id == "lot-walk-schedule-test"  # not ours to prune
     await foreign.delete()
 

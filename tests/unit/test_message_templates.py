@@ -8,6 +8,7 @@ from importlib.resources import files
 
 import pytest
 
+from activities.notifications import DIGEST_SMS_ITEMS
 from activities.templating import JOB_NAMES, render
 from domain.communication import DIGEST_EVENT, EVENTS, LANGUAGES
 from domain.sms import MAX_SMS_SEGMENTS, is_gsm7, sms_length
@@ -40,7 +41,12 @@ def context(language: str, job: str | None = None) -> dict[str, object]:
         "due_date": date(2026, 12, 25),
         "days_overdue": 60,
         "day": date(2026, 11, 25),
-        "items": ["WO-20261125-0001 approved", "WO-20261125-0001: technician booked Thu Nov 26"],
+        "items": [
+            "Work order WO-20261125-0001 approved",
+            "Christopher is booked for Thu Nov 26",
+            "Work order WO-20261125-0001 completed",
+        ],
+        "more": 7,  # the digest SMS lists DIGEST_SMS_ITEMS (3) items, then "+ 7 more"
     }
 
 
@@ -123,3 +129,10 @@ def test_unknown_event_language_or_channel_is_refused():
 def test_sms_length(text, encoding, units, segments):
     length = sms_length(text)
     assert (length.encoding, length.units, length.segments) == (encoding, units, segments)
+
+
+def test_the_digest_sms_counts_what_it_does_not_list():
+    text = render("daily_digest", "sms", "en", "America/Chicago", context("en")).text
+    assert text.endswith("+ 7 more") and text.count("\n- ") == DIGEST_SMS_ITEMS
+    quiet = render("daily_digest", "sms", "en", "America/Chicago", context("en") | {"more": 0}).text
+    assert "more" not in quiet
