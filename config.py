@@ -21,6 +21,8 @@ DEV_SECRET_KEY = "dev-insecure-secret-change-me"  # noqa: S105 - refused outside
 DEMO_DURATIONS: dict[str, int] = {
     "approval_reminder_seconds": 6,
     "approval_expiry_seconds": 20,
+    # a demo day (run again on the same state) texts each demo customer more than a real one
+    "sms_max_per_phone_per_day": 100,
 }
 
 
@@ -69,6 +71,8 @@ class Settings(BaseSettings):
     sendgrid_api_host: str | None = None
     email_from: str = "dispatch@fieldops.example"
     company_name: str = Field(default="fieldops", min_length=1, max_length=40)
+    sms_max_per_phone_per_day: int = Field(default=10, ge=1)
+    sms_max_per_day: int = Field(default=2000, ge=1)
 
     @model_validator(mode="before")
     @classmethod

@@ -13,7 +13,7 @@ from temporalio.worker import Worker
 
 from activities.approvals import ApprovalActivities
 from activities.assignment import AssignmentActivities
-from activities.messaging import MessageSender, providers_from_settings
+from activities.messaging import MessageSender, gates_from_settings, providers_from_settings
 from activities.notifications import NotificationActivities
 from activities.repair import RepairActivities
 from config import Settings
@@ -40,7 +40,7 @@ def build_workers(
         raise ValueError(f"unknown queue(s) {sorted(unknown)}; expected {QUEUES}")
     workers: list[Worker] = []
     if "main" in queues:
-        sender = MessageSender(sessions, providers_from_settings(settings))
+        sender = MessageSender(sessions, providers_from_settings(settings), gates_from_settings(settings))
         activities = (
             RepairActivities(sessions, labor_cost_per_hour=settings.labor_cost_per_hour).all()
             + ApprovalActivities(sessions, sender, settings).all()

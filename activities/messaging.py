@@ -197,6 +197,39 @@ def sms_consent_gate(session: Session, message: OutboundMessage) -> str | None:
     return None
 
 
+class SmsCaps:
+    """Per-phone and per-day SMS caps (SMS pumping protection), checked inside the claim under an
+    advisory lock: at most ``per_phone`` SMS to one number and ``per_day`` in total in any 24 h
+    (rolling). Messages that may have gone out count (``claimed`` too); refused ones do not."""
+
+    def __init__(self, per_phone: int, per_day: int) -> None:
+        self.per_phone = per_phone
+        self.per_day = per_day
+
+    def __call__(self, session: Session, message: OutboundMessage) -> str | None:
+        """The reason to refuse ``message``, or None (emails are not capped)."""
+        if message.channel != "sms":
+            return None
+        messages.lock_sms_counters(session, to_address=message.to_address)
+        row = messages.by_key(session, key=message.key)
+        row_id = row.id if row is not None else -1
+        since = datetime.now(UTC) - timedelta(days=1)
+        to_phone = messages.sms_sent_since(
+            session, since=since, to_address=message.to_address, exclude_id=row_id
+        )
+        if to_phone >= self.per_phone:
+            return f"per-phone cap: {to_phone} SMS to this number in 24 h (limit {self.per_phone})"
+        total = messages.sms_sent_since(session, since=since, exclude_id=row_id)
+        if total >= self.per_day:
+            return f"daily cap: {total} SMS in 24 h (limit {self.per_day})"
+        return None
+
+
+def gates_from_settings(settings: Settings) -> list[Gate]:
+    """The gates every send passes: SMS consent, then the SMS caps of ``settings``."""
+    return [sms_consent_gate, SmsCaps(settings.sms_max_per_phone_per_day, settings.sms_max_per_day)]
+
+
 class MessageSender:
     """Sends each ``OutboundMessage.key`` at most once; returns the ``messages`` row id.
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, true, update
+from sqlalchemy import ColumnElement, Select, func, or_, select, text, true, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -205,3 +205,29 @@ def unfinished_digest(session: Session, *, customer_id: int, purpose: str) -> Me
         .where(Message.customer_id == customer_id, Message.purpose == purpose, Message.status == "pending")
         .order_by(Message.created_at, Message.id)
     ).first()
+
+
+def lock_sms_counters(session: Session, *, to_address: str) -> None:
+    """Serialise SMS cap checks for one number (and the daily total) until the transaction ends
+    (``pg_advisory_xact_lock`` on a hash of the number in the ``messages`` class, and one shared
+    key), so two concurrent claims cannot both pass a cap with one slot left."""
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtext('messages'), hashtext(:phone))"), {"phone": to_address}
+    )
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtext('messages'), 0)"))
+
+
+def sms_sent_since(
+    session: Session, *, since: datetime, to_address: str | None = None, exclude_id: int
+) -> int:
+    """SMS that went out, or may have (``sent``, delivery statuses, ``claimed``), since ``since``:
+    to ``to_address`` when given, else in total; ``exclude_id`` is the claim being checked."""
+    stmt = select(func.count()).where(
+        Message.channel == "sms",
+        Message.created_at >= since,
+        Message.id != exclude_id,
+        Message.status.not_in(("failed", "refused", "suppressed", "held", "digested", "pending")),
+    )
+    if to_address is not None:
+        stmt = stmt.where(Message.to_address == to_address)
+    return int(session.execute(stmt).scalar_one())

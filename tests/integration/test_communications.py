@@ -10,10 +10,18 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from activities.messaging import MessageSender, OutboundMessage, OutboxProvider, SendRefused
+from activities.messaging import (
+    MessageSender,
+    OutboundMessage,
+    OutboxProvider,
+    SendRefused,
+    SmsCaps,
+    sms_consent_gate,
+)
 from activities.notifications import NotificationActivities, digest_key
 from db.models import Message
 from db.repositories import communication_preferences
+from db.repositories import messages as repo
 from db.session import transaction
 from domain.contracts.messaging import ContactTimeInput, NotifyCustomerInput
 from tests.integration.test_repair_api import approval_link, new_customer, wait_status
@@ -239,3 +247,36 @@ async def test_a_digest_bound_before_a_crash_is_sent_with_the_same_items(stack):
             select(Message).where(Message.customer_id == customer, Message.purpose == "daily_digest")
         ).all()
         assert [(d.status, d.idempotency_key) for d in digests] == [("sent", digest_key(customer, at.date()))]
+
+
+def test_sms_caps_refuse_and_record_per_phone_and_per_day(stack):
+    phone, other = unique_phone(), unique_phone()
+    with transaction(stack.sessions) as session:  # the daily total counts every SMS of the last 24 h
+        since = datetime.now(UTC) - timedelta(days=1)
+        already = repo.sms_sent_since(session, since=since, exclude_id=-1)
+    provider = OutboxProvider()
+    sender = MessageSender(
+        stack.sessions, {"sms": provider}, [sms_consent_gate, SmsCaps(per_phone=2, per_day=already + 3)]
+    )
+
+    def sms(to: str) -> OutboundMessage:
+        return OutboundMessage(
+            key=f"cap:{uuid.uuid4()}", channel="sms", to_address=to, body="hi", purpose="test"
+        )
+
+    sender.send_once(sms(phone))
+    sender.send_once(sms(phone))
+    third = sms(phone)
+    with pytest.raises(SendRefused, match="per-phone cap"):
+        sender.send_once(third)
+    sender.send_once(sms(other))  # another number still gets through: 3 of the day's 3
+    fourth = sms(unique_phone())
+    with pytest.raises(SendRefused, match="daily cap"):
+        sender.send_once(fourth)
+    with transaction(stack.sessions) as session:
+        for refused, why in ((third, "per-phone cap: 2 SMS"), (fourth, "daily cap")):
+            row = session.scalars(select(Message).where(Message.idempotency_key == refused.key)).one()
+            assert row.status == "refused" and row.status_reason.startswith(why) and row.provider == "outbox"
+    # the refused sends did not count: a retry of the same key is refused again, not sent
+    with pytest.raises(SendRefused):
+        sender.send_once(third)
