@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     sendgrid_api_host: str | None = None
     email_from: str = "dispatch@fieldops.example"
     company_name: str = Field(default="fieldops", min_length=1, max_length=40)
+    sendgrid_webhook_public_key: str | None = None
+    webhook_max_age_seconds: int = Field(default=300, gt=0)
     sms_max_per_phone_per_day: int = Field(default=10, ge=1)
     sms_max_per_day: int = Field(default=2000, ge=1)
 

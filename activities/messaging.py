@@ -108,12 +108,19 @@ class TwilioSmsProvider:
         if settings.twilio_api_base_url:  # a regional proxy, or a loopback fake in tests
             self._client.api.base_url = settings.twilio_api_base_url
         self._from = settings.twilio_from_number
+        #: Twilio posts each status change here (api/routers/webhooks.py checks its signature)
+        self._status_callback = f"{settings.public_base_url}/webhooks/twilio/status"
 
     def send(self, message: OutboundMessage) -> str:
         from twilio.base.exceptions import TwilioRestException
 
         try:
-            sent = self._client.messages.create(to=message.to_address, from_=self._from, body=message.body)
+            sent = self._client.messages.create(
+                to=message.to_address,
+                from_=self._from,
+                body=message.body,
+                status_callback=self._status_callback,
+            )
         except TwilioRestException as err:
             # only the status and Twilio's error code: its message can quote the phone number
             if 400 <= err.status < 500 and err.status not in RETRYABLE_STATUSES:
@@ -283,7 +290,7 @@ class MessageSender:
             log.info("message %s refused: %s", claim.row_id, refusal)
             raise SendRefused(refusal)
         row_id = claim.row_id
-        if claim.status == "sent":
+        if not claim.claimed_now and claim.status != "claimed":  # sent (and maybe delivered since)
             return row_id
         provider_id: str | None = None
         if not claim.claimed_now:  # an earlier attempt claimed it and did not record the outcome

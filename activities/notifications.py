@@ -280,7 +280,6 @@ class NotificationActivities:
                     },
                 )
                 messages.mark_digested(session, row_ids=[m.id for m in held], digest_id=row_id, at=at)
-                session.flush()
                 row = messages.by_key(session, key=key)
                 assert row is not None
             if row.status == "sent":

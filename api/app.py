@@ -25,6 +25,7 @@ from api.routers import (
     repairs,
     technician_performance,
     technicians,
+    webhooks,
 )
 from config import Settings, get_settings
 from db.session import make_engine, make_session_factory, ping
@@ -76,7 +77,16 @@ def create_app(
     install_problem_schema(app)
     app.add_middleware(RefuseNul)
     install_token_redaction()
-    for module in (repairs, customers, technicians, technician_performance, catalog, messages, communication):
+    for module in (
+        repairs,
+        customers,
+        technicians,
+        technician_performance,
+        catalog,
+        messages,
+        communication,
+        webhooks,
+    ):
         app.include_router(module.router)
     app.include_router(approval_pages.router)
 

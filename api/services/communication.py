@@ -64,5 +64,4 @@ def set_preferences(
             "opted_out": sorted(set(data.opted_out)),
         },
     )
-    session.flush()
     return get_preferences(session, customer_id=customer.id, scope=scope, default_time_zone=default_time_zone)

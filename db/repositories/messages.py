@@ -89,7 +89,8 @@ def mark_sent(session: Session, *, row_id: int, provider_message_id: str, at: da
     row = session.get(Message, row_id)
     if row is None:
         return
-    row.status = "sent"
+    if row.status == "claimed":  # a delivery report may already have moved it on
+        row.status = "sent"
     row.provider_message_id = provider_message_id
     row.sent_at = at
     row.error = None
