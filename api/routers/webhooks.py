@@ -10,8 +10,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response, status
 
-from api.deps import AppSettings, DbSession
-from api.services import delivery
+from api.deps import AppSettings, DbSession, TemporalClient
+from api.services import delivery, inbound_sms
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
@@ -59,3 +59,39 @@ async def sendgrid_events(
     )
     delivery.sendgrid_events(db, payload)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+TWIML = "application/xml"
+
+
+@router.post(
+    "/twilio/inbound",
+    response_class=Response,
+    summary="Twilio inbound SMS",
+    responses={200: {"description": "the TwiML reply", "content": {TWIML: {"schema": {"type": "string"}}}}},
+)
+async def twilio_inbound(
+    request: Request,
+    db: DbSession,
+    client: TemporalClient,
+    settings: AppSettings,
+    x_twilio_signature: Annotated[str | None, Header(max_length=200)] = None,
+) -> Response:
+    """A customer's SMS, signed by Twilio: YES/NO answer his one pending estimate, STOP/START
+    change consent, HELP and anything else get a helpful answer (TwiML). 403 when unsigned."""
+    from twilio.twiml.messaging_response import MessagingResponse
+
+    form = await request.form()
+    params = {k: v for k, v in form.items() if isinstance(v, str)}
+    delivery.check_twilio(
+        settings,
+        delivery.public_url(settings, request.url.path, request.url.query),
+        params,
+        x_twilio_signature,
+    )
+    text = await inbound_sms.handle(
+        db, client=client, settings=settings, from_phone=params.get("From", ""), body=params.get("Body", "")
+    )
+    twiml = MessagingResponse()
+    twiml.message(text)
+    return Response(content=str(twiml), media_type=TWIML)

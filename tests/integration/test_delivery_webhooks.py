@@ -199,3 +199,81 @@ async def test_forged_or_stale_sendgrid_events_are_403(stack, fakes, signed, for
     assert r.status_code == 403, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
     assert status_of(stack, key)[0] == "sent"
+
+
+# ---- inbound SMS ---------------------------------------------------------------------------
+
+INBOUND = "/webhooks/twilio/inbound"
+
+
+async def pending_repair(stack, customer: int) -> str:
+    from tests.integration.test_repair_api import approval_link, wait_status
+
+    r = await stack.http.post(
+        "/api/v1/repairs",
+        json={"customer_id": customer, "job_type": "repair", "repair_count": 2},
+        headers=stack.office,
+    )
+    wo = r.json()["id"]
+    await wait_status(stack, wo, {"pending_approval"})
+    await approval_link(stack, wo)
+    return wo
+
+
+async def test_yes_approves_the_one_pending_estimate_as_the_link_would(stack, signed):
+    from tests.integration.test_communications import unique_phone
+    from tests.integration.test_repair_api import new_customer, wait_status
+
+    phone = unique_phone()
+    customer = await new_customer(stack, phone=phone)
+    wo = await pending_repair(stack, customer)
+    url = f"{stack.settings.public_base_url}{INBOUND}"
+    r = await signed.twilio_inbound(stack.http, url, phone, " Yes! ")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/xml")
+    assert f"estimate {wo} is approved" in r.text and "<Response><Message>" in r.text
+    done = await wait_status(stack, wo, {"approved", "assigned", "awaiting_assignment"})
+    assert done["approval_mode"] == "customer_link" and done["approved_by"] == f"customer:{customer}:sms"
+    again = await signed.twilio_inbound(stack.http, url, phone, "YES")
+    assert "no estimate waiting" in again.text
+
+
+async def test_with_two_pending_a_reply_lists_the_links_and_decides_nothing(stack, signed):
+    from tests.integration.test_communications import unique_phone
+    from tests.integration.test_repair_api import new_customer
+
+    phone = unique_phone()
+    customer = await new_customer(stack, phone=phone)
+    first, second = [await pending_repair(stack, customer) for _ in range(2)]
+    url = f"{stack.settings.public_base_url}{INBOUND}"
+    r = await signed.twilio_inbound(stack.http, url, phone, "no")
+    assert "2 estimates waiting" in r.text and first in r.text and second in r.text
+    assert r.text.count("/approve/") == 2
+    for wo in (first, second):
+        got = (await stack.http.get(f"/api/v1/repairs/{wo}", headers=stack.office)).json()
+        assert got["status"] == "pending_approval"
+    assert not any("/approve/" in line and "redacted" not in line for line in stack.access_log.lines)
+
+
+async def test_stop_start_help_and_unknown_replies(stack, signed):
+    from tests.integration.test_communications import prefs_path, unique_phone
+    from tests.integration.test_repair_api import new_customer
+
+    phone = unique_phone()
+    customer = await new_customer(stack, phone=phone)
+    url = f"{stack.settings.public_base_url}{INBOUND}"
+    r = await signed.twilio_inbound(stack.http, url, phone, "STOP")
+    assert "no more texts" in r.text
+    assert (await stack.http.get(prefs_path(customer), headers=stack.office)).json()["sms_consent"] is False
+    r = await signed.twilio_inbound(stack.http, url, phone, "start")
+    assert "back on" in r.text
+    assert (await stack.http.get(prefs_path(customer), headers=stack.office)).json()["sms_consent"] is True
+    assert "reply YES to approve" in (await signed.twilio_inbound(stack.http, url, phone, "HELP")).text
+    assert "we could not read that" in (await signed.twilio_inbound(stack.http, url, phone, "when?")).text
+    await stack.http.put(prefs_path(customer), json={"language": "es"}, headers=stack.office)
+    assert "no entendimos" in (await signed.twilio_inbound(stack.http, url, phone, "¿cuándo?")).text
+    assert "not on file" in (await signed.twilio_inbound(stack.http, url, "+15125559999", "YES")).text
+
+
+async def test_unsigned_inbound_sms_is_403(stack, signed):
+    r = await stack.http.post(INBOUND, data={"From": "+15125550188", "Body": "YES"})
+    assert r.status_code == 403 and r.headers["content-type"].startswith("application/problem+json")
