@@ -1,4 +1,5 @@
-"""The ``fieldops`` command: dev, demo, worker, api, migrate, seed, apikey, schedules, bench."""
+"""The ``fieldops`` command: dev, demo, worker, api, migrate, seed, apikey, schedules, bench,
+analytics (``cli_analytics.py``)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from cli_analytics import analytics_app
 from config import Settings, get_settings
 
 app = typer.Typer(help="fieldops: durable field-service workflows on Temporal.", no_args_is_help=True)
@@ -27,6 +29,7 @@ schedules_app = typer.Typer(help="Temporal Schedules (schedules.py).", no_args_i
 app.add_typer(schedules_app, name="schedules")
 bench_app = typer.Typer(help="Benchmarks that print figures (bench/).", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
+app.add_typer(analytics_app, name="analytics")
 console = Console()
 
 
@@ -400,6 +403,35 @@ def bench_routing(
         console=console,
     )
     raise typer.Exit(0 if all(r.feasible for r in rows) else 1)
+
+
+@bench_app.command("analytics")
+def bench_analytics(
+    work_orders: Annotated[
+        int, typer.Option("--work-orders", min=1000, help="rows of the dataset")
+    ] = 1_000_000,
+    samples: Annotated[int, typer.Option(help="calls timed per endpoint")] = 300,
+) -> None:
+    """Seed 000 endpoints at scale: p50/p95 of our query path beside the seed's SQL run naively."""
+    from bench.analytics import run
+
+    run(get_settings().state_dir, work_orders, samples)
+
+
+@bench_app.command("dispatch")
+def bench_dispatch(
+    jobs: Annotated[int, typer.Option(min=1, help="jobs in the synthetic day")] = 200,
+    technicians: Annotated[int, typer.Option(min=1, help="technicians")] = 20,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="OR-Tools seconds")] = 8.0,
+    seed: Annotated[int, typer.Option(help="random seed of the day")] = 7,
+    inserts: Annotated[int, typer.Option(min=0, help="single-job insertions to time")] = 40,
+) -> None:
+    """A synthetic Austin-area day: optimizer beside greedy nearest-feasible, and insertion latency."""
+    from bench.dispatch import render, run
+
+    result = run(jobs, technicians, time_limit, seed, inserts)
+    render(result, console)
+    raise typer.Exit(0 if result.feasible and result.greedy_feasible and result.same_feasible else 1)
 
 
 if __name__ == "__main__":

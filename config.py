@@ -7,6 +7,7 @@ file. ``FIELDOPS_PROFILE=demo`` swaps the day-scale durations (approval reminder
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +22,7 @@ DEV_SECRET_KEY = "dev-insecure-secret-change-me"  # noqa: S105 - refused outside
 DEMO_DURATIONS: dict[str, int] = {
     "approval_reminder_seconds": 6,
     "approval_expiry_seconds": 20,
+    "dunning_day_seconds": 3,
     # a demo day (run again on the same state) texts each demo customer more than a real one
     "sms_max_per_phone_per_day": 100,
 }
@@ -60,6 +62,10 @@ class Settings(BaseSettings):
     average_speed_kmh: float = Field(default=45.0, gt=0)
     service_window_minutes: int = Field(default=120, gt=0)
     assignment_time_limit_seconds: float = Field(default=5.0, gt=0)
+    travel_provider: Literal["haversine", "osrm"] = "haversine"
+    osrm_url: str | None = None
+    dispatch_time_limit_seconds: float = Field(default=8.0, gt=0)
+    dispatch_schedule_time: str = Field(default="05:30", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
     sms_provider: Literal["outbox", "twilio"] = "outbox"
     email_provider: Literal["outbox", "sendgrid"] = "outbox"
@@ -70,11 +76,29 @@ class Settings(BaseSettings):
     twilio_api_base_url: str | None = None
     sendgrid_api_host: str | None = None
     email_from: str = "dispatch@fieldops.example"
-    company_name: str = Field(default="fieldops", min_length=1, max_length=40)
     sendgrid_webhook_public_key: str | None = None
     webhook_max_age_seconds: int = Field(default=300, gt=0)
     sms_max_per_phone_per_day: int = Field(default=10, ge=1)
     sms_max_per_day: int = Field(default=2000, ge=1)
+
+    #: billing (issue 8): sales tax as a fraction of the subtotal (Texas state + local: 8.25 %),
+    #: the scheduled invoicing cycle, what the invoice PDF shows as the issuer, and the dunning
+    #: cadence (days from the due date, and the channel of each step; ``domain/dunning.py``)
+    tax_rate: Decimal = Field(default=Decimal("0.0825"), ge=0, le=1)
+    billing_cycle: Literal["daily", "weekly", "monthly"] = "monthly"
+    #: a dunning "day" in seconds: a calendar day, except under the demo profile (3 s)
+    dunning_day_seconds: int = Field(default=24 * 3600, gt=0)
+    company_name: str = "fieldops Field Services"
+    company_address: str = "100 Congress Ave, Austin, TX 78701"
+    dunning_offsets_days: list[int] = [-3, 0, 3, 7, 14, 30]
+    dunning_channels: list[Literal["email", "sms", "office_task", "credit_hold"]] = [
+        "email",
+        "email",
+        "sms",
+        "sms",
+        "office_task",
+        "credit_hold",
+    ]
 
     @model_validator(mode="before")
     @classmethod
@@ -93,6 +117,17 @@ class Settings(BaseSettings):
                 raise ValueError("FIELDOPS_SECRET_KEY must be set in production")
             if not self.database_url:
                 raise ValueError("FIELDOPS_DATABASE_URL must be set in production")
+        return self
+
+    @model_validator(mode="after")
+    def _dunning_cadence(self) -> Settings:
+        """The dunning cadence must be usable: one channel per offset, offsets increasing."""
+        from domain.dunning import DunningError, cadence
+
+        try:
+            cadence(date(2026, 1, 1), self.dunning_offsets_days, self.dunning_channels)
+        except DunningError as err:
+            raise ValueError(f"FIELDOPS_DUNNING_OFFSETS_DAYS / _CHANNELS: {err}") from None
         return self
 
     @property

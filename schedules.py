@@ -28,7 +28,15 @@ from temporalio.client import (
 )
 
 from config import Settings
-from domain.ids import MANAGED_SCHEDULE_PREFIX, MESSAGE_DIGEST_WORKFLOW, TASK_QUEUE
+from domain.contracts.analytics import (
+    ANALYTICS_WORKFLOW,
+    AnalyticsJob,
+    AnalyticsRunInput,
+    analytics_workflow_id,
+)
+from domain.contracts.billing import BatchInvoicingInput
+from domain.contracts.dispatch import DISPATCH_WORKFLOW, DispatchInput
+from domain.ids import BATCH_INVOICING_WORKFLOW, MANAGED_SCHEDULE_PREFIX, MESSAGE_DIGEST_WORKFLOW, TASK_QUEUE
 
 
 @dataclass(frozen=True)
@@ -69,16 +77,96 @@ class ScheduledWorkflow:
         )
 
 
-def definitions(settings: Settings) -> list[ScheduledWorkflow]:
-    """Every schedule fieldops runs with these settings (analytics and billing add theirs)."""
+#: Technician analytics (seed 002's beat schedule), local times in the company zone:
+#: (job, cron, what the Temporal UI shows).
+ANALYTICS_SCHEDULES = (
+    (AnalyticsJob.DAILY, "0 2 * * *", "Daily metrics, BPI, team metrics and achievements of yesterday"),
+    (AnalyticsJob.COACHING, "0 6 * * *", "Coaching queue from yesterday's BPI"),
+    (AnalyticsJob.COHORTS, "0 3 * * 0", "Weekly cohort benchmarks (skill set, region, tenure)"),
+)
+
+
+def analytics_schedules(settings: Settings) -> list[ScheduledWorkflow]:
+    """The analytics jobs at 02:00, 06:00 and Sunday 03:00 in ``settings.timezone``."""
     return [
         ScheduledWorkflow(
-            schedule_id=f"{MANAGED_SCHEDULE_PREFIX}message-digests",
-            workflow=MESSAGE_DIGEST_WORKFLOW,
-            workflow_id="message-digests",
-            cron=["5 * * * *"],
-            note="Send the customers' daily digests that are due (one per customer and local day)",
+            schedule_id=f"{MANAGED_SCHEDULE_PREFIX}{analytics_workflow_id(job)}",
+            workflow=ANALYTICS_WORKFLOW,
+            workflow_id=analytics_workflow_id(job),
+            cron=[cron],
+            note=note,
+            args=[AnalyticsRunInput(job=job, time_zone=settings.timezone)],
+            time_zone=settings.timezone,
         )
+        for job, cron, note in ANALYTICS_SCHEDULES
+    ]
+
+
+#: When the billing cycle runs (local time): after midnight, once the day, week or month has closed.
+BILLING_CYCLE_CRON: dict[str, str] = {
+    "daily": "30 0 * * *",
+    "weekly": "30 0 * * 1",
+    "monthly": "30 0 1 * *",
+}
+
+
+def billing_cycle(settings: Settings) -> ScheduledWorkflow:
+    """BatchInvoicingWorkflow for the last closed period of ``settings.billing_cycle``; each run
+    is idempotent on (customer, period), so a catch-up or a manual trigger cannot bill twice."""
+    return ScheduledWorkflow(
+        schedule_id=f"{MANAGED_SCHEDULE_PREFIX}billing-cycle",
+        workflow=BATCH_INVOICING_WORKFLOW,
+        workflow_id="billing-cycle",
+        cron=[BILLING_CYCLE_CRON[settings.billing_cycle]],
+        time_zone=settings.timezone,
+        note=f"Batch invoicing, {settings.billing_cycle} cycle: one invoice per customer per period",
+        args=[
+            BatchInvoicingInput(
+                cycle=settings.billing_cycle,
+                dunning_offsets_days=settings.dunning_offsets_days,
+                dunning_channels=list(settings.dunning_channels),
+                dunning_day_seconds=settings.dunning_day_seconds,
+            )
+        ],
+        catchup_window=timedelta(days=2),
+    )
+
+
+def dispatch_morning(settings: Settings) -> ScheduledWorkflow:
+    """The morning dispatch (issue 7) at ``dispatch_schedule_time`` in the company zone,
+    re-optimising that day's jobs."""
+    hour, minute = (int(x) for x in settings.dispatch_schedule_time.split(":"))
+    return ScheduledWorkflow(
+        schedule_id=f"{MANAGED_SCHEDULE_PREFIX}dispatch-morning",
+        workflow=DISPATCH_WORKFLOW,
+        workflow_id=f"{MANAGED_SCHEDULE_PREFIX}dispatch-morning",
+        cron=[f"{minute} {hour} * * *"],
+        note="Morning dispatch: re-optimize today's routes (OR-Tools)",
+        args=[DispatchInput(timezone=settings.timezone, requested_by="schedule")],
+        time_zone=settings.timezone,
+    )
+
+
+def message_digests(settings: Settings) -> ScheduledWorkflow:
+    """Hourly pass sending the customers' daily digests that are due (issue 9; one per customer
+    and local day, so an overlapping or caught-up run sends nothing twice)."""
+    return ScheduledWorkflow(
+        schedule_id=f"{MANAGED_SCHEDULE_PREFIX}message-digests",
+        workflow=MESSAGE_DIGEST_WORKFLOW,
+        workflow_id=f"{MANAGED_SCHEDULE_PREFIX}message-digests",
+        cron=["5 * * * *"],
+        note="Send the customers' daily digests that are due (one per customer and local day)",
+        time_zone=settings.timezone,
+    )
+
+
+def definitions(settings: Settings) -> list[ScheduledWorkflow]:
+    """Every schedule fieldops runs with these settings."""
+    return [
+        *analytics_schedules(settings),
+        billing_cycle(settings),
+        dispatch_morning(settings),
+        message_digests(settings),
     ]
 
 

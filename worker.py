@@ -11,17 +11,31 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.analytics import AnalyticsActivities
 from activities.approvals import ApprovalActivities
 from activities.assignment import AssignmentActivities
+from activities.billing import BillingActivities
+from activities.dispatch import DispatchActivities
 from activities.messaging import MessageSender, gates_from_settings, providers_from_settings
 from activities.notifications import NotificationActivities
 from activities.repair import RepairActivities
 from config import Settings
 from domain.ids import OPTIMIZER_TASK_QUEUE, TASK_QUEUE
+from workflows.analytics import AnalyticsWorkflow
+from workflows.billing import BatchInvoicingWorkflow
 from workflows.digest import MessageDigestWorkflow
+from workflows.dispatch import DispatchWorkflow
+from workflows.dunning import DunningWorkflow
 from workflows.repair import RepairWorkflow
 
-WORKFLOWS = [RepairWorkflow, MessageDigestWorkflow]
+WORKFLOWS = [
+    RepairWorkflow,
+    AnalyticsWorkflow,
+    BatchInvoicingWorkflow,
+    DunningWorkflow,
+    DispatchWorkflow,
+    MessageDigestWorkflow,
+]
 QUEUES = ("main", "optimizer")
 
 
@@ -44,6 +58,9 @@ def build_workers(
         activities = (
             RepairActivities(sessions, labor_cost_per_hour=settings.labor_cost_per_hour).all()
             + ApprovalActivities(sessions, sender, settings).all()
+            + AnalyticsActivities(sessions, time_zone=settings.timezone).all()
+            + BillingActivities(sessions, sender, settings).all()
+            + DispatchActivities(sessions, settings, sender=sender).main()
             + NotificationActivities(sessions, sender, settings).all()
         )
         workers.append(
@@ -62,7 +79,8 @@ def build_workers(
             Worker(
                 client,
                 task_queue=optimizer_task_queue,
-                activities=AssignmentActivities(sessions, settings).all(),
+                activities=AssignmentActivities(sessions, settings).all()
+                + DispatchActivities(sessions, settings).optimizer(),
                 activity_executor=ThreadPoolExecutor(max_workers=1),
                 max_concurrent_activities=1,
             )

@@ -34,12 +34,13 @@ class DeliveryUncertain(Exception):
     """A claimed message may or may not have gone out; an operator must look (not retried blindly)."""
 
 
-class SendRefused(Exception):
-    """The send was refused before the provider (no SMS consent, a send cap); recorded as such."""
-
-
 class DefiniteFailure(Exception):
     """The provider answered and refused the message: it was certainly not sent."""
+
+
+class SendRefused(DefiniteFailure):
+    """The send was refused before the provider (no SMS consent, a send cap) and recorded as
+    ``refused``: certainly not sent, so callers that handle DefiniteFailure handle it too."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +255,13 @@ class MessageSender:
         self._providers = providers
         self._gates = tuple(gates)
 
+    def send_once_if(self, message: OutboundMessage, guard: Callable[[Session], bool]) -> int | None:
+        """Like :meth:`send_once`, but a new claim is made only if ``guard(session)`` holds inside
+        the claim's transaction (it may lock rows, e.g. re-read an invoice's balance under its row
+        lock); returns None, sending nothing, when it does not. A message already claimed or sent
+        under the key is carried on as :meth:`send_once` would, without asking the guard again."""
+        return self._send(message, guard)
+
     def send_once(self, message: OutboundMessage) -> int:
         """Claim, send, record; returns the ``messages`` row id.
 
@@ -264,8 +272,21 @@ class MessageSender:
         DeliveryUncertain when a lost claim cannot be reconciled, and the provider's error when
         its answer was lost.
         """
+        sent = self._send(message, None)
+        assert sent is not None  # without a guard every call claims or finds the row
+        return sent
+
+    def _send(self, message: OutboundMessage, guard: Callable[[Session], bool] | None) -> int | None:
         provider = self._providers[message.channel]
         with transaction(self._sessions) as session:
+            if guard is not None and messages.status_of(session, key=message.key) in (
+                None,
+                "failed",
+                "refused",
+                "pending",
+            ):
+                if not guard(session):
+                    return None
             claim = messages.claim(
                 session,
                 key=message.key,

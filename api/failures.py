@@ -10,6 +10,8 @@ from temporalio.exceptions import ApplicationError
 
 from domain.contracts.approval import ApprovalFailure
 from domain.contracts.assignment import AssignmentFailure
+from domain.contracts.billing import BillingFailure
+from domain.contracts.dispatch import DispatchFailure
 from domain.contracts.messaging import MessagingFailure
 from domain.contracts.repair import RepairFailure
 from domain.contracts.shared import CommonFailure, FailureType
@@ -20,6 +22,8 @@ CATALOGS: tuple[type[FailureType], ...] = (
     ApprovalFailure,
     AssignmentFailure,
     MessagingFailure,
+    BillingFailure,
+    DispatchFailure,
 )
 
 #: failure type string → catalog member (its HTTP status and retryability)

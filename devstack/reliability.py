@@ -22,6 +22,7 @@ which retries through outages (503 and dropped connections) and records every st
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import socket
@@ -117,6 +118,7 @@ def harness_settings(state_dir: Path, provider_url: str) -> Settings:
         approval_reminder_seconds=15,
         approval_expiry_seconds=900,
         assignment_time_limit_seconds=2,
+        dispatch_time_limit_seconds=1,
         sms_provider="twilio",
         email_provider="sendgrid",
         twilio_account_sid="AC" + "0" * 32,
@@ -135,7 +137,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
     """``FIELDOPS_*`` variables that make a child process read exactly ``settings``."""
     env = {}
     for name, value in settings.model_dump(exclude_none=True).items():
-        env[f"FIELDOPS_{name.upper()}"] = str(value)
+        # lists (the dunning cadence) in the JSON form pydantic-settings parses
+        env[f"FIELDOPS_{name.upper()}"] = json.dumps(value) if isinstance(value, list) else str(value)
     return env
 
 

@@ -14,6 +14,7 @@ import httpx
 
 from devstack.fake_providers import ProviderLog
 from devstack.reliability_report import LINK, Report
+from domain.billing import selection_key
 
 TERMINAL = {"completed", "cancelled", "declined", "expired"}
 
@@ -83,8 +84,11 @@ class RepairFlow(Flow):
     expected = "completed"
 
     async def play(self, ctx: Context, n: int) -> str:
+        return (await self.run(ctx, n, time.monotonic() + ctx.timeout_s))[1]
+
+    async def run(self, ctx: Context, n: int, deadline: float) -> tuple[str, str]:
+        """Play the repair until ``deadline``; returns (work order id, final status)."""
         d = ctx.driver
-        deadline = time.monotonic() + ctx.timeout_s
         customer = ctx.customers[n % len(ctx.customers)]
         body = {
             "customer_id": customer["id"],
@@ -104,7 +108,7 @@ class RepairFlow(Flow):
             state = await d.call("GET", base, headers=ctx.office, deadline=deadline)
             status = state.json().get("status") if state.status_code == 200 else None
             if status in TERMINAL:
-                return str(status)
+                return wo, str(status)
             if status == "pending_approval":
                 if n % 2 == 0 and (link := self._link(ctx, wo)):
                     page = await d.call("GET", link, deadline=deadline)
@@ -135,4 +139,60 @@ class RepairFlow(Flow):
         return found[-1] if found else None
 
 
-FLOWS: list[Flow] = [RepairFlow()]
+class BillingFlow(Flow):
+    """A repair played to completion (as :class:`RepairFlow`), then invoiced alone through
+    ``POST /api/v1/invoices/batch`` (a retry after a lost answer finds it billed: 409) and paid in
+    full, the payment sent again under the same reference. Ends ``paid``; the audit finds any
+    invoice email or reminder sent twice among the provider requests."""
+
+    name = "billing"
+    expected = "paid"
+
+    async def play(self, ctx: Context, n: int) -> str:
+        d = ctx.driver
+        deadline = time.monotonic() + ctx.timeout_s * 2
+        wo, status = await RepairFlow().run(ctx, n, deadline)
+        if status != "completed":
+            return f"repair {status}"
+        r = await d.call(
+            "POST",
+            "/api/v1/invoices/batch",
+            json={"work_order_ids": [wo]},
+            headers=ctx.office,
+            deadline=deadline,
+        )
+        if r.status_code not in (202, 409):
+            raise RuntimeError(f"batch: {r.status_code} {r.text[:200]}")
+        key = selection_key([wo])
+        while time.monotonic() < deadline:
+            listed = await d.call(
+                "GET", "/api/v1/invoices", params={"period_key": key}, headers=ctx.office, deadline=deadline
+            )
+            invoices = listed.json()["items"] if listed.status_code == 200 else []
+            if invoices:
+                invoice = invoices[0]
+                break
+            await asyncio.sleep(0.5)
+        else:
+            raise TimeoutError(f"{wo} was not invoiced in time")
+        pay = {"method": "CARD", "amount": invoice["total"], "reference": f"rel-{ctx.run_id}-{n}"}
+        for _ in range(2):  # the same payment twice: recorded once
+            r = await d.call(
+                "POST",
+                f"/api/v1/invoices/{invoice['id']}/payments",
+                json=pay,
+                headers=ctx.office,
+                deadline=deadline,
+            )
+            if r.status_code not in (200, 201):
+                raise RuntimeError(f"payment: {r.status_code} {r.text[:200]}")
+        final = await d.call(
+            "GET", f"/api/v1/invoices/{invoice['id']}", headers=ctx.office, deadline=deadline
+        )
+        detail = final.json()
+        if len(detail["payments"]) != 1 or detail["work_order_ids"] != [wo]:
+            return f"invoice {detail['number']}: {len(detail['payments'])} payments, work {detail['work_order_ids']}"
+        return str(detail["status"])
+
+
+FLOWS: list[Flow] = [RepairFlow(), BillingFlow()]

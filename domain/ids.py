@@ -12,6 +12,8 @@ TASK_QUEUE = "fieldops"
 OPTIMIZER_TASK_QUEUE = "fieldops-optimizer"
 
 REPAIR_WORKFLOW = "RepairWorkflow"
+BATCH_INVOICING_WORKFLOW = "BatchInvoicingWorkflow"
+DUNNING_WORKFLOW = "DunningWorkflow"
 MESSAGE_DIGEST_WORKFLOW = "MessageDigestWorkflow"
 
 #: Names of our custom search attributes (IDs and statuses only: never personal data).
@@ -65,3 +67,18 @@ def parse_repair_workflow_id(workflow_id: str) -> str:
 def message_key(workflow_id: str, purpose: str) -> str:
     """Idempotency key of an outbound message: ``{workflow_id}:{purpose}``."""
     return f"{workflow_id}:{purpose}"
+
+
+def billing_workflow_id(period_key: str) -> str:
+    """``billing-{period_key}``: one on-demand invoicing run per period (or selection key)."""
+    return f"billing-{period_key}"
+
+
+def dunning_workflow_id(invoice_id: int) -> str:
+    """``dunning-{invoice_id}``: the one dunning run of an invoice."""
+    return f"dunning-{invoice_id}"
+
+
+def invoice_message_key(invoice_id: int, purpose: str) -> str:
+    """Outbox key of a message about an invoice: ``invoice-{invoice_id}:{purpose}`` (sent once)."""
+    return message_key(f"invoice-{invoice_id}", purpose)

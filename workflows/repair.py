@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
         ReviseEstimateRequest,
     )
     from domain.contracts.assignment import AssignInput, AssignmentFailure, AssignRequest, AssignResult
+    from domain.contracts.dispatch import REPLAN_SIGNAL, ReplanSignal
     from domain.contracts.repair import (
         STATUS_QUERY,
         CancelRequest,
@@ -56,7 +57,11 @@ from workflows.kit import (
     failure,
 )
 from workflows.repair_approval import ApprovalStep
-from workflows.repair_state import PATCH_SERIAL_STATUS_WRITES, PATCH_WORKFLOW_OWNS_STATUS
+from workflows.repair_state import (
+    PATCH_DISPATCH_REPLAN,
+    PATCH_SERIAL_STATUS_WRITES,
+    PATCH_WORKFLOW_OWNS_STATUS,
+)
 
 create_work_order = ActivityCall(contract.CREATE_WORK_ORDER, DB_CALL)
 record_completion = ActivityCall(contract.RECORD_COMPLETION, DB_CALL)
@@ -135,6 +140,35 @@ class RepairWorkflow(ApprovalStep):
             await self._set_status(status, actor, result.explanation)
         else:  # runs recorded when the assignment activity wrote the status itself
             self._take(status)
+
+    # ---- dispatch re-plan -----------------------------------------------------------------
+
+    @workflow.signal(name=REPLAN_SIGNAL)
+    async def dispatch_replanned(self, sig: ReplanSignal) -> None:
+        """The day's DispatchWorkflow changed this repair's technician or window (it has written
+        them). Taken only while the repair waits for or has an assignment and no staff action is
+        in flight; the status it leads to (assigned, or awaiting assignment) is persisted as for
+        any assignment. Behind ``PATCH_DISPATCH_REPLAN`` (runs recorded before it never got it)."""
+        if (
+            not self._started
+            or self._busy is not None
+            or self._cancelled
+            or self.status not in (WorkStatus.ASSIGNED, WorkStatus.AWAITING_ASSIGNMENT)
+        ):
+            return
+        if not workflow.patched(PATCH_DISPATCH_REPLAN):
+            return
+        with self._exclusive("dispatch"):
+            await self._apply_assignment(
+                AssignResult(
+                    technician_id=sig.technician_id,
+                    scheduled_date=sig.scheduled_date,
+                    window_start=sig.window_start,
+                    window_end=sig.window_end,
+                    explanation=sig.explanation,
+                ),
+                "dispatch",
+            )
 
     # ---- query and validators ------------------------------------------------------------
 

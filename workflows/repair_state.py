@@ -34,6 +34,9 @@ PATCH_WORKFLOW_OWNS_STATUS = "workflow-owns-status"
 #: One approval deadline, fixed before the link is sent, drives the link's ``expires_at``, the
 #: reminder and the expiry (runs recorded before it started their timers after each send).
 PATCH_ONE_APPROVAL_DEADLINE = "one-approval-deadline"
+#: The ``dispatch_replanned`` signal applies a DispatchWorkflow's new assignment (runs recorded
+#: before it never received the signal; the patch marks histories that did).
+PATCH_DISPATCH_REPLAN = "dispatch-replan"
 #: Customer messages wait for the customer's contact windows (quiet hours) before they go out:
 #: the approval link before its deadline is fixed, the reminder until the deadline.
 PATCH_QUIET_HOURS = "quiet-hours"

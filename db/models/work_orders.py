@@ -61,6 +61,10 @@ class WorkOrder(Base, Timestamped):
         Index("ix_work_orders_technician_status_date", "technician_id", "status", "scheduled_date"),
         Index("ix_work_orders_customer_date", "customer_id", "scheduled_date"),
         CheckConstraint("gallons_pumped >= 0", name="gallons_pumped_not_negative"),
+        CheckConstraint(
+            "window_preference IS NULL OR window_preference IN ('morning', 'afternoon', 'exact')",
+            name="window_preference_known",
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -96,6 +100,14 @@ class WorkOrder(Base, Timestamped):
     workflow_id: Mapped[str | None] = mapped_column(String(80), unique=True)
     service_request_id: Mapped[int | None] = mapped_column(ForeignKey("service_requests.id"))
     invoiced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: the customer's window: morning, afternoon, or exact (``preferred_window_start``/``_end``); None = any time
+    window_preference: Mapped[str | None] = mapped_column(String(20))
+    preferred_window_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    preferred_window_end: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: a dispatcher's manual override: the technician (and start) the optimizer may not change
+    pinned_technician_id: Mapped[str | None] = mapped_column(ForeignKey("technicians.id"))
+    pinned_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    pinned_by: Mapped[str | None] = mapped_column(String(80))
 
     job_costs: Mapped[list[JobCost]] = relationship(back_populates="work_order", cascade="all, delete-orphan")
 

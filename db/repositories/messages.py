@@ -52,6 +52,11 @@ def claim(session: Session, *, key: str, values: dict[str, object]) -> Claim:
     return Claim(row.id, row.status, row.created_at, claimed is not None)
 
 
+def status_of(session: Session, *, key: str) -> str | None:
+    """The status of the outbox row of ``key`` (claimed, sent, failed), or None without one."""
+    return session.scalars(select(Message.status).where(Message.idempotency_key == key)).first()
+
+
 def mark_refused(session: Session, *, row_id: int, reason: str, at: datetime) -> None:
     """Record that the send was refused before the provider (``reason``: no consent, a cap); a
     later attempt may claim the row again once the reason is gone."""

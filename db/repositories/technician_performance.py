@@ -10,6 +10,11 @@ Same semantics as the seed's SQL (``tests/integration/seed000``), written with S
 - ``parts_cost`` sums ``job_costs.total_cost`` of ``cost_type = 'materials'``, ``labor_hours`` the
   ``quantity`` of ``cost_type = 'labor'`` with ``unit = 'hour'`` (0 when there are none);
 - the job list is newest ``scheduled_date`` first (ties by id, newest first, so pages are stable).
+
+Totals and the job list's count come from ``technician_customer_totals`` (migration 0011: a rollup
+per technician and customer that triggers on ``work_orders`` keep current); the page itself from
+the partial index of completed jobs newest first. ``performance_from_work_orders`` is the direct
+computation the rollup is checked against.
 """
 
 from __future__ import annotations
@@ -17,10 +22,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Row, and_, exists, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, Integer, Row, Select, String, and_, bindparam, exists, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
-from db.models import Customer, JobCost, WorkOrder
+from db.models import Customer, JobCost, Technician, TechnicianCustomerTotals, WorkOrder
 from domain.catalog import PUMP_OUT_JOB_TYPES, REPAIR_JOB_TYPES, JobListCategory
 from domain.work_status import WorkStatus
 
@@ -48,8 +53,46 @@ def _completed_of(order: type[WorkOrder], technician_id: str) -> ColumnElement[b
     return and_(order.technician_id == technician_id, order.status == COMPLETED)
 
 
-def performance(session: Session, *, technician_id: str) -> PerformanceTotals:
-    """Totals of ``technician_id``'s completed jobs; zeros when he has none (or does not exist)."""
+_TECHNICIAN = bindparam("technician_id", type_=String())
+_T = TechnicianCustomerTotals
+_KNOWN = exists().where(Technician.id == _TECHNICIAN)
+
+
+def _rollup_sum(column: InstrumentedAttribute[int] | InstrumentedAttribute[Decimal]) -> ColumnElement:
+    """The technician's total of one rollup column, 0 when he has no completed job."""
+    return func.coalesce(func.sum(column), 0)
+
+
+#: built once: each call only binds the technician (SQLAlchemy's compiled cache does the rest)
+_PERFORMANCE = select(
+    _KNOWN,
+    _rollup_sum(_T.jobs),
+    _rollup_sum(_T.revenue),
+    _rollup_sum(_T.returns),
+    _rollup_sum(_T.pump_out_jobs),
+    _rollup_sum(_T.pump_out_revenue),
+    _rollup_sum(_T.repair_jobs),
+    _rollup_sum(_T.repair_revenue),
+    _rollup_sum(_T.other_jobs),
+    _rollup_sum(_T.other_revenue),
+).where(_T.technician_id == _TECHNICIAN)
+
+
+def performance(session: Session, *, technician_id: str) -> PerformanceTotals | None:
+    """Totals of ``technician_id``'s completed jobs (zeros when he has none); None when no such
+    technician exists. One statement.
+
+    Read from ``technician_customer_totals`` (one row per customer he served, kept current by the
+    database's triggers), so the cost grows with his customers, not his jobs. Equal to the seed's
+    SQL because every return lies within one (technician, customer) pair.
+    """
+    known, *totals = session.execute(_PERFORMANCE, {"technician_id": technician_id}).one()
+    return PerformanceTotals(*totals) if known else None
+
+
+def performance_from_work_orders(session: Session, *, technician_id: str) -> PerformanceTotals:
+    """The same totals computed from ``work_orders`` directly (the seed's method, one statement);
+    what the rollup is checked against in tests and ``fieldops bench analytics``."""
     job = aliased(WorkOrder, name="c1")
     earlier = aliased(WorkOrder, name="c2")
     returns = (
@@ -90,29 +133,53 @@ def performance(session: Session, *, technician_id: str) -> PerformanceTotals:
     return PerformanceTotals(*row)
 
 
-def jobs_page(
-    session: Session, *, technician_id: str, category: JobListCategory, limit: int, offset: int
-) -> tuple[list[Row], int]:
-    """One page of ``technician_id``'s completed jobs in ``category`` and their total count.
+_CATEGORY_COUNT = {
+    JobListCategory.PUMP_OUTS: _T.pump_out_jobs,
+    JobListCategory.REPAIRS: _T.repair_jobs,
+    JobListCategory.ALL: _T.jobs,
+}
 
-    Each row has ``id, scheduled_date, completed_date, customer_id, customer_name,
-    service_location, job_type, status, total_amount, duration_minutes, notes, gallons_pumped,
-    tank_size, parts_cost, labor_hours`` (money and hours Decimal, ``completed_date`` aware UTC).
-    """
-    where = [_completed_of(WorkOrder, technician_id)]
+
+def _count_statement(category: JobListCategory) -> Select:
+    """(technician exists, completed jobs in ``category``) from the rollup."""
+    return select(_KNOWN, _rollup_sum(_CATEGORY_COUNT[category])).where(_T.technician_id == _TECHNICIAN)
+
+
+def _page_statement(category: JobListCategory) -> Select:
+    """One page (``limit``/``offset`` bound) of the technician's completed jobs in ``category``,
+    newest first, with parts cost and labor hours summed for the page's jobs only and the
+    category's total count (from the rollup) on every row."""
+    where = [WorkOrder.technician_id == _TECHNICIAN, WorkOrder.status == COMPLETED]
     if category.job_types is not None:
         where.append(WorkOrder.job_type.in_(sorted(category.job_types)))
-    parts_cost = (
-        select(func.coalesce(func.sum(JobCost.total_cost), 0))
-        .where(JobCost.work_order_id == WorkOrder.id, JobCost.cost_type == "materials")
+    # the page's ids first (an index-only scan of ix_work_orders_completed_newest), then the rows
+    # and the job costs of those ids only: costs of skipped rows are never summed
+    page = (
+        select(WorkOrder.id)
+        .where(*where)
+        .order_by(WorkOrder.scheduled_date.desc(), WorkOrder.id.desc())
+        .limit(bindparam("limit", type_=Integer()))
+        .offset(bindparam("offset", type_=Integer()))
+        .cte("page")
+    )
+    costs = (
+        select(
+            JobCost.work_order_id,
+            func.sum(JobCost.total_cost).filter(JobCost.cost_type == "materials").label("parts_cost"),
+            func.sum(JobCost.quantity)
+            .filter(JobCost.cost_type == "labor", JobCost.unit == "hour")
+            .label("labor_hours"),
+        )
+        .where(JobCost.work_order_id.in_(select(page.c.id)))
+        .group_by(JobCost.work_order_id)
+        .subquery("costs")
+    )
+    total = (
+        select(_rollup_sum(_CATEGORY_COUNT[category]))
+        .where(_T.technician_id == _TECHNICIAN)
         .scalar_subquery()
     )
-    labor_hours = (
-        select(func.coalesce(func.sum(JobCost.quantity), 0))
-        .where(JobCost.work_order_id == WorkOrder.id, JobCost.cost_type == "labor", JobCost.unit == "hour")
-        .scalar_subquery()
-    )
-    stmt = (
+    return (
         select(
             WorkOrder.id,
             WorkOrder.scheduled_date,
@@ -127,13 +194,34 @@ def jobs_page(
             WorkOrder.notes,
             WorkOrder.gallons_pumped,
             WorkOrder.tank_size,
-            parts_cost.label("parts_cost"),
-            labor_hours.label("labor_hours"),
+            func.coalesce(costs.c.parts_cost, 0).label("parts_cost"),
+            func.coalesce(costs.c.labor_hours, 0).label("labor_hours"),
+            total.label("total"),
         )
+        .join(page, page.c.id == WorkOrder.id)
         .outerjoin(Customer, Customer.id == WorkOrder.customer_id)
-        .where(*where)
+        .outerjoin(costs, costs.c.work_order_id == WorkOrder.id)
         .order_by(WorkOrder.scheduled_date.desc(), WorkOrder.id.desc())
     )
-    total = session.execute(select(func.count()).select_from(WorkOrder).where(*where)).scalar_one()
-    rows = list(session.execute(stmt.limit(limit).offset(offset)))
-    return rows, total
+
+
+_PAGES = {category: _page_statement(category) for category in JobListCategory}
+_COUNTS = {category: _count_statement(category) for category in JobListCategory}
+
+
+def jobs_page(
+    session: Session, *, technician_id: str, category: JobListCategory, limit: int, offset: int
+) -> tuple[list[Row], int] | None:
+    """One page of ``technician_id``'s completed jobs in ``category`` and their total count; None
+    when no such technician exists. One statement when the page has rows, two when it is empty.
+
+    Each row has ``id, scheduled_date, completed_date, customer_id, customer_name,
+    service_location, job_type, status, total_amount, duration_minutes, notes, gallons_pumped,
+    tank_size, parts_cost, labor_hours`` (money and hours Decimal, ``completed_date`` aware UTC).
+    """
+    params = {"technician_id": technician_id, "limit": limit, "offset": offset}
+    rows = list(session.execute(_PAGES[category], params))
+    if rows:  # a job of his exists, so he does
+        return rows, int(rows[0].total)
+    known, total = session.execute(_COUNTS[category], {"technician_id": technician_id}).one()
+    return ([], int(total)) if known else None

@@ -18,10 +18,19 @@ Semantics (checked by :func:`domain.routing.check.check_plan`, enforced by the s
   jobs requiring none); ``pinned_technician_id`` names the only technician allowed to serve the job;
 - per technician: at most ``max_jobs`` jobs, at most ``max_work_minutes`` of drive + service time,
   and at most ``capacity`` total ``demand`` (the Solomon capacity constraint).
+
+Soft preferences (costs, never constraints): ``Job.technician_costs`` adds, in travel-minute
+units, a cost when a given technician serves the job (the dispatch adapter charges technicians
+other than the customer's preferred ones, or other than the last one there); with
+``RoutingProblem.balance_weight`` > 0 every service minute a technician gets above the fair share
+(total service minutes / technicians) costs that many travel minutes (workload balance).
+A locked visit (a dispatcher's pin with a time) is a job pinned to one technician whose window is
+that single minute.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -81,6 +90,14 @@ class Job:
     demand: float = 0.0
     drop_penalty: float | None = None
     pinned_technician_id: str | None = None
+    technician_costs: tuple[tuple[str, float], ...] = ()
+
+    def cost_for(self, technician_id: str) -> float:
+        """The soft-preference cost (travel minutes) of ``technician_id`` serving this job (0 if unlisted)."""
+        for tid, cost in self.technician_costs:
+            if tid == technician_id:
+                return cost
+        return 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +107,7 @@ class RoutingProblem:
     technicians: Sequence[Technician]
     jobs: Sequence[Job]
     buffer_minutes: float = 0.0
+    balance_weight: float = 0.0
 
     def validate(self) -> None:
         """Raise RoutingError when ids repeat, a pin is unknown, or a duration/window is invalid."""
@@ -101,6 +119,8 @@ class RoutingProblem:
             raise RoutingError("duplicate job ids")
         if self.buffer_minutes < 0:
             raise RoutingError("buffer_minutes must be >= 0")
+        if self.balance_weight < 0:
+            raise RoutingError("balance_weight must be >= 0")
         for t in self.technicians:
             if t.shift_end < t.shift_start:
                 raise RoutingError(f"technician {t.technician_id}: shift ends before it starts")
@@ -122,6 +142,9 @@ class RoutingProblem:
                 raise RoutingError(f"job {j.job_id}: drop_penalty must be >= 0")
             if j.pinned_technician_id is not None and j.pinned_technician_id not in known:
                 raise RoutingError(f"job {j.job_id}: pinned to unknown technician {j.pinned_technician_id}")
+            for tid, cost in j.technician_costs:
+                if not cost >= 0 or not math.isfinite(cost):
+                    raise RoutingError(f"job {j.job_id}: technician cost of {tid} must be finite and >= 0")
 
 
 def can_serve(tech: Technician, job: Job) -> bool:

@@ -18,6 +18,11 @@ returned; a violation raises RoutingError instead of leaking.
 After the search, each job left out is tried at its cheapest feasible position (float check);
 it is inserted when it is a must-serve job or its added travel is below its penalty, otherwise
 it is reported as deferred. The remaining jobs get their binding reason (ReasonCode).
+
+Soft preferences: ``Job.technician_costs`` are added to the arc cost into the job for that
+technician's vehicle (``SetArcCostEvaluatorOfVehicle``); ``balance_weight`` puts a soft upper
+bound at the fair share on a per-technician service-minutes dimension. The objective reported
+is travel minutes + drop penalties of unassigned jobs + soft-preference costs of the plan.
 """
 
 from __future__ import annotations
@@ -107,8 +112,10 @@ def _cheapest_insertion(
             r = _fits(problem, k, [*seqs[k][:pos], j, *seqs[k][pos:]], m, by_id)
             if r is not None and (
                 best is None
-                or r.travel_minutes - routes[k].travel_minutes
-                < best[2].travel_minutes - routes[best[0]].travel_minutes
+                or r.travel_minutes - routes[k].travel_minutes + job.cost_for(tech.technician_id)
+                < best[2].travel_minutes
+                - routes[best[0]].travel_minutes
+                + job.cost_for(problem.technicians[best[0]].technician_id)
             ):
                 best = (k, pos, r)
     return best
@@ -222,8 +229,25 @@ def solve(problem: RoutingProblem, matrix: TravelMatrix, params: SolveParams | N
             ]
             for a in range(mcount + 2 * v)
         ]
-        cost_cb = routing.RegisterTransitMatrix(cost)
-        routing.SetArcCostEvaluatorOfAllVehicles(cost_cb)
+        techs = problem.technicians
+        # soft preferences: a per-technician cost of arriving at a job (one matrix per distinct column)
+        extra_by_vehicle = [
+            tuple(
+                round(problem.jobs[nodes[x]].cost_for(t.technician_id) * C) if is_job(x) else 0
+                for x in range(mcount + 2 * v)
+            )
+            for t in techs
+        ]
+        if any(any(col) for col in extra_by_vehicle):
+            registered: dict[tuple[int, ...], int] = {}
+            for k, col in enumerate(extra_by_vehicle):
+                if col not in registered:
+                    registered[col] = routing.RegisterTransitMatrix(
+                        [[row[b] + col[b] for b in range(len(row))] for row in cost]
+                    )
+                routing.SetArcCostEvaluatorOfVehicle(registered[col], k)
+        else:
+            routing.SetArcCostEvaluatorOfAllVehicles(routing.RegisterTransitMatrix(cost))
         time_cb = routing.RegisterTransitMatrix(transit)
         horizon = math.floor(max(t.shift_end for t in problem.technicians) * S) + 1
         routing.AddDimension(time_cb, horizon, horizon, False, "time")
@@ -249,7 +273,17 @@ def solve(problem: RoutingProblem, matrix: TravelMatrix, params: SolveParams | N
                 tdim.SetBreakIntervalsOfVehicle([interval], k, visit)
             routing.AddVariableMinimizedByFinalizer(tdim.CumulVar(routing.End(k)))
             routing.AddVariableMaximizedByFinalizer(tdim.CumulVar(routing.Start(k)))
-        techs = problem.technicians
+        if problem.balance_weight > 0 and v > 1:
+            # workload balance: service minutes above the fair share cost balance_weight per minute
+            svc_cb = routing.RegisterUnaryTransitVector(
+                [math.ceil(service[x] * S) for x in range(mcount + 2 * v)]
+            )
+            routing.AddDimension(svc_cb, 0, _CAP_INF, True, "service")
+            sdim = routing.GetDimensionOrDie("service")
+            fair = math.ceil(sum(service[x] for x in range(mcount)) / v * S)
+            coef = max(1, round(problem.balance_weight * C / S))
+            for k in range(v):
+                sdim.SetCumulVarSoftUpperBound(routing.End(k), fair, coef)
         if any(t.max_jobs is not None for t in techs):
             cnt_cb = routing.RegisterUnaryTransitVector(
                 [1 if is_job(x) else 0 for x in range(mcount + 2 * v)]
@@ -352,8 +386,10 @@ def solve(problem: RoutingProblem, matrix: TravelMatrix, params: SolveParams | N
                 f"{job.drop_penalty:g}",
             )
     unassigned = tuple(reasons[j] for j in sorted(reasons))
-    objective = sum(r.travel_minutes for r in routes) + sum(
-        problem.jobs[j].drop_penalty or 0.0 for j in reasons
+    objective = (
+        sum(r.travel_minutes for r in routes)
+        + sum(problem.jobs[j].drop_penalty or 0.0 for j in reasons)
+        + sum(by_id[s.job_id].cost_for(r.technician_id) for r in routes for s in r.stops)
     )
     plan = Plan(tuple(routes), unassigned, objective, time.perf_counter() - t0, status)
     violations = check_plan(problem, plan, matrix)

@@ -41,7 +41,17 @@ from sqlalchemy import select
 from api.app import create_app
 from api.auth import create_api_key
 from config import Settings
-from db.models import Customer, CustomerPricing, Message, ServiceCatalogEntry, Technician, WorkOrder
+from db.models import (
+    Customer,
+    CustomerPricing,
+    Invoice,
+    InvoiceLine,
+    InvoiceWorkOrder,
+    Message,
+    ServiceCatalogEntry,
+    Technician,
+    WorkOrder,
+)
 from db.models.technicians import technician_managed
 from db.session import transaction
 from tests.integration.test_repair_api import new_customer, wait_status
@@ -59,6 +69,8 @@ OWNERS = {
     "tech_other": ("T-003", "T-002", "T-003"),
 }
 SCOPED = {c for c in CALLERS if c != "office"}
+#: the team (a manager's technician id: seed 002's "site") of each record owner above
+TEAM_OF = {"T-002": "T-001", "T-003": "T-001", "T-006": "T-005"}
 
 
 def outcome(office, manager, manager_no_assign, tech_owner, tech_other) -> dict:
@@ -98,6 +110,7 @@ class Site:
     day: date
     crew_id: str  # an inactive technician managed by the owner's manager (for technician writes)
     catalog_code: str  # an unused job type (catalog writes)
+    invoice_id: int = 0  # an open invoice of the job
 
     @property
     def secrets(self) -> tuple[str, str, str]:
@@ -178,6 +191,35 @@ ROUTES: dict[tuple[str, str], tuple[Callable[..., Call], dict]] = {
     ("POST", "/api/v1/repairs/{work_order_id}/cancel"): (
         lambda s, foreign=False: Call("POST", f"/api/v1/repairs/{s.work_order_id}/cancel", json={}),
         staff_only(409),
+    ),
+    ("POST", "/api/v1/repairs/{work_order_id}/pin"): (
+        lambda s, foreign=False: Call(
+            "POST", f"/api/v1/repairs/{s.work_order_id}/pin", json={"technician_id": s.technician_id}
+        ),
+        # like assign: managers need can_assign_work; in scope the completed job answers 409
+        outcome((409, 409), (409, 404), (403, 404), (403, 403), (403, 403)),
+    ),
+    ("POST", "/api/v1/repairs/{work_order_id}/unpin"): (
+        lambda s, foreign=False: Call("POST", f"/api/v1/repairs/{s.work_order_id}/unpin", json={}),
+        outcome((409, 409), (409, 404), (403, 404), (403, 403), (403, 403)),
+    ),
+    # ---- dispatch (a day's routes: each sees the routes of his scope) --------------------------
+    ("GET", "/api/v1/dispatch/{service_date}"): (
+        lambda s, foreign=False: Call("GET", f"/api/v1/dispatch/{s.day}"),
+        EVERYONE_200,
+    ),
+    ("POST", "/api/v1/dispatch/{service_date}/replan"): (
+        # a day with no jobs of any test (50 days ahead): the re-plan starts and changes nothing
+        lambda s, foreign=False: Call(
+            "POST", f"/api/v1/dispatch/{datetime.now(UTC).date() + timedelta(days=50)}/replan"
+        ),
+        outcome((202, 202), (202, 202), (403, 403), (403, 403), (403, 403)),
+    ),
+    ("GET", "/api/v1/slots"): (
+        lambda s, foreign=False: Call(
+            "GET", "/api/v1/slots", params={"job_type": "repair", "lat": 30.27, "lon": -97.74, "days": 1}
+        ),
+        EVERYONE_200,  # windows only: no customer's data
     ),
     # ---- customers -------------------------------------------------------------------------
     ("GET", "/api/v1/customers"): (
@@ -299,6 +341,60 @@ ROUTES: dict[tuple[str, str], tuple[Callable[..., Call], dict]] = {
         ),
         seen(200),
     ),
+    # ---- performance analytics (seed 002): me/ within scope; teams for office and managers ----
+    ("GET", "/api/performance/me/"): (
+        lambda s, foreign=False: Call(
+            "GET", "/api/performance/me/", params={"technician_id": s.technician_id}
+        ),
+        seen(200),
+    ),
+    ("GET", "/api/performance/me/trends/"): (
+        lambda s, foreign=False: Call(
+            "GET", "/api/performance/me/trends/", params={"technician_id": s.technician_id, "days": 30}
+        ),
+        seen(200),
+    ),
+    ("GET", "/api/performance/me/achievements/"): (
+        lambda s, foreign=False: Call(
+            "GET", "/api/performance/me/achievements/", params={"technician_id": s.technician_id}
+        ),
+        seen(200),
+    ),
+    ("GET", "/api/performance/team/{site_id}/"): (
+        lambda s, foreign=False: Call("GET", f"/api/performance/team/{TEAM_OF[s.technician_id]}/"),
+        staff_only(200),
+    ),
+    ("GET", "/api/performance/coaching-queue/{site_id}/"): (
+        lambda s, foreign=False: Call("GET", f"/api/performance/coaching-queue/{TEAM_OF[s.technician_id]}/"),
+        staff_only(200),
+    ),
+    ("GET", "/api/performance/top-performers/{site_id}/"): (
+        lambda s, foreign=False: Call(
+            "GET", f"/api/performance/top-performers/{TEAM_OF[s.technician_id]}/", params={"limit": 3}
+        ),
+        staff_only(200),
+    ),
+    ("POST", "/api/performance/kudos/"): (
+        lambda s, foreign=False: Call(
+            "POST",
+            "/api/performance/kudos/",
+            json={"technician_id": s.technician_id, "category": "quality", "message": "clean job site"},
+        ),
+        # recognition is open to every key (peer kudos, seed 002), but never to oneself
+        outcome((201, 201), (201, 201), (201, 201), (422, 201), (422, 201)),
+    ),
+    ("GET", "/api/performance/me/chart.png"): (
+        lambda s, foreign=False: Call(
+            "GET", "/api/performance/me/chart.png", params={"technician_id": s.technician_id, "days": 30}
+        ),
+        seen(200),
+    ),
+    ("GET", "/api/performance/export/{table}.csv"): (
+        # export rows are filtered to the scope, not refused: both answer 200 (a manager's export
+        # leaving out the foreign team is tested in test_performance_api.py)
+        lambda s, foreign=False: Call("GET", "/api/performance/export/kudos.csv"),
+        staff_only(200, 200),
+    ),
     # ---- catalog (company-wide: no owner) ----------------------------------------------------
     ("GET", "/api/v1/catalog"): (lambda s, foreign=False: Call("GET", "/api/v1/catalog"), EVERYONE_200),
     ("POST", "/api/v1/catalog"): (
@@ -342,6 +438,60 @@ ROUTES: dict[tuple[str, str], tuple[Callable[..., Call], dict]] = {
     ("GET", "/api/v1/messages/{message_id}"): (
         lambda s, foreign=False: Call("GET", f"/api/v1/messages/{s.message_id}"),
         staff_only(200),
+    ),
+    # ---- invoices: read in scope; payments and cycles are office work ------------------------
+    ("GET", "/api/v1/invoices"): (
+        lambda s, foreign=False: Call(
+            "GET",
+            "/api/v1/invoices",
+            params={"customer_id": s.customer_id},
+            listed=lambda body: any(i["id"] == s.invoice_id for i in body["items"]),
+        ),
+        seen(HIT, MISS),
+    ),
+    ("GET", "/api/v1/invoices/{invoice_id}"): (
+        lambda s, foreign=False: Call("GET", f"/api/v1/invoices/{s.invoice_id}"),
+        seen(200),
+    ),
+    ("GET", "/api/v1/invoices/{invoice_id}.pdf"): (
+        lambda s, foreign=False: Call("GET", f"/api/v1/invoices/{s.invoice_id}.pdf"),
+        seen(200),
+    ),
+    ("POST", "/api/v1/invoices/{invoice_id}/payments"): (
+        lambda s, foreign=False: Call(
+            "POST",
+            f"/api/v1/invoices/{s.invoice_id}/payments",
+            json={"method": "CASH", "amount": "20.00", "reference": f"acc-{s.invoice_id}"},
+        ),
+        outcome(*[(201, 201)] + [(403, 403)] * 4),
+    ),
+    ("GET", "/api/v1/invoices/{invoice_id}/dunning"): (
+        lambda s, foreign=False: Call("GET", f"/api/v1/invoices/{s.invoice_id}/dunning"),
+        seen(200),
+    ),
+    # the site's invoice has no dunning run: signals to it are refused after the role check
+    ("POST", "/api/v1/invoices/{invoice_id}/dispute"): (
+        lambda s, foreign=False: Call(
+            "POST", f"/api/v1/invoices/{s.invoice_id}/dispute", json={"reason": "x"}
+        ),
+        outcome(*[(409, 409)] + [(403, 403)] * 4),
+    ),
+    ("POST", "/api/v1/invoices/{invoice_id}/resolve-dispute"): (
+        lambda s, foreign=False: Call("POST", f"/api/v1/invoices/{s.invoice_id}/resolve-dispute"),
+        outcome(*[(409, 409)] + [(403, 403)] * 4),
+    ),
+    ("POST", "/api/v1/invoices/{invoice_id}/payment-plan"): (
+        lambda s, foreign=False: Call(
+            "POST", f"/api/v1/invoices/{s.invoice_id}/payment-plan", json={"due_date": "2099-01-01"}
+        ),
+        outcome(*[(409, 409)] + [(403, 403)] * 4),
+    ),
+    ("POST", "/api/v1/invoices/batch"): (
+        # the site's job is billed already: a selection of it is refused before anything starts
+        lambda s, foreign=False: Call(
+            "POST", "/api/v1/invoices/batch", json={"work_order_ids": [s.work_order_id]}
+        ),
+        outcome(*[(409, 409)] + [(403, 403)] * 4),
     ),
 }
 
@@ -483,6 +633,38 @@ def make_site(stack, world: World, technician_id: str) -> Site:
                 manager_id=world.managers[technician_id], technician_id=crew.id
             )
         )
+        invoice = Invoice(
+            number=f"INV-1999-{next(_serial):06d}",
+            customer_id=customer.id,
+            period_key=f"acc-{tag}",
+            workflow_id=f"billing-acc-{tag}",
+            status="open",
+            payment_terms="NET_30",
+            issue_date=day,
+            due_date=day + timedelta(days=30),
+            issued_at=datetime.now(UTC),
+            subtotal=Decimal("120.00"),
+            tax_rate=Decimal("0"),
+            tax_amount=Decimal("0.00"),
+            total=Decimal("120.00"),
+            amount_paid=Decimal("0.00"),
+            balance=Decimal("120.00"),
+        )
+        invoice.lines = [
+            InvoiceLine(
+                line_no=1,
+                work_order_id=wo.id,
+                description=f"{wo.id} Repair",
+                quantity=Decimal("1"),
+                unit_price=Decimal("120.00"),
+                amount=Decimal("120.00"),
+            )
+        ]
+        session.add(invoice)
+        session.flush()
+        session.add(InvoiceWorkOrder(work_order_id=wo.id, invoice_id=invoice.id))
+        wo.invoiced_at = datetime.now(UTC)
+        session.flush()
         return Site(
             technician_id,
             customer.id,
@@ -494,6 +676,7 @@ def make_site(stack, world: World, technician_id: str) -> Site:
             day,
             crew.id,
             f"acc_{tag}",
+            invoice.id,
         )
 
 

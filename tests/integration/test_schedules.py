@@ -56,10 +56,19 @@ async def test_apply_creates_updates_and_prunes(stack):
     spec = described.schedule.spec  # the server keeps a cron expression as a calendar
     assert [(c.hour[0].start, c.minute[0].start) for c in spec.calendars] == [(2, 30)]
 
-    ours = definitions(Settings(profile="test"))
-    gone = await apply_schedules(client, ours)
+    wanted = definitions(Settings(profile="test"))
+    gone = await apply_schedules(client, wanted)
     assert gone.deleted == ["fieldops-test-nightly"]
-    await wait_listed(client, {d.schedule_id for d in ours})
+    assert "fieldops-dispatch-morning" in gone.created  # the morning dispatch (issue 7)
+    await wait_listed(client, {w.schedule_id for w in wanted})
+    dispatch = await client.get_schedule_handle("fieldops-dispatch-morning").describe()
+    assert dispatch.schedule.spec.time_zone_name == "America/Chicago"
+    assert [(c.hour[0].start, c.minute[0].start) for c in dispatch.schedule.spec.calendars] == [(5, 30)]
+    billing = await client.get_schedule_handle("fieldops-billing-cycle").describe()
+    assert billing.schedule.action.workflow == "BatchInvoicingWorkflow"
+    assert [(c.day_of_month[0].start, c.hour[0].start) for c in billing.schedule.spec.calendars] == [(1, 0)]
+    await apply_schedules(client, [])  # the analytics schedules are tested in test_performance_api.py
+    await wait_listed(client, set())
     assert (await foreign.describe()).id == "lot-walk-schedule-test"  # not ours to prune
     await foreign.delete()
 

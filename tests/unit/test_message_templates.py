@@ -10,6 +10,7 @@ import pytest
 
 from activities.notifications import DIGEST_SMS_ITEMS
 from activities.templating import JOB_NAMES, render
+from config import Settings
 from domain.communication import DIGEST_EVENT, EVENTS, LANGUAGES
 from domain.sms import MAX_SMS_SEGMENTS, is_gsm7, sms_length
 
@@ -22,7 +23,7 @@ LINK = "https://service.example-company.com/approve/AbCdEfGhIjKlMnOpQrStUv"
 def context(language: str, job: str | None = None) -> dict[str, object]:
     longest_job = max(JOB_NAMES[language].values(), key=len)
     return {
-        "company": "fieldops",
+        "company": Settings().company_name,  # the default issuer name, as customers see it
         "name": "Maria",
         "work_order_id": "WO-20261125-0001",
         "job": job or longest_job,
