@@ -7,7 +7,7 @@ delivery status, and the digest a held message went out in; ``message_events`` s
 provider delivery event once (keyed like SendGrid's ``sg_event_id``).
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0009 (written on 0005; re-chained after merging main)
 Create Date: 2026-11-25
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0008"
-down_revision: str | None = "0005"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
