@@ -101,7 +101,8 @@ async def test_a_spanish_speaking_customer_gets_the_link_in_spanish(stack):
     link = await approval_link(stack, wo)
     r = await stack.http.get("/api/v1/messages", params={"work_order_id": wo}, headers=stack.office)
     (sms,) = [m for m in r.json()["items"] if m["purpose"] == "approval-request-v1"]
-    assert sms["body"].startswith("fieldops: el presupuesto de reparación") and link in sms["body"]
+    assert sms["body"].startswith(f"{stack.settings.company_name}: el presupuesto de reparación")
+    assert link in sms["body"]
     assert sms["category"] == "approvals"
 
 
@@ -207,7 +208,7 @@ async def test_daily_digest_holds_updates_and_sends_one_message_per_customer_day
             select(Message).where(Message.idempotency_key == digest_key(customer, day))
         ).one()
         assert digest.status == "sent" and digest.channel == "sms"
-        assert digest.body.startswith("fieldops, novedades del")
+        assert digest.body.startswith(f"{stack.settings.company_name}, novedades del")
         for wo in orders:
             assert wo in digest.body
         items = session.scalars(select(Message).where(Message.digest_message_id == digest.id)).all()
