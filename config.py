@@ -23,6 +23,8 @@ DEMO_DURATIONS: dict[str, int] = {
     "approval_reminder_seconds": 6,
     "approval_expiry_seconds": 20,
     "dunning_day_seconds": 1,
+    # a demo day (run again on the same state) texts each demo customer more than a real one
+    "sms_max_per_phone_per_day": 100,
 }
 
 
@@ -74,6 +76,10 @@ class Settings(BaseSettings):
     twilio_api_base_url: str | None = None
     sendgrid_api_host: str | None = None
     email_from: str = "dispatch@fieldops.example"
+    sendgrid_webhook_public_key: str | None = None
+    webhook_max_age_seconds: int = Field(default=300, gt=0)
+    sms_max_per_phone_per_day: int = Field(default=10, ge=1)
+    sms_max_per_day: int = Field(default=2000, ge=1)
 
     #: billing (issue 8): sales tax as a fraction of the subtotal (Texas state + local: 8.25 %),
     #: the scheduled invoicing cycle, what the invoice PDF shows as the issuer, and the dunning

@@ -36,7 +36,7 @@ from domain.contracts.analytics import (
 )
 from domain.contracts.billing import BatchInvoicingInput
 from domain.contracts.dispatch import DISPATCH_WORKFLOW, DispatchInput
-from domain.ids import BATCH_INVOICING_WORKFLOW, MANAGED_SCHEDULE_PREFIX, TASK_QUEUE
+from domain.ids import BATCH_INVOICING_WORKFLOW, MANAGED_SCHEDULE_PREFIX, MESSAGE_DIGEST_WORKFLOW, TASK_QUEUE
 
 
 @dataclass(frozen=True)
@@ -147,9 +147,27 @@ def dispatch_morning(settings: Settings) -> ScheduledWorkflow:
     )
 
 
+def message_digests(settings: Settings) -> ScheduledWorkflow:
+    """Hourly pass sending the customers' daily digests that are due (issue 9; one per customer
+    and local day, so an overlapping or caught-up run sends nothing twice)."""
+    return ScheduledWorkflow(
+        schedule_id=f"{MANAGED_SCHEDULE_PREFIX}message-digests",
+        workflow=MESSAGE_DIGEST_WORKFLOW,
+        workflow_id=f"{MANAGED_SCHEDULE_PREFIX}message-digests",
+        cron=["5 * * * *"],
+        note="Send the customers' daily digests that are due (one per customer and local day)",
+        time_zone=settings.timezone,
+    )
+
+
 def definitions(settings: Settings) -> list[ScheduledWorkflow]:
     """Every schedule fieldops runs with these settings."""
-    return [*analytics_schedules(settings), billing_cycle(settings), dispatch_morning(settings)]
+    return [
+        *analytics_schedules(settings),
+        billing_cycle(settings),
+        dispatch_morning(settings),
+        message_digests(settings),
+    ]
 
 
 @dataclass

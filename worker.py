@@ -16,17 +16,26 @@ from activities.approvals import ApprovalActivities
 from activities.assignment import AssignmentActivities
 from activities.billing import BillingActivities
 from activities.dispatch import DispatchActivities
-from activities.messaging import MessageSender, providers_from_settings
+from activities.messaging import MessageSender, gates_from_settings, providers_from_settings
+from activities.notifications import NotificationActivities
 from activities.repair import RepairActivities
 from config import Settings
 from domain.ids import OPTIMIZER_TASK_QUEUE, TASK_QUEUE
 from workflows.analytics import AnalyticsWorkflow
 from workflows.billing import BatchInvoicingWorkflow
+from workflows.digest import MessageDigestWorkflow
 from workflows.dispatch import DispatchWorkflow
 from workflows.dunning import DunningWorkflow
 from workflows.repair import RepairWorkflow
 
-WORKFLOWS = [RepairWorkflow, AnalyticsWorkflow, BatchInvoicingWorkflow, DunningWorkflow, DispatchWorkflow]
+WORKFLOWS = [
+    RepairWorkflow,
+    AnalyticsWorkflow,
+    BatchInvoicingWorkflow,
+    DunningWorkflow,
+    DispatchWorkflow,
+    MessageDigestWorkflow,
+]
 QUEUES = ("main", "optimizer")
 
 
@@ -45,13 +54,14 @@ def build_workers(
         raise ValueError(f"unknown queue(s) {sorted(unknown)}; expected {QUEUES}")
     workers: list[Worker] = []
     if "main" in queues:
-        sender = MessageSender(sessions, providers_from_settings(settings))
+        sender = MessageSender(sessions, providers_from_settings(settings), gates_from_settings(settings))
         activities = (
             RepairActivities(sessions, labor_cost_per_hour=settings.labor_cost_per_hour).all()
             + ApprovalActivities(sessions, sender, settings).all()
             + AnalyticsActivities(sessions, time_zone=settings.timezone).all()
             + BillingActivities(sessions, sender, settings).all()
             + DispatchActivities(sessions, settings, sender=sender).main()
+            + NotificationActivities(sessions, sender, settings).all()
         )
         workers.append(
             Worker(

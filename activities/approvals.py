@@ -6,17 +6,25 @@ workflow history (the activity returns the channel and message id only).
 
 from __future__ import annotations
 
-from jinja2 import Environment, StrictUndefined
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
+from activities.contacts import load_contact
 from activities.errors import failure
-from activities.messaging import DefiniteFailure, DeliveryUncertain, MessageSender, OutboundMessage
+from activities.messaging import (
+    DefiniteFailure,
+    DeliveryUncertain,
+    MessageSender,
+    OutboundMessage,
+    SendRefused,
+)
+from activities.templating import job_name, render
 from config import Settings
 from db.repositories import approval_tokens, customers
 from db.repositories import work_orders as repo
 from db.session import transaction
 from domain.approval_links import derive_token, hash_token, new_nonce
+from domain.communication import category_of, choose_channel
 from domain.contracts.approval import (
     REQUEST_CUSTOMER_APPROVAL,
     SEND_APPROVAL_REMINDER,
@@ -27,27 +35,11 @@ from domain.contracts.approval import (
 from domain.contracts.messaging import MessagingFailure
 from domain.contracts.shared import CommonFailure
 from domain.ids import message_key
-from domain.schedule import local_time_text
-
-_templates = Environment(autoescape=False, undefined=StrictUndefined)  # noqa: S701 - plain-text SMS/email
-REQUEST_SMS = _templates.from_string(
-    "{{ company }}: estimate for {{ job }} ({{ work_order_id }}) is ${{ amount }}. "
-    "Approve or decline: {{ link }}"
-)
-REMINDER_SMS = _templates.from_string(
-    "{{ company }} reminder: your estimate {{ work_order_id }} for ${{ amount }} is waiting. "
-    "Approve or decline: {{ link }}"
-)
-EMAIL = _templates.from_string(
-    "Hello {{ name }},\n\nYour estimate for {{ job }} (work order {{ work_order_id }}) is ${{ amount }}.\n"
-    "{% for line in lines %}  - {{ line.description }}: ${{ line.amount }}\n{% endfor %}\n"
-    "Approve or decline here: {{ link }}\nThe link works once and expires {{ expires }}.\n\n{{ company }}"
-)
-COMPANY = "fieldops"
 
 
 class ApprovalActivities:
-    """Sends approval links through ``MessageSender`` by the customer's preferred channel."""
+    """Sends approval links through ``MessageSender`` by the customer's preferred channel, from the
+    ``approval_request``/``approval_reminder`` templates in the customer's language."""
 
     def __init__(self, sessions: sessionmaker[Session], sender: MessageSender, settings: Settings) -> None:
         self._sessions = sessions
@@ -57,6 +49,8 @@ class ApprovalActivities:
     def _send(self, message: OutboundMessage) -> int:
         try:
             return self._sender.send_once(message)
+        except SendRefused as err:
+            raise failure(MessagingFailure.SEND_REFUSED, str(err)) from err
         except DefiniteFailure as err:
             raise failure(MessagingFailure.DEFINITE_FAILURE, str(err)) from err
         except DeliveryUncertain as err:
@@ -90,34 +84,43 @@ class ApprovalActivities:
             customer = customers.get(session, wo.customer_id)
             if customer is None:
                 raise failure(CommonFailure.NOT_FOUND, f"customer {wo.customer_id} not found")
-            channel = "email" if customer.preferred_contact_method == "email" and customer.email else "sms"
-            to = customer.email if channel == "email" else customer.phone
-            if not to:
-                raise failure(MessagingFailure.NO_CONTACT, f"customer {customer.id} has no {channel} address")
-            context = {
-                "company": COMPANY,
-                "job": wo.job_type.replace("_", " "),
-                "work_order_id": wo.id,
-                "amount": wo.estimate_amount,
-                "link": f"{self._settings.public_base_url}/approve/{token}",
-                "name": customer.first_name,
-                "lines": wo.estimate_lines,
-                "expires": local_time_text(token_row.expires_at, self._settings.timezone),
-            }
+            contact = load_contact(session, customer, self._settings.timezone)
+            channel = choose_channel(contact.prefs, phone=contact.phone, email=contact.email)
+            if channel is None:
+                raise failure(
+                    MessagingFailure.NO_CONTACT,
+                    f"customer {customer.id} has no email and no phone that accepts SMS",
+                )
+            to = contact.email if channel == "email" else contact.phone
+            assert to is not None
+            event = "approval_reminder" if reminder else "approval_request"
+            language = contact.prefs.language
+            rendered = render(
+                event,
+                channel,
+                language,
+                contact.prefs.time_zone,
+                {
+                    "company": self._settings.company_name,
+                    "job": job_name(wo.job_type, language),
+                    "work_order_id": wo.id,
+                    "amount": wo.estimate_amount,
+                    "link": f"{self._settings.public_base_url}/approve/{token}",
+                    "name": contact.name,
+                    "lines": wo.estimate_lines,
+                    "expires": token_row.expires_at,
+                },
+            )
             purpose = f"approval-{'reminder' if reminder else 'request'}-v{estimate_version}"
-            if channel == "sms":
-                body = (REMINDER_SMS if reminder else REQUEST_SMS).render(**context)
-                subject = None
-            else:
-                body = EMAIL.render(**context)
-                subject = f"{'Reminder: ' if reminder else ''}Estimate {wo.id} for ${wo.estimate_amount}"
             return OutboundMessage(
                 secrets=(token,),
                 key=message_key(workflow_id, purpose),
                 channel=channel,
                 to_address=to,
-                body=body,
-                subject=subject,
+                body=rendered.text,
+                subject=rendered.subject,
+                html=rendered.html,
+                category=category_of(event).value,
                 purpose=purpose,
                 work_order_id=wo.id,
                 customer_id=customer.id,

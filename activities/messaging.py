@@ -12,7 +12,7 @@ whether the message went out, SendGrid cannot say so an operator must — and ne
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -20,7 +20,7 @@ from typing import Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
-from db.repositories import messages
+from db.repositories import communication_preferences, messages
 from db.session import transaction
 
 log = logging.getLogger(__name__)
@@ -38,9 +38,16 @@ class DefiniteFailure(Exception):
     """The provider answered and refused the message: it was certainly not sent."""
 
 
+class SendRefused(DefiniteFailure):
+    """The send was refused before the provider (no SMS consent, a send cap) and recorded as
+    ``refused``: certainly not sent, so callers that handle DefiniteFailure handle it too."""
+
+
 @dataclass(frozen=True, slots=True)
 class OutboundMessage:
-    """What to send; ``channel`` is ``sms`` or ``email``; ``key`` is the idempotency key."""
+    """What to send; ``channel`` is ``sms`` or ``email``; ``key`` is the idempotency key; ``body``
+    the SMS or the email's text part, ``html`` the email's HTML part (not kept at rest);
+    ``category`` a ``domain.communication.Category`` value."""
 
     key: str
     channel: str
@@ -51,6 +58,8 @@ class OutboundMessage:
     work_order_id: str | None = None
     customer_id: int | None = None
     secrets: tuple[str, ...] = ()
+    html: str | None = None
+    category: str | None = None
 
     def stored_body(self, provider: str) -> str:
         """The body as kept at rest: with a real provider, ``secrets`` (link tokens) are redacted;
@@ -100,12 +109,19 @@ class TwilioSmsProvider:
         if settings.twilio_api_base_url:  # a regional proxy, or a loopback fake in tests
             self._client.api.base_url = settings.twilio_api_base_url
         self._from = settings.twilio_from_number
+        #: Twilio posts each status change here (api/routers/webhooks.py checks its signature)
+        self._status_callback = f"{settings.public_base_url}/webhooks/twilio/status"
 
     def send(self, message: OutboundMessage) -> str:
         from twilio.base.exceptions import TwilioRestException
 
         try:
-            sent = self._client.messages.create(to=message.to_address, from_=self._from, body=message.body)
+            sent = self._client.messages.create(
+                to=message.to_address,
+                from_=self._from,
+                body=message.body,
+                status_callback=self._status_callback,
+            )
         except TwilioRestException as err:
             # only the status and Twilio's error code: its message can quote the phone number
             if 400 <= err.status < 500 and err.status not in RETRYABLE_STATUSES:
@@ -148,6 +164,7 @@ class SendGridEmailProvider:
             to_emails=message.to_address,
             subject=message.subject or "fieldops",
             plain_text_content=message.body,
+            html_content=message.html,
         )
         from python_http_client.exceptions import HTTPError
 
@@ -173,12 +190,70 @@ def providers_from_settings(settings: Settings) -> dict[str, Provider]:
     return {"sms": sms, "email": email}
 
 
-class MessageSender:
-    """Sends each ``OutboundMessage.key`` at most once; returns the ``messages`` row id."""
+#: A check run inside the claim's transaction: the reason to refuse the send, or None.
+Gate = Callable[[Session, OutboundMessage], "str | None"]
 
-    def __init__(self, sessions: sessionmaker[Session], providers: dict[str, Provider]) -> None:
+
+def sms_consent_gate(session: Session, message: OutboundMessage) -> str | None:
+    """Refuse an SMS to a customer who replied STOP (his preferences row is share-locked until
+    the claim commits, so a STOP landing meanwhile waits for it, and the next send sees it)."""
+    if message.channel != "sms" or message.customer_id is None:
+        return None
+    prefs = communication_preferences.get(session, message.customer_id, lock=True)
+    if prefs is not None and not prefs.sms_consent:
+        return "the customer replied STOP: no consent to SMS"
+    return None
+
+
+class SmsCaps:
+    """Per-phone and per-day SMS caps (SMS pumping protection), checked inside the claim under an
+    advisory lock: at most ``per_phone`` SMS to one number and ``per_day`` in total in any 24 h
+    (rolling). Messages that may have gone out count (``claimed`` too); refused ones do not."""
+
+    def __init__(self, per_phone: int, per_day: int) -> None:
+        self.per_phone = per_phone
+        self.per_day = per_day
+
+    def __call__(self, session: Session, message: OutboundMessage) -> str | None:
+        """The reason to refuse ``message``, or None (emails are not capped)."""
+        if message.channel != "sms":
+            return None
+        messages.lock_sms_counters(session, to_address=message.to_address)
+        row = messages.by_key(session, key=message.key)
+        row_id = row.id if row is not None else -1
+        since = datetime.now(UTC) - timedelta(days=1)
+        to_phone = messages.sms_sent_since(
+            session, since=since, to_address=message.to_address, exclude_id=row_id
+        )
+        if to_phone >= self.per_phone:
+            return f"per-phone cap: {to_phone} SMS to this number in 24 h (limit {self.per_phone})"
+        total = messages.sms_sent_since(session, since=since, exclude_id=row_id)
+        if total >= self.per_day:
+            return f"daily cap: {total} SMS in 24 h (limit {self.per_day})"
+        return None
+
+
+def gates_from_settings(settings: Settings) -> list[Gate]:
+    """The gates every send passes: SMS consent, then the SMS caps of ``settings``."""
+    return [sms_consent_gate, SmsCaps(settings.sms_max_per_phone_per_day, settings.sms_max_per_day)]
+
+
+class MessageSender:
+    """Sends each ``OutboundMessage.key`` at most once; returns the ``messages`` row id.
+
+    ``gates`` run inside the claim's transaction, before the provider is called; the first
+    reason one gives refuses the send (default: SMS consent only).
+    """
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        providers: dict[str, Provider],
+        gates: Sequence[Gate] = (sms_consent_gate,),
+    ) -> None:
         self._sessions = sessions
         self._providers = providers
+        self._gates = tuple(gates)
 
     def send_once_if(self, message: OutboundMessage, guard: Callable[[Session], bool]) -> int | None:
         """Like :meth:`send_once`, but a new claim is made only if ``guard(session)`` holds inside
@@ -191,9 +266,11 @@ class MessageSender:
         """Claim, send, record; returns the ``messages`` row id.
 
         Row status: ``claimed`` (in flight, or its outcome was lost) → ``sent``, or ``failed`` when
-        the provider refused it (certainly not sent, so a later attempt may send again).
-        Raises DefiniteFailure when the provider refuses, DeliveryUncertain when a lost claim
-        cannot be reconciled, and the provider's error when its answer was lost.
+        the provider refused it (certainly not sent, so a later attempt may send again), or
+        ``refused`` when a gate said no (no SMS consent, a send cap: ``status_reason``).
+        Raises SendRefused for a gate's no, DefiniteFailure when the provider refuses,
+        DeliveryUncertain when a lost claim cannot be reconciled, and the provider's error when
+        its answer was lost.
         """
         sent = self._send(message, None)
         assert sent is not None  # without a guard every call claims or finds the row
@@ -202,7 +279,12 @@ class MessageSender:
     def _send(self, message: OutboundMessage, guard: Callable[[Session], bool] | None) -> int | None:
         provider = self._providers[message.channel]
         with transaction(self._sessions) as session:
-            if guard is not None and messages.status_of(session, key=message.key) in (None, "failed"):
+            if guard is not None and messages.status_of(session, key=message.key) in (
+                None,
+                "failed",
+                "refused",
+                "pending",
+            ):
                 if not guard(session):
                     return None
             claim = messages.claim(
@@ -217,10 +299,19 @@ class MessageSender:
                     "body": message.stored_body(provider.name),
                     "work_order_id": message.work_order_id,
                     "customer_id": message.customer_id,
+                    "category": message.category,
                 },
             )
+            refusal = None
+            if claim.claimed_now:
+                refusal = next((r for gate in self._gates if (r := gate(session, message))), None)
+                if refusal is not None:
+                    messages.mark_refused(session, row_id=claim.row_id, reason=refusal, at=datetime.now(UTC))
+        if refusal is not None:
+            log.info("message %s refused: %s", claim.row_id, refusal)
+            raise SendRefused(refusal)
         row_id = claim.row_id
-        if claim.status == "sent":
+        if not claim.claimed_now and claim.status != "claimed":  # sent (and maybe delivered since)
             return row_id
         provider_id: str | None = None
         if not claim.claimed_now:  # an earlier attempt claimed it and did not record the outcome

@@ -19,6 +19,7 @@ from api.logging_setup import install_token_redaction
 from api.routers import (
     approval_pages,
     catalog,
+    communication,
     customers,
     dispatch,
     invoices,
@@ -27,6 +28,7 @@ from api.routers import (
     repairs,
     technician_performance,
     technicians,
+    webhooks,
 )
 from config import Settings, get_settings
 from db.session import make_engine, make_session_factory, ping
@@ -88,6 +90,8 @@ def create_app(
         messages,
         invoices,
         dispatch,
+        communication,
+        webhooks,
     ):
         app.include_router(module.router)
     app.include_router(approval_pages.router)

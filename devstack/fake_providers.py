@@ -9,17 +9,27 @@ Twilio: ``POST /2010-04-01/Accounts/{sid}/Messages.json`` (form ``To``, ``From``
 when a claim's answer was lost). Two reserved numbers fail the way Twilio does: ``+15125550429``
 answers 429 (rate limit) and ``+15125550400`` answers 400 / code 21211 (invalid number).
 SendGrid: ``POST /v3/mail/send`` (JSON) answers 202 with ``X-Message-Id``.
+
+They also play the providers' side of the webhooks (:class:`SignedCallbacks`): a Twilio status
+callback to the ``StatusCallback`` URL a message was created with, signed like Twilio does (the
+SDK's ``RequestValidator`` with the auth token), and a SendGrid event batch signed with an ECDSA
+P-256 key whose public half (:attr:`SignedCallbacks.sendgrid_public_key`) is what SendGrid shows
+in its mail settings, so tests send real signatures.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
+
+import httpx
 
 RATE_LIMITED_NUMBER = "+15125550429"
 INVALID_NUMBER = "+15125550400"
@@ -70,6 +80,7 @@ def _handler(log: ProviderLog) -> type[BaseHTTPRequestHandler]:
                     sid = f"SM{len(log.twilio):032d}"
                     msg = {"sid": sid, "to": form["To"], "from": form["From"], "body": form["Body"]}
                     msg["status"] = "queued"
+                    msg["status_callback"] = form.get("StatusCallback")
                     log.twilio.append(msg)
                 self._json(201, msg)
             elif self.path == "/v3/mail/send":
@@ -108,3 +119,95 @@ def fake_provider_apis() -> Iterator[tuple[str, ProviderLog]]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+class SignedCallbacks:
+    """Sends provider webhooks to the API as Twilio and SendGrid would, correctly signed.
+
+    ``auth_token`` is the Twilio account's (``FIELDOPS_TWILIO_AUTH_TOKEN``); the SendGrid key
+    pair is made here, and ``sendgrid_public_key`` goes into ``FIELDOPS_SENDGRID_WEBHOOK_PUBLIC_KEY``.
+    """
+
+    def __init__(self, auth_token: str) -> None:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        self._auth_token = auth_token
+        self._key = ec.generate_private_key(ec.SECP256R1())
+        der = self._key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        self.sendgrid_public_key = base64.b64encode(der).decode()
+
+    async def twilio_status(
+        self,
+        client: httpx.AsyncClient,
+        url: str,
+        message: dict,
+        status: str,
+        *,
+        error_code: str | None = None,
+        signature: str | None = None,
+    ):
+        """POST Twilio's status callback for ``message`` (a fake's record) to ``url``; the
+        signature is Twilio's unless ``signature`` is given (a forgery). Returns the response."""
+        from twilio.request_validator import RequestValidator
+
+        params = {
+            "MessageSid": message["sid"],
+            "SmsSid": message["sid"],
+            "AccountSid": "AC" + "0" * 32,
+            "From": message["from"],
+            "To": message["to"],
+            "MessageStatus": status,
+            "SmsStatus": status,
+            "ApiVersion": "2010-04-01",
+        }
+        if error_code:
+            params["ErrorCode"] = error_code
+        signed = RequestValidator(self._auth_token).compute_signature(url, params)
+        return await client.post(url, data=params, headers={"X-Twilio-Signature": signature or signed})
+
+    def sign_sendgrid(self, payload: str, timestamp: str) -> str:
+        """SendGrid's signature of ``payload`` at ``timestamp`` (base64 DER ECDSA/SHA-256)."""
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        return base64.b64encode(
+            self._key.sign((timestamp + payload).encode(), ec.ECDSA(hashes.SHA256()))
+        ).decode()
+
+    async def sendgrid_events(
+        self,
+        client: httpx.AsyncClient,
+        url: str,
+        events: list[dict],
+        *,
+        timestamp: int | None = None,
+        signature: str | None = None,
+    ):
+        """POST a SendGrid event batch to ``url`` signed at ``timestamp`` (default now); returns
+        the response."""
+        payload = json.dumps(events)
+        stamp = str(int(time.time()) if timestamp is None else timestamp)
+        headers = {
+            "Content-Type": "application/json",
+            "X-Twilio-Email-Event-Webhook-Timestamp": stamp,
+            "X-Twilio-Email-Event-Webhook-Signature": signature or self.sign_sendgrid(payload, stamp),
+        }
+        return await client.post(url, content=payload.encode(), headers=headers)
+
+    async def twilio_inbound(self, client: httpx.AsyncClient, url: str, from_phone: str, body: str):
+        """POST an inbound SMS from ``from_phone`` to ``url`` as Twilio does, signed; returns the response."""
+        from twilio.request_validator import RequestValidator
+
+        params = {
+            "MessageSid": f"SM{time.time_ns():032d}"[:34],
+            "AccountSid": "AC" + "0" * 32,
+            "From": from_phone,
+            "To": "+15125550000",
+            "Body": body,
+            "NumMedia": "0",
+        }
+        signed = RequestValidator(self._auth_token).compute_signature(url, params)
+        return await client.post(url, data=params, headers={"X-Twilio-Signature": signed})

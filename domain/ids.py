@@ -14,6 +14,7 @@ OPTIMIZER_TASK_QUEUE = "fieldops-optimizer"
 REPAIR_WORKFLOW = "RepairWorkflow"
 BATCH_INVOICING_WORKFLOW = "BatchInvoicingWorkflow"
 DUNNING_WORKFLOW = "DunningWorkflow"
+MESSAGE_DIGEST_WORKFLOW = "MessageDigestWorkflow"
 
 #: Names of our custom search attributes (IDs and statuses only: never personal data).
 CUSTOMER_ID_ATTR = "CustomerId"

@@ -12,7 +12,7 @@ the expiry still ends it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -21,6 +21,7 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from domain.contracts import approval as contract
+    from domain.contracts import messaging as messaging_contract
     from domain.contracts.approval import (
         ApprovalDecisionInput,
         ApprovalReminderInput,
@@ -29,17 +30,26 @@ with workflow.unsafe.imports_passed_through():
         QuoteInput,
         RecordApprovalInput,
     )
+    from domain.contracts.messaging import ContactTimeInput
     from domain.contracts.repair import RepairInput
     from domain.work_status import WorkStatus
 
 from workflows.kit import DB_CALL, SEND_CALL, ActivityCall, wait_until
-from workflows.repair_state import PATCH_ONE_APPROVAL_DEADLINE, RepairState
+from workflows.repair_state import (
+    PATCH_ONE_APPROVAL_DEADLINE,
+    PATCH_QUIET_HOURS,
+    RepairState,
+)
 
 quote_work_order = ActivityCall(contract.QUOTE_WORK_ORDER, DB_CALL)
 decide_approval = ActivityCall(contract.DECIDE_APPROVAL, DB_CALL)
 record_approval = ActivityCall(contract.RECORD_APPROVAL, DB_CALL)
 request_customer_approval = ActivityCall(contract.REQUEST_CUSTOMER_APPROVAL, SEND_CALL)
 send_approval_reminder = ActivityCall(contract.SEND_APPROVAL_REMINDER, SEND_CALL)
+next_contact_time = ActivityCall(messaging_contract.NEXT_CONTACT_TIME, DB_CALL)
+#: How often a wait for the contact window re-reads the preferences before giving up on them
+#: changing (each wake re-reads; a week of windows is at most a few wakes).
+MAX_CONTACT_WAITS = 10
 
 Outcome = Literal["approved", "declined", "expired", "cancelled", "revised"]
 
@@ -137,6 +147,10 @@ class ApprovalStep(RepairState):
         Returns when settled (answer, revision, cancel) or at the deadline.
         """
         durations = inp.durations
+        quiet_hours = workflow.patched(PATCH_QUIET_HOURS)
+        if quiet_hours:
+            # the link goes out in the customer's contact window; its deadline counts from then
+            await self._wait_for_contact_time(self._settled)
         start = workflow.now()
         deadline = start + timedelta(seconds=durations.approval_expiry_seconds)
         remind_at = min(start + timedelta(seconds=durations.approval_reminder_seconds), deadline)
@@ -147,11 +161,28 @@ class ApprovalStep(RepairState):
                 "approval link",
             )
         if not await wait_until(self._settled, remind_at - workflow.now()) and workflow.now() < deadline:
-            self._state.reminders_sent += 1
-            await self._deliver_by(
-                deadline, send_approval_reminder(self._reminder(inp, version)), "approval reminder"
-            )
+            # a reminder whose window opens only after the link died is not sent
+            if not quiet_hours or await self._wait_for_contact_time(self._settled, deadline):
+                self._state.reminders_sent += 1
+                await self._deliver_by(
+                    deadline, send_approval_reminder(self._reminder(inp, version)), "approval reminder"
+                )
         await wait_until(self._settled, deadline - workflow.now())
+
+    async def _wait_for_contact_time(self, stop: Callable[[], bool], limit: datetime | None = None) -> bool:
+        """Sleep (a durable timer) until the customer's contact window is open; True then.
+        False when ``stop`` became true meanwhile or the window opens only at or after
+        ``limit``. Each wake re-reads the preferences (they may have changed while waiting)."""
+        for _ in range(MAX_CONTACT_WAITS):
+            now = workflow.now()
+            timing = await next_contact_time(ContactTimeInput(customer_id=self.inp.customer_id, at=now))
+            if timing.allowed_at <= workflow.now():
+                return not stop()
+            if limit is not None and timing.allowed_at >= limit:
+                return False
+            if await wait_until(stop, timing.allowed_at - workflow.now()):
+                return False
+        return not stop()
 
     async def _ask_with_timers_after_sends(self, inp: RepairInput, version: int) -> None:
         """Runs recorded before ``PATCH_ONE_APPROVAL_DEADLINE``: each timer started after its send

@@ -40,6 +40,9 @@ PATCH_DISPATCH_REPLAN = "dispatch-replan"
 #: a re-plan that arrives while a staff action or another re-plan is being applied waits for it
 #: instead of being dropped (the record already holds the plan's technician and window)
 PATCH_DISPATCH_REPLAN_WAITS = "dispatch-replan-waits"
+#: Customer messages wait for the customer's contact windows (quiet hours) before they go out:
+#: the approval link before its deadline is fixed, the reminder until the deadline.
+PATCH_QUIET_HOURS = "quiet-hours"
 
 
 class RepairState:

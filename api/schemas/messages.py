@@ -11,7 +11,9 @@ Channel = Literal["sms", "email"]
 
 
 class MessageOut(BaseModel):
-    """One outbound message; ``status`` is claimed, sent or failed."""
+    """One outbound message; ``status`` is claimed, sent or failed, refused (no SMS consent, a
+    send cap) or suppressed (opted out), held (for the daily digest) or digested, and after
+    sending the provider's delivery status; ``status_reason`` says why a message was not sent."""
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -28,3 +30,6 @@ class MessageOut(BaseModel):
     status: str
     created_at: datetime
     sent_at: datetime | None
+    category: str | None = None
+    status_reason: str | None = None
+    status_updated_at: datetime | None = None

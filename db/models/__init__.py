@@ -19,6 +19,7 @@ from db.models.billing import (
     Payment,
 )
 from db.models.catalog import ServiceCatalogEntry
+from db.models.communication import CommunicationPreferences, MessageEvent
 from db.models.customers import Customer, CustomerPricing, customer_preferred_technicians
 from db.models.dispatch import DispatchPlan, RouteOptimization
 from db.models.links import ApprovalToken
@@ -34,6 +35,7 @@ __all__ = [
     "AuditLog",
     "CoachingQueueEntry",
     "CohortBenchmark",
+    "CommunicationPreferences",
     "Customer",
     "CustomerPricing",
     "DispatchPlan",
@@ -44,6 +46,7 @@ __all__ = [
     "JobCost",
     "Kudos",
     "Message",
+    "MessageEvent",
     "OfficeTask",
     "Payment",
     "RouteOptimization",

@@ -15,7 +15,11 @@ class Message(Base):
     """One outbound SMS or email, claimed under ``idempotency_key`` before the provider is called.
 
     ``status``: claimed → sent | failed. A row left ``claimed`` by a crash is reconciled, never
-    blindly resent (Twilio and SendGrid have no idempotency keys).
+    blindly resent (Twilio and SendGrid have no idempotency keys). ``refused`` (no SMS consent, a
+    send cap: ``status_reason`` says which; may be claimed again later), ``suppressed`` (the
+    customer opted out of the category), ``held`` (waits for the customer's daily digest; then
+    ``digested`` with ``digest_message_id``). After ``sent`` the provider's delivery events move
+    it on (queued, delivered, undelivered, bounced, …; ``status_updated_at``).
     """
 
     __tablename__ = "messages"
@@ -35,6 +39,10 @@ class Message(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    category: Mapped[str | None] = mapped_column(String(20))
+    status_reason: Mapped[str | None] = mapped_column(String(500))
+    status_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    digest_message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
 
 
 class AuditLog(Base):

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from db.models import ApprovalToken
+from db.models import ApprovalToken, WorkOrder
 from domain.approval_links import LinkClosed
 
 
@@ -82,3 +82,26 @@ def claim(session: Session, *, token_id: int, at: datetime) -> bool:
 def release(session: Session, *, token_id: int) -> None:
     """Undo a claim whose decision the workflow refused, so the link works again."""
     session.execute(update(ApprovalToken).where(ApprovalToken.id == token_id).values(used_at=None))
+
+
+def live_for_customers(
+    session: Session, *, customer_ids: list[int], now: datetime
+) -> list[tuple[ApprovalToken, WorkOrder]]:
+    """The customers' estimates waiting for an answer: each work order pending approval with its
+    current, unused, unrevoked and unexpired link; oldest first."""
+    return [
+        (token, wo)
+        for token, wo in session.execute(
+            select(ApprovalToken, WorkOrder)
+            .join(WorkOrder, WorkOrder.id == ApprovalToken.work_order_id)
+            .where(
+                WorkOrder.customer_id.in_(customer_ids),
+                WorkOrder.status == "pending_approval",
+                ApprovalToken.estimate_version == WorkOrder.estimate_version,
+                ApprovalToken.used_at.is_(None),
+                ApprovalToken.revoked_at.is_(None),
+                ApprovalToken.expires_at > now,
+            )
+            .order_by(WorkOrder.created_at, WorkOrder.id)
+        ).all()
+    ]

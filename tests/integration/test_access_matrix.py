@@ -276,6 +276,18 @@ ROUTES: dict[tuple[str, str], tuple[Callable[..., Call], dict]] = {
         ),
         staff_only(200),
     ),
+    ("GET", "/api/v1/customers/{customer_id}/communication-preferences"): (
+        lambda s, foreign=False: Call("GET", f"/api/v1/customers/{s.customer_id}/communication-preferences"),
+        seen(200),
+    ),
+    ("PUT", "/api/v1/customers/{customer_id}/communication-preferences"): (
+        lambda s, foreign=False: Call(
+            "PUT",
+            f"/api/v1/customers/{s.customer_id}/communication-preferences",
+            json={"language": "es", "contact_windows": [{"days": ["mon"], "start": "08:00", "end": "20:00"}]},
+        ),
+        staff_only(200),
+    ),
     # ---- technicians (the directory is open to all staff; schedules and writes are scoped) ---
     ("GET", "/api/v1/technicians"): (
         lambda s, foreign=False: Call("GET", "/api/v1/technicians"),

@@ -54,8 +54,8 @@ async def approval_link(stack, wo: str, version: int = 1) -> str:
     for _ in range(100):
         r = await stack.http.get("/api/v1/messages", params={"work_order_id": wo}, headers=stack.office)
         requests = [m for m in r.json()["items"] if m["purpose"] == f"approval-request-v{version}"]
-        if requests:
-            assert len(requests) == 1 and requests[0]["status"] == "sent"
+        assert len(requests) <= 1
+        if requests and requests[0]["status"] == "sent":  # "claimed" while the provider is called
             return LINK.search(requests[0]["body"]).group(0)
         await asyncio.sleep(0.2)
     raise AssertionError(f"no approval message v{version}")

@@ -9,7 +9,7 @@ from decimal import Decimal
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from domain.contracts import approval, assignment, repair
+from domain.contracts import approval, assignment, messaging, repair
 from domain.contracts.approval import (
     ApprovalDecisionInput,
     ApprovalDecisionResult,
@@ -21,6 +21,12 @@ from domain.contracts.approval import (
     RecordApprovalInput,
 )
 from domain.contracts.assignment import AssignInput, AssignResult
+from domain.contracts.messaging import (
+    ContactTimeInput,
+    ContactTimeResult,
+    NotifyCustomerInput,
+    NotifyCustomerResult,
+)
 from domain.contracts.repair import CompletionInput, CompletionResult, CreateWorkOrderInput, SetStatusInput
 from domain.work_status import WorkStatus
 
@@ -37,6 +43,8 @@ class ActivityName:
     ASSIGN_TECHNICIAN = assignment.ASSIGN_TECHNICIAN.name
     SET_WORK_STATUS = repair.SET_WORK_STATUS.name
     RECORD_COMPLETION = repair.RECORD_COMPLETION.name
+    NEXT_CONTACT_TIME = messaging.NEXT_CONTACT_TIME.name
+    NOTIFY_CUSTOMER = messaging.NOTIFY_CUSTOMER.name
 
 
 class StubActivities:
@@ -55,7 +63,11 @@ class StubActivities:
         slow_status_writes: dict[WorkStatus, float] | None = None,
         assignment_reply_delay_s: float = 0.0,
         failing_attempts: dict[str, int] | None = None,
+        quiet_until: list[datetime] | None = None,
     ) -> None:
+        #: answers of ``next_contact_time`` in turn (each answer is used while still ahead of the
+        #: asked instant; once none is, the customer may be contacted at once)
+        self.quiet_until = list(quiet_until or [])
         #: activity name → how many of its first attempts fail with a retryable provider error
         #: (a slow delivery: the retry backoffs of SEND_CALL are 2, 4, 8 and 16 s)
         self.failing_attempts = failing_attempts or {}
@@ -170,8 +182,21 @@ class StubActivities:
         parts = sum((p.quantity * p.unit_cost for p in inp.parts), Decimal("0"))
         return CompletionResult(total_amount=self.amount + parts, labor_cost=Decimal("0"), parts_cost=parts)
 
+    @activity.defn(name=ActivityName.NEXT_CONTACT_TIME)
+    async def next_contact_time(self, inp: ContactTimeInput) -> ContactTimeResult:
+        self._log(ActivityName.NEXT_CONTACT_TIME, inp)
+        ahead = [t for t in self.quiet_until if t > inp.at]
+        return ContactTimeResult(allowed_at=ahead[0] if ahead else inp.at)
+
+    @activity.defn(name=ActivityName.NOTIFY_CUSTOMER)
+    async def notify_customer(self, inp: NotifyCustomerInput) -> NotifyCustomerResult:
+        self._log(ActivityName.NOTIFY_CUSTOMER, inp)
+        return NotifyCustomerResult(outcome="sent", message_id=1)
+
     def all(self) -> list:
         return [
+            self.next_contact_time,
+            self.notify_customer,
             self.create_work_order,
             self.quote_work_order,
             self.decide_approval,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from contextlib import asynccontextmanager
 from datetime import date, timedelta
@@ -55,7 +56,13 @@ async def running(env, task_queue: str, stubs: StubActivities, inp: RepairInput)
             id=f"repair-{inp.work_order_id}-{uuid.uuid4().hex[:6]}",
             task_queue=task_queue,
         )
-        yield handle
+        try:
+            yield handle
+        finally:
+            # a run left open may still have a task queued (a customer notification); once its
+            # worker is gone that task would hold the time-skipping clock for every later test
+            with contextlib.suppress(RPCError):
+                await handle.terminate("test over")
 
 
 async def wait_for(handle: WorkflowHandle, status: WorkStatus, env) -> RepairStatus:
