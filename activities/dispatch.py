@@ -71,8 +71,9 @@ def floor_quarter(moment: datetime) -> datetime:
 def load_day(
     session: Session, day: date, tz_name: str, now: datetime | None, policy: DispatchPolicy
 ) -> tuple[DayProblem, dict[str, dispatch.OpenJob]]:
-    """The day's problem from the database (rows locked) and the open jobs by work order id."""
-    records = dispatch.day_records(session, day=day, tz_name=tz_name, lock=True)
+    """The day's problem from the database (rows locked) and the open jobs by work order id. Only
+    today's plan (``now`` given) takes back overdue jobs; a later day's plan takes its own."""
+    records = dispatch.day_records(session, day=day, tz_name=tz_name, lock=True, overdue=now is not None)
     problem = build_day(day, tz_name, records.technicians, records.jobs, policy=policy, now=now)
     return problem, records.open_jobs
 

@@ -189,7 +189,7 @@ def slots(
     out: list[SlotOut] = []
     for offset in range(days):
         day = today + timedelta(days=offset)
-        records = dispatch.day_records(session, day=day, tz_name=settings.timezone)
+        records = dispatch.day_records(session, day=day, tz_name=settings.timezone, overdue=offset == 0)
         for s in bookable_windows(
             day, settings.timezone, records.technicians, records.jobs, candidate, travel, now=now
         ):

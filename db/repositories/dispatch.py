@@ -65,9 +65,10 @@ def technicians(session: Session) -> list[Technician]:
     return list(session.scalars(stmt))
 
 
-def open_jobs(session: Session, *, day: date, lock: bool = False) -> list[OpenJob]:
-    """Work orders awaiting assignment or assigned, scheduled on ``day`` or up to ``OVERDUE_DAYS``
-    earlier (overdue, never started), by id;
+def open_jobs(session: Session, *, day: date, lock: bool = False, overdue: bool = True) -> list[OpenJob]:
+    """Work orders awaiting assignment or assigned, scheduled on ``day`` or, with ``overdue``, up
+    to ``OVERDUE_DAYS`` earlier (never started: only today's plan takes them back, so planning a
+    later day never pulls in the jobs of the days between), by id;
     ``lock`` takes row locks (FOR UPDATE OF work_orders) so writes that follow see no race."""
     stmt = (
         select(WorkOrder, Customer.latitude, Customer.longitude, ServiceCatalogEntry)
@@ -76,7 +77,7 @@ def open_jobs(session: Session, *, day: date, lock: bool = False) -> list[OpenJo
         .where(
             WorkOrder.status.in_(PLANNABLE),
             WorkOrder.scheduled_date <= day,
-            WorkOrder.scheduled_date >= day - timedelta(days=OVERDUE_DAYS),
+            WorkOrder.scheduled_date >= (day - timedelta(days=OVERDUE_DAYS) if overdue else day),
         )
         .order_by(WorkOrder.id)
     )
@@ -204,7 +205,9 @@ class DayRecords:
     open_jobs: dict[str, OpenJob]
 
 
-def day_records(session: Session, *, day: date, tz_name: str, lock: bool = False) -> DayRecords:
+def day_records(
+    session: Session, *, day: date, tz_name: str, lock: bool = False, overdue: bool = True
+) -> DayRecords:
     """Technician and job records of ``day`` for ``domain.routing.day.build_day``; ``lock`` as in
     :func:`open_jobs`. A job's age counts from its creation date in ``tz_name``."""
     started = {s.technician_id: s for s in started_jobs(session, day=day)}
@@ -221,7 +224,7 @@ def day_records(session: Session, *, day: date, tz_name: str, lock: bool = False
                 busy_at=(busy.lat, busy.lon) if busy else None,
             )
         )
-    jobs = open_jobs(session, day=day, lock=lock)
+    jobs = open_jobs(session, day=day, lock=lock, overdue=overdue)
     zone = ZoneInfo(tz_name)
     records = [
         JobRecord(

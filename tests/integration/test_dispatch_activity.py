@@ -130,3 +130,14 @@ def test_solve_day_plans_explains_and_writes_once(database):
     )
     (u,) = [u for u in third.unassigned if u.work_order_id == lonely]
     assert u.reason == "no_skill" and "repair" in u.detail
+
+    # planning a later future day never pulls in the jobs of an earlier one: only today's plan
+    # takes back overdue jobs (a later plan moved them, and the record and workflow disagreed)
+    tuesday = ActivityEnvironment().run(
+        acts.solve_dispatch_day,
+        SolveDayInput(service_date=DAY + timedelta(days=1), plan_key="test-dispatch:4"),
+    )
+    planned = {s.work_order_id for r in tuesday.routes for s in r.stops} | {
+        u.work_order_id for u in tuesday.unassigned
+    }
+    assert not planned & {morning, afternoon, pinned, emergency, exact}
