@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 
+import pytest_asyncio
 from temporalio import activity
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from domain.contracts import dispatch as contract
@@ -23,6 +27,8 @@ from domain.contracts.dispatch import (
 from domain.contracts.repair import Durations, RepairInput
 from domain.ids import repair_workflow_id
 from domain.work_status import WorkStatus
+from tests.conftest import wheel_binary
+from tests.workflows.conftest import register_search_attributes
 from tests.workflows.stubs import StubActivities
 from workflows.dispatch import DispatchWorkflow
 from workflows.repair import RepairWorkflow
@@ -179,9 +185,23 @@ async def test_the_schedule_run_plans_today_as_a_child(env, task_queue):
     assert summary.signalled == []
 
 
-async def test_a_replan_arriving_while_another_is_applied_waits_instead_of_being_dropped(env, task_queue):
+@pytest_asyncio.fixture
+async def own_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server of this test's own: the repair it leaves terminated still held the
+    shared server's clock for the tests after it (the quiet-hours tests waited forever)."""
+    environment = await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter,
+        test_server_existing_path=wheel_binary("temporal-test-server"),
+    )
+    await register_search_attributes(environment)
+    yield environment
+    await environment.shutdown()
+
+
+async def test_a_replan_arriving_while_another_is_applied_waits_instead_of_being_dropped(own_env, task_queue):
     """Two re-plans back to back: the second arrives while the first one's status write is in
     flight. It is applied after it (the record already holds its technician), not dropped."""
+    env = own_env
     opt = f"{task_queue}-opt"
     wo = f"WO-20261125-{uuid.uuid4().hex[:6].upper()}"
     stubs = StubActivities(auto_approve=True)
