@@ -19,9 +19,11 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from activities.errors import failure
 from config import Settings
 from db.repositories import communication_preferences, messages
 from db.session import transaction
+from domain.contracts.messaging import MessagingFailure
 
 log = logging.getLogger(__name__)
 
@@ -333,3 +335,20 @@ class MessageSender:
         with transaction(self._sessions) as session:
             messages.mark_sent(session, row_id=row_id, provider_message_id=provider_id, at=datetime.now(UTC))
         return row_id
+
+
+def send_once_or_fail(sender: MessageSender, message: OutboundMessage) -> int:
+    """``sender.send_once(message)`` with its errors as the activity failures workflows handle:
+    a refusal or definite failure is non-retryable, an uncertain delivery is reconciled, a
+    provider that is down (``ConnectionError``: 5xx, 429) is retried by the caller's policy.
+    Returns the outbox message id."""
+    try:
+        return sender.send_once(message)
+    except SendRefused as err:
+        raise failure(MessagingFailure.SEND_REFUSED, str(err)) from err
+    except DefiniteFailure as err:
+        raise failure(MessagingFailure.DEFINITE_FAILURE, str(err)) from err
+    except DeliveryUncertain as err:
+        raise failure(MessagingFailure.DELIVERY_UNCERTAIN, str(err)) from err
+    except ConnectionError as err:
+        raise failure(MessagingFailure.PROVIDER_UNAVAILABLE, str(err)) from err

@@ -18,11 +18,9 @@ from temporalio import activity
 from activities.contacts import Contact, load_contact
 from activities.errors import failure
 from activities.messaging import (
-    DefiniteFailure,
-    DeliveryUncertain,
     MessageSender,
     OutboundMessage,
-    SendRefused,
+    send_once_or_fail,
 )
 from activities.templating import job_name, render
 from config import Settings
@@ -75,16 +73,7 @@ class NotificationActivities:
         self._settings = settings
 
     def _send(self, message: OutboundMessage) -> int:
-        try:
-            return self._sender.send_once(message)
-        except SendRefused as err:
-            raise failure(MessagingFailure.SEND_REFUSED, str(err)) from err
-        except DefiniteFailure as err:
-            raise failure(MessagingFailure.DEFINITE_FAILURE, str(err)) from err
-        except DeliveryUncertain as err:
-            raise failure(MessagingFailure.DELIVERY_UNCERTAIN, str(err)) from err
-        except ConnectionError as err:
-            raise failure(MessagingFailure.PROVIDER_UNAVAILABLE, str(err)) from err
+        return send_once_or_fail(self._sender, message)
 
     # ---- contact time --------------------------------------------------------------------
 
