@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
         ApprovalReminderInput,
         ApprovalRequestInput,
         ApproveRequest,
+        PriceOverrideRequest,
         QuoteInput,
         RecordApprovalInput,
     )
@@ -50,6 +51,7 @@ class ApprovalStep(RepairState):
     async def _approve(self, inp: RepairInput) -> bool:
         """Quote and obtain approval; False when the repair ended (declined, expired, cancelled)."""
         repair_count, version = inp.repair_count, 1
+        override: PriceOverrideRequest | None = None
         while True:
             quote = await quote_work_order(
                 QuoteInput(
@@ -58,9 +60,11 @@ class ApprovalStep(RepairState):
                     repair_count=repair_count,
                     first_repair_position=inp.first_repair_position,
                     visit_repair_count=inp.visit_repair_count,
+                    price_override=override,
                 )
             )
             self._state.estimate_amount = quote.amount
+            self._state.cost_override = override.amount if override is not None else None
             self._state.estimate_version = quote.estimate_version
             decision = await decide_approval(
                 ApprovalDecisionInput(
@@ -85,11 +89,18 @@ class ApprovalStep(RepairState):
             outcome = await self._await_customer(inp, quote.estimate_version)
             if outcome != "revised":
                 return outcome == "approved"
-            repair_count, version = self._revision, version + 1
+            # a price override keeps the stored repair count (None) and sets the price instead
+            override, self._override = self._override, None
+            repair_count, version = (self._revision if override is None else None), version + 1
             self._revision = None
 
     def _settled(self) -> bool:
-        return self._decision is not None or self._cancelled or self._revision is not None
+        return (
+            self._decision is not None
+            or self._cancelled
+            or self._revision is not None
+            or self._override is not None
+        )
 
     async def _await_customer(self, inp: RepairInput, version: int) -> Outcome:
         """Send the link, remind once, and wait for an answer, a revision, a cancel or the expiry."""
@@ -100,7 +111,7 @@ class ApprovalStep(RepairState):
         self._approval_open = False
         if self._cancelled:
             return "cancelled"
-        if self._revision is not None:
+        if self._revision is not None or self._override is not None:
             return "revised"
         if self._decision is None:
             await self._record_approval(False, "expired", "workflow", ["approval link expired unanswered"])

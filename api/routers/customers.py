@@ -77,8 +77,10 @@ def get_pricing(customer_id: int, db: DbSession, staff: CurrentStaff, scope: Cur
 def set_pricing(
     customer_id: int, body: CustomerPricingIn, db: DbSession, staff: OfficeStaff, scope: CurrentScope
 ) -> CustomerPricing:
-    """Create or replace the customer's repair price tiers and volume discount."""
-    return service.set_pricing(db, customer_id=customer_id, scope=scope, data=body)
+    """Create or replace the customer's repair price tiers and volume discount; the first write
+    records its author (``created_by``) and every change is in the audit log with old and new
+    values."""
+    return service.set_pricing(db, customer_id=customer_id, scope=scope, data=body, actor=staff.actor)
 
 
 @router.get(

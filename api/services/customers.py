@@ -13,8 +13,8 @@ from api.errors import Conflict, NotFound, Problem
 from api.pagination import PageParams, paginate
 from api.schemas.customers import CustomerCreate, CustomerPricingIn, CustomerUpdate
 from db.models import Customer, CustomerPricing, Technician
+from db.repositories import audit, rows, technicians
 from db.repositories import customers as repo
-from db.repositories import rows, technicians
 from domain.access import Scope
 from domain.pricing import CustomerPricingTerms
 
@@ -107,15 +107,46 @@ def get_pricing(session: Session, *, customer_id: int, scope: Scope) -> Customer
     )
 
 
+def _pricing_values(pricing: CustomerPricing | None) -> dict[str, str | None]:
+    """A pricing row's tiers, discount and notes as JSON-ready strings (None: no row)."""
+    if pricing is None:
+        return {}
+    return {
+        name: (None if getattr(pricing, name) is None else str(getattr(pricing, name)))
+        for name in CustomerPricingIn.model_fields
+    }
+
+
 def set_pricing(
-    session: Session, *, customer_id: int, scope: Scope, data: CustomerPricingIn
+    session: Session, *, customer_id: int, scope: Scope, data: CustomerPricingIn, actor: str
 ) -> CustomerPricing:
     """Create or replace the customer's pricing (one row per customer, upserted); office and admin
-    only (Problem 403 for a manager: prices feed the estimate his approval limit is checked on)."""
+    only (Problem 403 for a manager: prices feed the estimate his approval limit is checked on).
+
+    The first write records ``actor`` as ``created_by`` (seed 001 1.1); every write that changes
+    something appends an ``audit_log`` row (entity ``customer_pricing``, the customer id) with the
+    old and new values of the fields that changed (seed 001 5.2)."""
     get_customer(session, customer_id=customer_id, scope=scope)
     if not scope.everything:
         raise Problem(403, "only office or admin keys may set a customer's pricing")
-    return repo.upsert_pricing(session, customer_id=customer_id, values=data.model_dump())
+    before = _pricing_values(repo.pricing(session, customer_id=customer_id))
+    stored = repo.upsert_pricing(session, customer_id=customer_id, values=data.model_dump(), created_by=actor)
+    after = _pricing_values(stored)
+    changed = sorted(name for name in after if before.get(name) != after[name]) if before else sorted(after)
+    if changed:
+        audit.record(
+            session,
+            actor=actor,
+            action="pricing_changed" if before else "pricing_created",
+            entity_type="customer_pricing",
+            entity_id=str(customer_id),
+            details={
+                "changed": changed,
+                "old": {name: before.get(name) for name in changed} if before else None,
+                "new": {name: after[name] for name in changed},
+            },
+        )
+    return stored
 
 
 def _technicians(session: Session, technician_ids: list[str]) -> list[Technician]:

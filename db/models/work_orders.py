@@ -12,6 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -61,6 +62,7 @@ class WorkOrder(Base, Timestamped):
         Index("ix_work_orders_technician_status_date", "technician_id", "status", "scheduled_date"),
         Index("ix_work_orders_customer_date", "customer_id", "scheduled_date"),
         CheckConstraint("gallons_pumped >= 0", name="gallons_pumped_not_negative"),
+        CheckConstraint("repair_position >= 1", name="repair_position_positive"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -96,6 +98,20 @@ class WorkOrder(Base, Timestamped):
     workflow_id: Mapped[str | None] = mapped_column(String(80), unique=True)
     service_request_id: Mapped[int | None] = mapped_column(ForeignKey("service_requests.id"))
     invoiced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: price override (seed 001 1.3 ``cost_override``): the price staff set instead of the quoted
+    #: one (USD, equal to ``estimate_amount`` once applied), the quoted price it replaced, who set
+    #: it, when and why. The estimate lines carry it as an adjustment line, so the lines still sum
+    #: to the estimate and an invoice line can show "overridden from $X: reason".
+    cost_override: Mapped[Money | None]
+    cost_override_from: Mapped[Money | None]
+    cost_override_by: Mapped[str | None] = mapped_column(String(80))
+    cost_override_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cost_override_reason: Mapped[str | None] = mapped_column(String(500))
+    #: a lot-walk finding (seed 001 2.3): priced from ``repair_position`` within the walk's
+    #: ``visit_repair_count`` repairs and approved under the customer's lot-walk rule
+    from_lot_walk: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    repair_position: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    visit_repair_count: Mapped[int | None] = mapped_column(Integer)
 
     job_costs: Mapped[list[JobCost]] = relationship(back_populates="work_order", cascade="all, delete-orphan")
 

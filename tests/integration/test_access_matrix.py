@@ -160,6 +160,15 @@ ROUTES: dict[tuple[str, str], tuple[Callable[..., Call], dict]] = {
         ),
         staff_only(409),
     ),
+    ("POST", "/api/v1/repairs/{work_order_id}/price-override"): (
+        lambda s, foreign=False: Call(
+            "POST",
+            f"/api/v1/repairs/{s.work_order_id}/price-override",
+            json={"amount": "99.00", "reason": "fleet goodwill"},
+        ),
+        # office; technicians and managers only with can_override_pricing (T-001 has it)
+        outcome((409, 409), (409, 404), (403, 404), (403, 404), (403, 404)),
+    ),
     ("POST", "/api/v1/repairs/{work_order_id}/assign"): (
         lambda s, foreign=False: Call("POST", f"/api/v1/repairs/{s.work_order_id}/assign", json={}),
         # assignment by a manager needs can_assign_work (seed 001 1.2)
