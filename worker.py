@@ -13,13 +13,15 @@ from temporalio.worker import Worker
 
 from activities.approvals import ApprovalActivities
 from activities.assignment import AssignmentActivities
+from activities.lot_walk import LotWalkActivities
 from activities.messaging import MessageSender, providers_from_settings
 from activities.repair import RepairActivities
 from config import Settings
 from domain.ids import OPTIMIZER_TASK_QUEUE, TASK_QUEUE
+from workflows.lot_walk import LotWalkWorkflow
 from workflows.repair import RepairWorkflow
 
-WORKFLOWS = [RepairWorkflow]
+WORKFLOWS = [RepairWorkflow, LotWalkWorkflow]
 QUEUES = ("main", "optimizer")
 
 
@@ -42,6 +44,7 @@ def build_workers(
         activities = (
             RepairActivities(sessions, labor_cost_per_hour=settings.labor_cost_per_hour).all()
             + ApprovalActivities(sessions, sender, settings).all()
+            + LotWalkActivities(sessions, sender, settings).all()
         )
         workers.append(
             Worker(

@@ -10,6 +10,7 @@ from temporalio.exceptions import ApplicationError
 
 from domain.contracts.approval import ApprovalFailure
 from domain.contracts.assignment import AssignmentFailure
+from domain.contracts.lot_walk import LotWalkFailure
 from domain.contracts.messaging import MessagingFailure
 from domain.contracts.repair import RepairFailure
 from domain.contracts.shared import CommonFailure, FailureType
@@ -20,6 +21,7 @@ CATALOGS: tuple[type[FailureType], ...] = (
     ApprovalFailure,
     AssignmentFailure,
     MessagingFailure,
+    LotWalkFailure,
 )
 
 #: failure type string → catalog member (its HTTP status and retryability)

@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
         ReviseEstimateRequest,
     )
     from domain.contracts.assignment import AssignInput, AssignmentFailure, AssignRequest, AssignResult
+    from domain.contracts.lot_walk import LOT_WALK_DECISION_SIGNAL, LotWalkChildDecision
     from domain.contracts.repair import (
         ESTIMATE_UPDATE,
         STATUS_QUERY,
@@ -283,6 +284,22 @@ class RepairWorkflow(ApprovalStep):
         )
         if refusal is not None:
             raise failure(ApprovalFailure.OVERRIDE_REFUSED, refusal)
+
+    @workflow.signal(name=LOT_WALK_DECISION_SIGNAL)
+    def lot_walk_decision(self, decision: LotWalkChildDecision) -> None:
+        """The walk's answer for this repair (seed 001 2.3): taken only while this repair waits
+        for it and nothing else has decided it (a signal cannot be refused, so a late or
+        duplicate one is ignored)."""
+        if self._input is None or self._input.lot_walk_workflow_id is None:
+            return
+        if not self._approval_open or self._decision is not None or self._walk_expired:
+            return
+        if decision.outcome == "expire":
+            self._walk_expired = True
+        elif decision.outcome == "approve":
+            self._decision = ApproveRequest(actor=decision.actor, reason=decision.reason)
+        else:
+            self._decision = DeclineRequest(actor=decision.actor, reason=decision.reason)
 
     @workflow.update(name=ESTIMATE_UPDATE)
     async def estimate(self) -> RepairStatus:

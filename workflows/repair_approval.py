@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Literal
 
 from temporalio import workflow
@@ -30,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
         QuoteInput,
         RecordApprovalInput,
     )
+    from domain.contracts.lot_walk import REPAIR_DECIDED_SIGNAL, RepairDecided
     from domain.contracts.repair import RepairInput
     from domain.work_status import WorkStatus
 
@@ -83,10 +85,15 @@ class ApprovalStep(RepairState):
                 await self._record_approval(
                     True, decision.mode, decision.approved_by or "policy", decision.reasons
                 )
+                if inp.lot_walk_workflow_id is not None:
+                    await self._tell_walk(inp, True)
                 return not self._cancelled
             self._approval_open = True
             await self._set_status(WorkStatus.PENDING_APPROVAL, "workflow", "; ".join(decision.reasons))
-            outcome = await self._await_customer(inp, quote.estimate_version)
+            if inp.lot_walk_workflow_id is not None:
+                outcome = await self._await_walk(inp)
+            else:
+                outcome = await self._await_customer(inp, quote.estimate_version)
             if outcome != "revised":
                 return outcome == "approved"
             # a price override keeps the stored repair count (None) and sets the price instead
@@ -100,6 +107,7 @@ class ApprovalStep(RepairState):
             or self._cancelled
             or self._revision is not None
             or self._override is not None
+            or self._walk_expired
         )
 
     async def _await_customer(self, inp: RepairInput, version: int) -> Outcome:
@@ -109,6 +117,34 @@ class ApprovalStep(RepairState):
         else:
             await self._ask_with_timers_after_sends(inp, version)
         self._approval_open = False
+        return await self._conclude()
+
+    async def _await_walk(self, inp: RepairInput) -> Outcome:
+        """A lot-walk repair waits for its walk's single approval request (seed 001 2.3: one
+        request listing all the walk's repairs, not one text per repair): no link or reminder of
+        its own. It tells the walk it waits, then takes the walk's answer (or a staff action, a
+        revision, a cancel); twice the approval expiry is the backstop should the walk never
+        answer (the walk itself expires the request after one expiry)."""
+        await self._tell_walk(inp, None)
+        await wait_until(self._settled, 2 * inp.durations.approval_expiry_seconds)
+        self._approval_open = False
+        return await self._conclude()
+
+    async def _tell_walk(self, inp: RepairInput, approved: bool | None) -> None:
+        """Signal the walk this repair belongs to its estimate and decision (None: waiting)."""
+        assert inp.lot_walk_workflow_id is not None
+        await workflow.get_external_workflow_handle(inp.lot_walk_workflow_id).signal(
+            REPAIR_DECIDED_SIGNAL,
+            RepairDecided(
+                work_order_id=inp.work_order_id,
+                amount=self._state.estimate_amount or Decimal("0"),
+                approval_mode=self._state.approval_mode or "",
+                approved=approved,
+            ),
+        )
+
+    async def _conclude(self) -> Outcome:
+        """After the wait: the outcome of a cancel, a revision, no answer (expired) or an answer."""
         if self._cancelled:
             return "cancelled"
         if self._revision is not None or self._override is not None:

@@ -46,6 +46,8 @@ class RepairState:
         self._revision: int | None = None
         #: a price override sent while the customer has not answered: re-quoted like a revision
         self._override: PriceOverrideRequest | None = None
+        #: a lot-walk repair whose walk's approval request expired unanswered
+        self._walk_expired = False
         self._busy: str | None = None
         self._cancelled = False
         self._approval_open = False

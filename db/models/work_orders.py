@@ -112,6 +112,8 @@ class WorkOrder(Base, Timestamped):
     from_lot_walk: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     repair_position: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     visit_repair_count: Mapped[int | None] = mapped_column(Integer)
+    #: the lot walk that found this repair (``lot-walk-{customer_id}-{date}``), or None
+    lot_walk_id: Mapped[str | None] = mapped_column(String(60), index=True)
 
     job_costs: Mapped[list[JobCost]] = relationship(back_populates="work_order", cascade="all, delete-orphan")
 

@@ -54,6 +54,9 @@ class RepairInput(BaseModel):
     optimizer_task_queue: str = OPTIMIZER_TASK_QUEUE
     service_request_id: int | None = None
     repair_count: int | None = Field(default=None, ge=0)
+    #: set for a repair found on a lot walk (a child of ``lot-walk-…``): it sends no approval
+    #: link of its own but waits for the walk's single request; None keeps the usual link
+    lot_walk_workflow_id: str | None = None
 
 
 class RepairStatus(BaseModel):
