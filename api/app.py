@@ -20,6 +20,8 @@ from api.routers import (
     approval_pages,
     catalog,
     customers,
+    lot_walk_pages,
+    lot_walks,
     messages,
     repairs,
     technician_performance,
@@ -77,7 +79,9 @@ def create_app(
     install_token_redaction()
     for module in (repairs, customers, technicians, technician_performance, catalog, messages):
         app.include_router(module.router)
+    app.include_router(lot_walks.router)
     app.include_router(approval_pages.router)
+    app.include_router(lot_walk_pages.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -188,6 +188,31 @@ ROUTES: dict[tuple[str, str], tuple[Callable[..., Call], dict]] = {
         lambda s, foreign=False: Call("POST", f"/api/v1/repairs/{s.work_order_id}/cancel", json={}),
         staff_only(409),
     ),
+    # ---- lot walks (the sites' customers have no lot walking, and no walk exists) ----------
+    ("POST", "/api/v1/customers/{customer_id}/lot-walks"): (
+        lambda s, foreign=False: Call("POST", f"/api/v1/customers/{s.customer_id}/lot-walks", json={}),
+        staff_only(422),  # in scope: refused because lot walking is not enabled
+    ),
+    ("GET", "/api/v1/lot-walks/{lot_walk_id}"): (
+        lambda s, foreign=False: Call("GET", f"/api/v1/lot-walks/lot-walk-{s.customer_id}-{s.day}"),
+        outcome(*[(404, 404)] * 5),
+    ),
+    ("POST", "/api/v1/lot-walks/{lot_walk_id}/findings"): (
+        lambda s, foreign=False: Call(
+            "POST",
+            f"/api/v1/lot-walks/lot-walk-{s.customer_id}-{s.day}/findings",
+            json={"units": [{"unit": "Truck 1", "repairs": ["mirror"]}]},
+        ),
+        outcome(*[(404, 404)] * 5),
+    ),
+    ("POST", "/api/v1/lot-walks/{lot_walk_id}/decisions"): (
+        lambda s, foreign=False: Call(
+            "POST",
+            f"/api/v1/lot-walks/lot-walk-{s.customer_id}-{s.day}/decisions",
+            json={"decisions": [{"work_order_id": s.work_order_id, "approve": True}]},
+        ),
+        staff_only(404, 404),
+    ),
     # ---- customers -------------------------------------------------------------------------
     ("GET", "/api/v1/customers"): (
         lambda s, foreign=False: Call(
