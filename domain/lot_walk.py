@@ -8,7 +8,10 @@ volume discount.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import time
 from decimal import Decimal
+from typing import Any
 
 from domain.contracts.lot_walk import (
     MAX_REPAIRS_PER_WALK,
@@ -51,3 +54,54 @@ def summarize(repairs: Sequence[LotWalkRepair]) -> LotWalkSummary:
         completed=len(completed),
         amount=sum((r.total_amount or Decimal("0") for r in completed), Decimal("0.00")),
     )
+
+
+#: ``lot_walking_schedule["days"]`` values and their cron day-of-week numbers
+WEEKDAYS = {"sun": 0, "mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6}
+#: service modes with scheduled lot walks (seed 001 2.1: SCHEDULED, or HYBRID = both)
+SCHEDULED_MODES = frozenset({"SCHEDULED", "HYBRID"})
+
+
+class ScheduleProblem(ValueError):
+    """A customer's ``lot_walking_schedule`` cannot be read (bad days or time)."""
+
+
+@dataclass(frozen=True, slots=True)
+class WalkSchedule:
+    """When a fleet customer's lot is walked: a cron expression (local time) and whether it runs."""
+
+    cron: str
+    paused: bool
+
+
+def walk_schedule(
+    *, enabled: bool, service_mode: str, schedule: dict[str, Any], walk_time: time | None
+) -> WalkSchedule | None:
+    """The customer's walk schedule (seed 001 2.1), or None when it should have none.
+
+    ``schedule`` is ``{"days": ["tue", "fri"], "time": "07:00"}``; ``walk_time``
+    (``lot_walking_time``) wins over its ``time``; without either, 07:00. A customer with
+    service mode SCHEDULED or HYBRID and at least one day has a schedule; it is paused while
+    ``lot_walking_enabled`` is off. Raises ScheduleProblem for unknown days or a bad time.
+    """
+    days = schedule.get("days") or []
+    if not isinstance(days, list) or any(not isinstance(d, str) or d.lower() not in WEEKDAYS for d in days):
+        raise ScheduleProblem(
+            f"lot_walking_schedule.days must be a list of {', '.join(WEEKDAYS)}; got {days!r}"
+        )
+    at = walk_time
+    if at is None and schedule.get("time") is not None:
+        try:
+            at = time.fromisoformat(str(schedule["time"]))
+        except ValueError as err:
+            raise ScheduleProblem(
+                f"lot_walking_schedule.time must be HH:MM; got {schedule['time']!r}"
+            ) from err
+    unknown = sorted(set(schedule) - {"days", "time"})
+    if unknown:
+        raise ScheduleProblem(f"lot_walking_schedule takes days and time only; got {', '.join(unknown)}")
+    if service_mode not in SCHEDULED_MODES or not days:
+        return None
+    at = at or time(7, 0)
+    numbers = ",".join(str(n) for n in sorted({WEEKDAYS[d.lower()] for d in days}))
+    return WalkSchedule(cron=f"{at.minute} {at.hour} * * {numbers}", paused=not enabled)

@@ -15,7 +15,7 @@ import asyncio
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ChildWorkflowError
+from temporalio.exceptions import ActivityError, ChildWorkflowError, WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
     from domain.contracts import assignment as assignment_contract
@@ -46,8 +46,9 @@ with workflow.unsafe.imports_passed_through():
         RepairDecided,
     )
     from domain.contracts.repair import Durations, RepairInput, RepairStatus, SetStatusInput
-    from domain.ids import LOT_WALK_WORKFLOW, REPAIR_WORKFLOW, repair_workflow_id
+    from domain.ids import LOT_WALK_WORKFLOW, REPAIR_WORKFLOW, lot_walk_workflow_id, repair_workflow_id
     from domain.lot_walk import findings_problem, summarize
+    from domain.schedule import local_today
     from domain.work_status import WorkStatus
 
 from workflows.kit import (
@@ -92,6 +93,9 @@ class LotWalkWorkflow:
     async def run(self, inp: LotWalkInput) -> LotWalkStatus:
         """Walk the lot, run its repairs to their end, return the summary."""
         self._input = inp
+        if inp.walk_date is None:
+            return await self._start_todays_walk(inp)
+        walk_date = inp.walk_date
         walk_id = workflow.info().workflow_id
         self._state = LotWalkStatus(
             lot_walk_id=walk_id, customer_id=inp.customer_id, state=LotWalkState.REQUESTED
@@ -108,7 +112,7 @@ class LotWalkWorkflow:
                 lot_walk_id=walk_id,
                 workflow_id=walk_id,
                 customer_id=inp.customer_id,
-                walk_date=inp.walk_date,
+                walk_date=walk_date,
                 requested_by=inp.requested_by,
             )
         )
@@ -133,6 +137,26 @@ class LotWalkWorkflow:
             await self._close(LotWalkSummary())
             return self._state
         return await self._run_repairs(inp, walk_id)
+
+    async def _start_todays_walk(self, inp: LotWalkInput) -> LotWalkStatus:
+        """A run of the customer's schedule: start today's walk (its own id, so a walk staff
+        already started for the day is not doubled) and end."""
+        day = local_today(workflow.now(), inp.time_zone)
+        walk_id = lot_walk_workflow_id(inp.customer_id, day)
+        self._state = LotWalkStatus(
+            lot_walk_id=walk_id, customer_id=inp.customer_id, state=LotWalkState.REQUESTED
+        )
+        try:
+            await workflow.start_child_workflow(
+                LOT_WALK_WORKFLOW,
+                inp.model_copy(update={"walk_date": day}),
+                id=walk_id,
+                parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+                static_summary=f"Scheduled lot walk of customer {inp.customer_id} on {day}",
+            )
+        except WorkflowAlreadyStartedError:
+            workflow.logger.info("lot walk %s was already started", walk_id)
+        return self._state
 
     async def _run_repairs(self, inp: LotWalkInput, walk_id: str) -> LotWalkStatus:
         assert self._findings is not None

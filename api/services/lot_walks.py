@@ -32,11 +32,13 @@ from domain.schedule import local_today
 MAX_DAYS_AHEAD = 365
 
 
-def walk_input(settings: Settings, *, customer_id: int, day: date, requested_by: str) -> LotWalkInput:
-    """The walk's start input with the waits from ``settings`` (also used by the schedule)."""
+def walk_input(settings: Settings, *, customer_id: int, day: date | None, requested_by: str) -> LotWalkInput:
+    """The walk's start input with the waits from ``settings``; ``day`` None for the customer's
+    schedule (each run walks the day it fires, in ``settings.timezone``)."""
     return LotWalkInput(
         customer_id=customer_id,
         walk_date=day,
+        time_zone=settings.timezone,
         requested_by=requested_by,
         findings_wait_seconds=settings.lot_walk_findings_wait_seconds,
         approval_reminder_seconds=settings.approval_reminder_seconds,

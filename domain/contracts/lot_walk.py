@@ -46,10 +46,13 @@ class LotWalkState(StrEnum):
 
 class LotWalkInput(BaseModel):
     """Start argument: the customer, the day, who asked (``schedule`` or ``staff:{key}``) and the
-    waits in seconds (from settings at start time)."""
+    waits in seconds (from settings at start time). ``walk_date`` None is a run started by the
+    customer's Temporal Schedule: it starts that day's ``lot-walk-{customer_id}-{date}`` (the
+    day in ``time_zone``) and ends; a walk already started for the day is left alone."""
 
     customer_id: int = Field(ge=1)
-    walk_date: date
+    walk_date: date | None
+    time_zone: str = "UTC"
     requested_by: str
     findings_wait_seconds: int = Field(gt=0)
     approval_reminder_seconds: int = Field(gt=0)

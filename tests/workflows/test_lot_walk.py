@@ -301,3 +301,28 @@ async def test_a_walk_without_findings_closes_as_not_walked(env, task_queue):
     assert result.summary is not None and result.summary.found == 0
     visit = [a.status for n, a in stubs.calls if n == ActivityName.SET_WORK_STATUS]
     assert visit == ["assigned", "cancelled"]
+
+
+async def test_a_scheduled_run_starts_the_days_walk_once(env, task_queue):
+    stubs = WalkStubs(preferred=[], room_for=set())
+    inp = walk_input(task_queue).model_copy(update={"walk_date": None, "time_zone": "America/Chicago"})
+    async with (
+        Worker(env.client, task_queue=task_queue, workflows=[LotWalkWorkflow], activities=stubs.all()),
+        Worker(env.client, task_queue=inp.optimizer_task_queue, activities=[stubs.assign_technician]),
+    ):
+        first = await env.client.start_workflow(
+            LotWalkWorkflow.run, inp, id=f"lot-walk-7-scheduled-{uuid.uuid4().hex[:6]}", task_queue=task_queue
+        )
+        started = LotWalkStatus.model_validate(await first.result())
+        assert started.lot_walk_id.startswith("lot-walk-7-")
+        # the schedule fires again the same day: the walk already exists and is left alone
+        second = await env.client.start_workflow(
+            LotWalkWorkflow.run, inp, id=f"lot-walk-7-scheduled-{uuid.uuid4().hex[:6]}", task_queue=task_queue
+        )
+        assert LotWalkStatus.model_validate(await second.result()).lot_walk_id == started.lot_walk_id
+        walk = env.client.get_workflow_handle(started.lot_walk_id)
+        state = await wait_state(walk, LotWalkState.WALKER_ASSIGNED)
+        assert state.lot_walk_id == started.lot_walk_id
+        await walk.terminate("test over")
+    opened = [a for n, a in stubs.calls if n == contract.OPEN_LOT_WALK.name]
+    assert len(opened) == 1 and opened[0].requested_by == "schedule"
