@@ -278,11 +278,7 @@ async def test_a_new_technician_starts_at_zeros_and_counts_a_completed_job(stack
                             total_cost=Decimal(qty) * 10,
                             created_at=end,
                         )
-                        for cost_type, qty, unit in (
-                            ("labor", "1.5", "hour"),
-                            ("labor", "2", "visit"),
-                            ("materials", "3", "each"),
-                        )
+                        for cost_type, qty, unit in (("labor", "1.5", "hour"), ("labor", "2", "visit"), ("materials", "3", "each"))
                         if job_type == "repair"
                     ],
                 )
