@@ -137,3 +137,22 @@ async def test_lot_walk_through_the_api(stack):
     assert summary == {"found": 4, "auto_approved": 1, "approved": 2, "declined": 1, "completed": 3}
     assert Decimal(str(closed["amount"])) == Decimal("400.00")
     assert closed["repair_ids"] == ids and closed["findings"][0]["unit"] == "Truck 12"
+
+
+async def test_the_demo_helper_plays_a_whole_walk(stack):
+    from devstack.lot_walk_flow import play_lot_walk
+
+    fleet = await new_customer(
+        stack, company_name="Demo Fleet", fleet_size=45, require_photo_for_approval=True
+    )
+    closed = await play_lot_walk(
+        stack.http, office_key=stack.office["X-API-Key"], tech_keys=stack.tech_keys, customer_id=fleet
+    )
+    assert closed["state"] == "closed" and closed["found"] == 5
+    # positions 1-2 $145/$135 and 4-5 $125/$120 (no photo) wait; 3 ($130, photo) is auto-approved
+    assert (closed["auto_approved"], closed["approved"], closed["declined"], closed["completed"]) == (
+        1,
+        3,
+        1,
+        4,
+    )
