@@ -79,7 +79,8 @@ def walk_schedule(
 ) -> WalkSchedule | None:
     """The customer's walk schedule (seed 001 2.1), or None when it should have none.
 
-    ``schedule`` is ``{"days": ["tue", "fri"], "time": "07:00"}``; ``walk_time``
+    ``schedule`` is ``{"days": ["tue", "fri"], "time": "07:00"}`` (other keys, such as a gate
+    code note, are the office's and ignored here); ``walk_time``
     (``lot_walking_time``) wins over its ``time``; without either, 07:00. A customer with
     service mode SCHEDULED or HYBRID and at least one day has a schedule; it is paused while
     ``lot_walking_enabled`` is off. Raises ScheduleProblem for unknown days or a bad time.
@@ -97,9 +98,6 @@ def walk_schedule(
             raise ScheduleProblem(
                 f"lot_walking_schedule.time must be HH:MM; got {schedule['time']!r}"
             ) from err
-    unknown = sorted(set(schedule) - {"days", "time"})
-    if unknown:
-        raise ScheduleProblem(f"lot_walking_schedule takes days and time only; got {', '.join(unknown)}")
     if service_mode not in SCHEDULED_MODES or not days:
         return None
     at = at or time(7, 0)

@@ -8,7 +8,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from api.schemas.common import IsoDate, Money, RequestBody
+from api.schemas.common import IsoDate, RequestBody, money
 from domain.contracts.repair import PartUsed, RepairStatus
 
 Priority = Literal["emergency", "high", "normal", "low"]
@@ -160,7 +160,7 @@ class ReasonBody(RequestBody):
 class PriceOverrideBody(RequestBody):
     """A price set instead of the quoted one (seed 001 1.3 ``cost_override``), and why."""
 
-    amount: Money = Field(description="the new price in USD")
+    amount: money(le=Decimal("999999.99")) = Field(description="the new price in USD")  # type: ignore[valid-type]
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)] = Field(
         description="why: kept in the audit log and on the work order"
     )

@@ -75,7 +75,7 @@ def test_schedule_from_the_customer_settings():
 
 @pytest.mark.parametrize(
     "schedule",
-    [{"days": ["someday"]}, {"days": "mon"}, {"days": ["mon"], "time": "7 o'clock"}, {"day": ["mon"]}],
+    [{"days": ["someday"]}, {"days": "mon"}, {"days": ["mon"], "time": "7 o'clock"}],
 )
 def test_unreadable_schedules_are_refused(schedule):
     with pytest.raises(ScheduleProblem):
