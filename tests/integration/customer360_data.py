@@ -186,7 +186,7 @@ def build_customer(session: Session, rng: random.Random, *, jobs: int) -> Built:
         built.others.append(add_job(session, customer, status=status, total=money(rng, 10, 100)).id)
     unbilled = completed[:]
     rng.shuffle(unbilled)
-    while len(unbilled) > rng.randint(0, 2):
+    while unbilled and (not built.invoice_ids or len(unbilled) > rng.randint(0, 2)):
         size = rng.randint(1, 3)
         group, unbilled = unbilled[:size], unbilled[size:]
         lines = [(wo, [money(rng, 0, 300) for _ in range(rng.randint(1, 3))]) for wo in group]
