@@ -107,14 +107,17 @@ async def _expenses(
     have = await _get(http, "/api/v1/expenses", office, customer_id=customer["id"], page_size=100)
     described = {e["description"] for e in have["items"]}
     wanted = []
-    if jobs:
+    # never on a [SEED DATA] job: `fieldops seed history --undo` deletes those, and an expense
+    # (money spent) is not deleted with its job
+    live = [job for job in jobs if job["approval_mode"] != "seed"]
+    if live:
         wanted.append(
             {
-                "work_order_id": jobs[0]["id"],
+                "work_order_id": live[0]["id"],
                 "category": "disposal",
                 "amount": "38.50",
                 "description": f"{DEMO_TAG} disposal fee at the treatment plant",
-                "incurred_on": jobs[0]["scheduled_date"],
+                "incurred_on": live[0]["scheduled_date"],
             }
         )
     if kind_of(customer) == "fleet":

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from api.app import create_app
 from api.auth import create_api_key
 from config import Settings
+from db.models import Customer
 from db.session import transaction
 from devstack.customer360_demo import EQUIPMENT, play_customer360
+from tests.integration.customer360_data import add_job
 
 pytestmark = pytest.mark.integration
 
@@ -29,6 +32,8 @@ async def test_the_demo_gives_every_customer_its_360_records_once(database):
     app.state.sessions, app.state.temporal, app.state.settings = database.sessions, object(), settings
     with transaction(database.sessions) as session:
         office = {"X-API-Key": create_api_key(session, name="c360 demo", role="office")}
+        fleet = session.scalars(select(Customer).where(Customer.fleet_size > 0)).one()
+        add_job(session, fleet, technician_id="T-004")  # a job of the demo day (not [SEED DATA])
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
         console = Lines()
         first = await play_customer360(http, office, console)
