@@ -20,6 +20,8 @@ from api.routers import (
     approval_pages,
     catalog,
     communication,
+    customer360,
+    customer_records,
     customers,
     dispatch,
     invoices,
@@ -93,6 +95,8 @@ def create_app(
         invoices,
         dispatch,
         communication,
+        customer_records,
+        customer360,
         webhooks,
     ):
         app.include_router(module.router)

@@ -10,6 +10,9 @@ completed work, score the technicians, and let dunning run on the demo clock.
   (``POST /api/v1/invoices/batch``, a ``BatchInvoicingWorkflow``), each invoice with its PDF and its
   ``dunning-{invoice}`` workflow; two invoices are paid in full and one by half through the
   payments API, each payment sent twice (recorded once). The paid ones' dunning stops.
+- Customer 360 (issue 11): the customers get appliances, expenses, reviews, ratings, a follow-up
+  and a referral through the API (``devstack.customer360_demo``), and the fleet customer's 360
+  view is read in one request.
 - Analytics (issue 10): ``AnalyticsWorkflow`` scores the seeded history's last 35 days and then
   today, so ``/api/performance`` and the BPI show data at once.
 - Dunning runs on the demo clock (``FIELDOPS_DUNNING_DAY_SECONDS``, 1 s under the demo profile):
@@ -29,6 +32,7 @@ from rich.console import Console
 from config import Settings
 from devstack.analytics_history import backfill_seeded_history
 from devstack.billing_run import BillingSummary, run_billing_cycle
+from devstack.customer360_demo import play_customer360
 from devstack.lot_walk_flow import play_lot_walk
 from temporal_client import connect_temporal
 
@@ -166,4 +170,5 @@ async def after_day(
     if completed:
         await wait_for_reminders(http, office, summary, issued_at, console)
         report["billing"] = summary.as_report()
+    report["customer360"] = await play_customer360(http, office, console, time_zone=settings.timezone)
     return report
