@@ -3,6 +3,7 @@ oracle on randomised data: several jobs per invoice with several lines each, tax
 invoices, partial, full and over-payments (credits), direct and job expenses, job costs, and jobs
 that were declined, cancelled or are still open."""
 
+# ruff: noqa: F811 - the fixtures imported from customer360_fixtures are test arguments
 from __future__ import annotations
 
 import random
@@ -13,7 +14,7 @@ from sqlalchemy import text
 
 from db.session import transaction
 from tests.integration.customer360_data import build_customer
-from tests.integration.test_customer360_api import Api, api  # noqa: F401 - the module's fixture
+from tests.integration.customer360_fixtures import Api, api  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.integration
 
@@ -74,7 +75,7 @@ def answered(body: dict, keys) -> dict:
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 6])
-def test_financials_equal_the_sql_oracle(api: Api, seed: int):  # noqa: F811
+def test_financials_equal_the_sql_oracle(api: Api, seed: int):
     rng = random.Random(seed)
     with transaction(api.sessions) as session:
         built = build_customer(session, rng, jobs=rng.randint(1, 12))
@@ -100,7 +101,7 @@ def test_financials_equal_the_sql_oracle(api: Api, seed: int):  # noqa: F811
     assert expected["lifetime_value"] > 0 and expected["invoiced"] > 0  # not trivially zero
 
 
-def test_the_sum_of_job_payments_is_the_customers_within_a_cent_per_invoice(api: Api):  # noqa: F811
+def test_the_sum_of_job_payments_is_the_customers_within_a_cent_per_invoice(api: Api):
     rng = random.Random(99)
     with transaction(api.sessions) as session:
         built = build_customer(session, rng, jobs=10)
