@@ -142,6 +142,16 @@ def print_report(report: dict, settings: Settings, office_key: str) -> None:
             "  invoice emails / dunning reminders",
             f"{billing['invoice_messages']} / {billing['dunning_reminders']}",
         )
+    c360 = (report.get("customer360") or {}).get("fleet_360")
+    if c360:
+        table.add_row(
+            "fleet 360: appliances / jobs / invoices",
+            f"{c360['appliances']} / {c360['jobs']} / {c360['invoices']}",
+        )
+        table.add_row(
+            "  lifetime value / outstanding",
+            f"${c360['financials']['lifetime_value']} / ${c360['financials']['outstanding_balance']}",
+        )
     analytics = report.get("analytics")
     if analytics:
         table.add_row("analytics days scored", f"{analytics['days_scored']} ({analytics['seconds']} s)")
