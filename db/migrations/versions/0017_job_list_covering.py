@@ -20,7 +20,7 @@ labor hours, scattered random pages that a cold cache reads one by one.
   its figures, so the totals and the job list's count are index-only too.
 
 Revision ID: 0017
-Revises: 0008
+Revises: 0012
 Create Date: 2026-11-25
 """
 
@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017"
-down_revision: str | None = "0008"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
