@@ -9,8 +9,9 @@ Phase 1.4 (pump outs 60 %, repairs 15 %, maintenance 15 %, other 10 %), labor an
 It then prints, for both endpoints, p50/p95 latency of our query path (the API service functions
 ``api.services.technician_performance.performance`` / ``jobs`` with an office scope, in a fresh
 transaction each) beside the seed's own SQL (``tests/integration/seed000``) run twice: on our tables
-(with the indexes and the ``technician_customer_totals`` rollup of migration 0011 in place, which
-the seed's SQL does not read) and naively, on copies of ``work_orders``, ``job_costs`` and
+(with the indexes and the ``technician_customer_totals`` rollup of migration 0011 and the job
+list's covering index and per-job cost columns of migration 0017 in place, which the seed's SQL
+does not read) and naively, on copies of ``work_orders``, ``job_costs`` and
 ``customers`` in the schema ``seed_naive`` that have only their primary keys and the index on
 ``job_costs.work_order_id``. Every sampled answer of ours is compared with the seed's SQL and the
 count of differences printed. Last, one night's aggregation (seed 002 daily metrics, BPI, achievements)
