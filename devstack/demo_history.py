@@ -8,7 +8,8 @@ Each job also has what the live work records, so seed 002's reliability and SLA 
 for seeded days: the arrival window the customer was given (``service_window_start``/``_end``, two
 or four hours in the technician's local zone, about 1 in 12 missed by 10-60 minutes), the arrival
 (``actual_start_time``) and the request time (``created_at``: 1-14 days before for planned work, 20
-minutes to 3 hours before the arrival for an emergency, whose window is its 4-hour SLA).
+minutes to 3 hours before the arrival for an emergency, whose window is its 4-hour SLA, missed by 1
+in 10).
 """
 
 from __future__ import annotations
@@ -92,6 +93,7 @@ def _usd(value: float | Decimal, low: int, high: int) -> Decimal:
 #: arrival windows offered to customers (minutes), and the share of arrivals after the window
 _WINDOW_MINUTES = (120, 120, 240)
 LATE_SHARE = 1 / 12
+LATE_EMERGENCY_SHARE = 1 / 10
 #: an emergency's window is its SLA (``domain.analytics.metrics.EMERGENCY_SLA_MINUTES``)
 _EMERGENCY_WINDOW_MINUTES = 240
 
@@ -102,9 +104,13 @@ def _booking(
     """(request time, window start, window end) of a job the technician reached at ``arrival``
     (aware UTC). A planned job was booked 1-14 days before into a 2- or 4-hour window on the
     hour that holds the arrival, or, for 1 in 12, ended 10-60 minutes before it; an emergency was
-    called in 20 minutes to 3 hours before the arrival, its window running from the call."""
-    if emergency:
-        requested = arrival - timedelta(minutes=rng.randrange(20, 181, 5))
+    called in 20 minutes to 3 hours before the arrival (1 in 10: 4 h 5 min to 6 h, missing its
+    4-hour SLA), its window running from the call."""
+    if emergency:  # 1 in 10 misses the SLA (reached 4 h 5 min to 6 h after the call)
+        late = rng.random() < LATE_EMERGENCY_SHARE
+        requested = arrival - timedelta(
+            minutes=rng.randrange(245, 361, 5) if late else rng.randrange(20, 181, 5)
+        )
         return requested, requested, requested + timedelta(minutes=_EMERGENCY_WINDOW_MINUTES)
     length = timedelta(minutes=rng.choice(_WINDOW_MINUTES))
     if rng.random() < LATE_SHARE:

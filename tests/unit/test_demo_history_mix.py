@@ -64,15 +64,17 @@ def test_every_demo_technician_pumps_and_repairs():
 
 
 def test_seeded_jobs_have_a_booking_window_an_arrival_and_a_request_time():
-    jobs = _history(7)
+    jobs = [wo for rng_seed in (7, 8, 9) for wo in _history(rng_seed)]
     late = 0
+    missed: list[bool] = []
     for wo in jobs:
         start, end, arrival = wo.service_window_start, wo.service_window_end, wo.actual_start_time
         assert start.tzinfo is not None and end > start and wo.created_at <= start < wo.actual_end_time
         assert wo.created_at < arrival
         if wo.job_type == "emergency":  # called in shortly before; the window is the SLA
-            assert timedelta(minutes=20) <= arrival - wo.created_at <= timedelta(hours=3)
+            assert timedelta(minutes=20) <= arrival - wo.created_at <= timedelta(hours=6)
             assert end - start == timedelta(minutes=EMERGENCY_SLA_MINUTES) and start == wo.created_at
+            missed.append(arrival > end)
             continue
         assert end - start in (timedelta(hours=2), timedelta(hours=4))
         assert timedelta(days=1) <= start - wo.created_at <= timedelta(days=15)
@@ -83,3 +85,4 @@ def test_seeded_jobs_have_a_booking_window_an_arrival_and_a_request_time():
             assert start <= arrival
     planned = sum(wo.job_type != "emergency" for wo in jobs)
     assert late / planned == pytest.approx(LATE_SHARE, abs=0.03)
+    assert 0 < sum(missed) < len(missed) / 4  # most emergencies meet their SLA, not all
