@@ -148,7 +148,7 @@ def downgrade() -> None:
         postgresql_where=sa.text("status = 'completed'"),
         postgresql_include=["job_type"],
     )
-    op.drop_constraint("ck_work_orders_notes_fit_job_list_index", "work_orders", type_="check")
+    op.drop_constraint(op.f("ck_work_orders_notes_fit_job_list_index"), "work_orders", type_="check")
     op.execute("DROP TRIGGER job_costs_work_order_costs ON job_costs")
     op.execute("DROP FUNCTION job_costs_refresh_work_order()")
     op.execute("DROP FUNCTION refresh_work_order_costs(varchar)")
