@@ -53,6 +53,8 @@ class Settings(BaseSettings):
 
     approval_reminder_seconds: int = Field(default=24 * 3600, gt=0)
     approval_expiry_seconds: int = Field(default=72 * 3600, gt=0)
+    #: how long a lot walk waits for the walker's findings before it closes as not walked
+    lot_walk_findings_wait_seconds: int = Field(default=36 * 3600, gt=0)
 
     worker_max_cached_workflows: int = Field(default=1000, ge=0)
 

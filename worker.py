@@ -16,6 +16,7 @@ from activities.approvals import ApprovalActivities
 from activities.assignment import AssignmentActivities
 from activities.billing import BillingActivities
 from activities.dispatch import DispatchActivities
+from activities.lot_walk import LotWalkActivities
 from activities.messaging import MessageSender, gates_from_settings, providers_from_settings
 from activities.notifications import NotificationActivities
 from activities.repair import RepairActivities
@@ -26,6 +27,7 @@ from workflows.billing import BatchInvoicingWorkflow
 from workflows.digest import MessageDigestWorkflow
 from workflows.dispatch import DispatchWorkflow
 from workflows.dunning import DunningWorkflow
+from workflows.lot_walk import LotWalkWorkflow
 from workflows.repair import RepairWorkflow
 
 WORKFLOWS = [
@@ -35,6 +37,7 @@ WORKFLOWS = [
     DunningWorkflow,
     DispatchWorkflow,
     MessageDigestWorkflow,
+    LotWalkWorkflow,
 ]
 QUEUES = ("main", "optimizer")
 
@@ -62,6 +65,7 @@ def build_workers(
             + BillingActivities(sessions, sender, settings).all()
             + DispatchActivities(sessions, settings, sender=sender).main()
             + NotificationActivities(sessions, sender, settings).all()
+            + LotWalkActivities(sessions, sender, settings).all()
         )
         workers.append(
             Worker(

@@ -25,14 +25,65 @@ from domain.contracts import approval, repair
 from domain.contracts.approval import (
     ApprovalDecisionInput,
     ApprovalDecisionResult,
+    PriceOverrideRequest,
     QuoteInput,
     QuoteResult,
     RecordApprovalInput,
+    RecordPriceOverrideInput,
 )
 from domain.contracts.repair import CompletionInput, CompletionResult, CreateWorkOrderInput, SetStatusInput
 from domain.contracts.shared import CommonFailure
-from domain.pricing import CENT, CustomerPricingTerms, quote_estimate
+from domain.pricing import (
+    CENT,
+    OVERRIDE_LINE,
+    CustomerPricingTerms,
+    Estimate,
+    EstimateLine,
+    override_estimate,
+    quote_estimate,
+)
 from domain.work_status import WorkStatus
+
+
+def _lines(estimate: Estimate) -> list[dict[str, str]]:
+    """Estimate lines as stored in ``work_orders.estimate_lines`` (amounts as strings; ``kind``
+    only on an override's adjustment line, so plain quotes are stored as before)."""
+    return [
+        {"description": x.description, "amount": str(x.amount)}
+        | ({"kind": x.kind} if x.kind != "charge" else {})
+        for x in estimate.lines
+    ]
+
+
+def _record_override(
+    session: Session,
+    wo: WorkOrder,
+    override: PriceOverrideRequest,
+    *,
+    quoted: Decimal,
+    previous: Decimal | None,
+    at: datetime,
+) -> None:
+    """Write the override columns and its ``audit_log`` row (old and new price, the quoted price,
+    the reason)."""
+    wo.cost_override = override.amount
+    wo.cost_override_from = quoted
+    wo.cost_override_by = override.actor
+    wo.cost_override_at = at
+    wo.cost_override_reason = override.reason
+    audit.record(
+        session,
+        actor=override.actor,
+        action="price_overridden",
+        entity_id=wo.id,
+        details={
+            "old_price": str(previous) if previous is not None else None,
+            "new_price": str(override.amount),
+            "quoted_price": str(quoted),
+            "reason": override.reason,
+            "estimate_version": wo.estimate_version,
+        },
+    )
 
 
 def _work_order(session: Session, work_order_id: str) -> WorkOrder:
@@ -129,12 +180,17 @@ class RepairActivities:
                 visit_repair_count=inp.visit_repair_count,
                 terms=terms,
             )
+            previous = wo.estimate_amount
+            quoted = estimate.total
+            override = inp.price_override
+            if override is not None:
+                estimate = override_estimate(
+                    estimate, override.amount, by=override.actor, reason=override.reason
+                )
             wo.estimate_amount = estimate.total
             wo.estimate_version = inp.target_version
             wo.repair_count = repair_count
-            wo.estimate_lines = [
-                {"description": x.description, "amount": str(x.amount)} for x in estimate.lines
-            ]
+            wo.estimate_lines = _lines(estimate)
             audit.record(
                 session,
                 actor="workflow",
@@ -142,6 +198,41 @@ class RepairActivities:
                 entity_id=wo.id,
                 details={"amount": str(estimate.total), "version": wo.estimate_version},
             )
+            if override is not None:
+                _record_override(
+                    session, wo, override, quoted=quoted, previous=previous, at=datetime.now(UTC)
+                )
+            elif wo.cost_override is not None:  # re-quoted from the tiers: the override no longer applies
+                wo.cost_override = wo.cost_override_from = wo.cost_override_by = None
+                wo.cost_override_at = wo.cost_override_reason = None
+            return QuoteResult(estimate_version=wo.estimate_version, amount=estimate.total)
+
+    @activity.defn(name=approval.RECORD_PRICE_OVERRIDE.name)
+    @permanent_db_errors
+    def record_price_override(self, inp: RecordPriceOverrideInput) -> QuoteResult:
+        """Set an approved estimate's price to ``inp.override.amount`` (seed 001 1.3): the lines
+        get one adjustment line, the override columns and an ``audit_log`` row (old and new price)
+        are written. A retry of the same override (same ``at``) changes nothing."""
+        with transaction(self._sessions) as session:
+            wo = _work_order(session, inp.work_order_id)
+            if wo.cost_override_at == inp.at and wo.estimate_amount is not None:
+                return QuoteResult(estimate_version=wo.estimate_version, amount=wo.estimate_amount)
+            current = Estimate(
+                tuple(
+                    EstimateLine(
+                        str(x["description"]), Decimal(str(x["amount"])), str(x.get("kind", "charge"))
+                    )
+                    for x in wo.estimate_lines
+                )
+            )
+            previous = wo.estimate_amount
+            quoted = Estimate(tuple(x for x in current.lines if x.kind != OVERRIDE_LINE)).total
+            estimate = override_estimate(
+                current, inp.override.amount, by=inp.override.actor, reason=inp.override.reason
+            )
+            wo.estimate_amount = estimate.total
+            wo.estimate_lines = _lines(estimate)
+            _record_override(session, wo, inp.override, quoted=quoted, previous=previous, at=inp.at)
             return QuoteResult(estimate_version=wo.estimate_version, amount=estimate.total)
 
     @activity.defn(name=approval.DECIDE_APPROVAL.name)
@@ -287,6 +378,7 @@ class RepairActivities:
         return [
             self.create_work_order,
             self.quote_work_order,
+            self.record_price_override,
             self.decide_approval,
             self.record_approval,
             self.set_work_status,

@@ -23,6 +23,8 @@ from api.routers import (
     customers,
     dispatch,
     invoices,
+    lot_walk_pages,
+    lot_walks,
     messages,
     performance_analytics,
     repairs,
@@ -94,7 +96,9 @@ def create_app(
         webhooks,
     ):
         app.include_router(module.router)
+    app.include_router(lot_walks.router)
     app.include_router(approval_pages.router)
+    app.include_router(lot_walk_pages.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -12,6 +12,7 @@ from domain.contracts.approval import ApprovalFailure
 from domain.contracts.assignment import AssignmentFailure
 from domain.contracts.billing import BillingFailure
 from domain.contracts.dispatch import DispatchFailure
+from domain.contracts.lot_walk import LotWalkFailure
 from domain.contracts.messaging import MessagingFailure
 from domain.contracts.repair import RepairFailure
 from domain.contracts.shared import CommonFailure, FailureType
@@ -24,6 +25,7 @@ CATALOGS: tuple[type[FailureType], ...] = (
     MessagingFailure,
     BillingFailure,
     DispatchFailure,
+    LotWalkFailure,
 )
 
 #: failure type string → catalog member (its HTTP status and retryability)

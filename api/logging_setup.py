@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import re
 
-_TOKEN_IN_PATH = re.compile(r"(/approve/)[^/\s?\"]+")
+_TOKEN_IN_PATH = re.compile(r"(/approve/|/lot-walk-approval/)[^/\s?\"]+")
 
 
 def redact_approval_tokens(text: str) -> str:
-    """``/approve/<token>`` becomes ``/approve/[redacted]`` anywhere in ``text``."""
+    """``/approve/<token>`` (and a lot walk's ``/lot-walk-approval/<token>``) becomes
+    ``/approve/[redacted]`` anywhere in ``text``."""
     return _TOKEN_IN_PATH.sub(r"\1[redacted]", text)
 
 

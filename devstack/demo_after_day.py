@@ -1,5 +1,10 @@
-"""What the demo does once the day's repairs have ended: bill the completed work, score the
-technicians, and let dunning run on the demo clock.
+"""What the demo does once the day's repairs have ended: walk the fleet customer's lot, bill the
+completed work, score the technicians, and let dunning run on the demo clock.
+
+- Lot walk (issue 8, seed 001 2.3): the fleet customer's walk of today is played through the API
+  (``devstack.lot_walk_flow.play_lot_walk``): walker, findings, one approval link for the repairs
+  above the auto-approval limit, completion. Its completed repairs are billed with the day's work.
+  A second demo run on the same day finds today's walk already played (409) and reports it as is.
 
 - Billing (issue 8): the day's completed work orders are invoiced in one all-or-nothing cycle
   (``POST /api/v1/invoices/batch``, a ``BatchInvoicingWorkflow``), each invoice with its PDF and its
@@ -24,6 +29,7 @@ from rich.console import Console
 from config import Settings
 from devstack.analytics_history import backfill_seeded_history
 from devstack.billing_run import BillingSummary, run_billing_cycle
+from devstack.lot_walk_flow import play_lot_walk
 from temporal_client import connect_temporal
 
 #: Days of seeded history the demo scores: the BPI's 30-day period ending yesterday, and a few more
@@ -82,16 +88,62 @@ async def wait_for_reminders(
     summary.invoice_messages, summary.dunning_reminders = emails, reminders
 
 
+async def walk_fleet_lot(
+    http: httpx.AsyncClient, office: dict[str, str], tech_keys: dict[str, str], console: Console
+) -> tuple[dict | None, list[str]]:
+    """Play today's lot walk of the first fleet customer (``fleet_size`` > 0).
+
+    Returns (the report's ``lot_walk`` section, the walk's completed work order ids to bill); (None,
+    []) when no customer has a fleet. A walk already started today (a second demo run) is read back
+    instead of played, and its repairs were billed by the run that played it."""
+    customers = (await http.get("/api/v1/customers", params={"page_size": 100}, headers=office)).json()
+    fleet = next((c for c in customers["items"] if (c.get("fleet_size") or 0) > 0), None)
+    if fleet is None:
+        return None, []
+    billable: list[str] = []
+    with console.status(f"lot walk at {fleet['display_name']}…"):
+        try:
+            walk = await play_lot_walk(
+                http, office_key=office["X-API-Key"], tech_keys=tech_keys, customer_id=fleet["id"]
+            )
+            for wo in walk["repair_ids"]:
+                repair = (await http.get(f"/api/v1/repairs/{wo}", headers=office)).json()
+                if repair["status"] == "completed":
+                    billable.append(wo)
+        except httpx.HTTPStatusError as err:
+            if err.response.status_code != 409:
+                raise
+            walk_id = err.response.json()["lot_walk_id"]
+            walk = (await http.get(f"/api/v1/lot-walks/{walk_id}", headers=office)).json()
+    section = {
+        k: walk[k]
+        for k in ("id", "technician_id", "found", "auto_approved", "approved", "declined", "completed")
+    }
+    section["amount"] = str(walk["amount"])
+    console.print(
+        f"lot walk {walk['id']}: {walk['found']} repairs found, {walk['auto_approved']} auto-approved, "
+        f"{walk['approved']} approved, {walk['declined']} declined, {walk['completed']} completed "
+        f"(${walk['amount']})"
+    )
+    return section, billable
+
+
 async def after_day(
     settings: Settings,
     http: httpx.AsyncClient,
     office: dict[str, str],
     completed: list[str],
     console: Console,
+    tech_keys: dict[str, str] | None = None,
 ) -> dict:
-    """Bill ``completed`` work orders, score the technicians, count dunning reminders; returns the
-    report's ``billing`` and ``analytics`` sections."""
+    """Walk the fleet customer's lot, bill ``completed`` work orders with the walk's completed
+    repairs, score the technicians, count dunning reminders; returns the report's ``lot_walk``,
+    ``billing`` and ``analytics`` sections."""
     report: dict = {}
+    walk, billable = await walk_fleet_lot(http, office, tech_keys or {}, console)
+    if walk is not None:
+        report["lot_walk"] = walk
+    completed = completed + billable
     if completed:
         issued_at = time.monotonic()
         with console.status(f"billing {len(completed)} completed work orders…"):

@@ -395,7 +395,7 @@ def run_demo(settings: Settings, stack: Stack, *, database_url: str) -> int:
             await supervised(stack, runner.run(plans))
         completed = [p.work_order_id for p in plans if p.work_order_id and p.final_status == "completed"]
         async with http_client(runner.base_url) as http:
-            later = await supervised(stack, after_day(settings, http, runner.office, completed, console))
+            later = await supervised(stack, after_day(settings, http, runner.office, completed, console, runner.tech_keys))
         report = await build_report(settings, runner, plans, started)
         report["dispatch"] = runner.dispatched
         report.update(later)

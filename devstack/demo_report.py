@@ -124,6 +124,13 @@ def print_report(report: dict, settings: Settings, office_key: str) -> None:
             "  drive minutes / unassigned",
             f"{sum(d['travel_minutes'] for d in dispatch.values()):.0f} / {unassigned}",
         )
+    walk = report.get("lot_walk")
+    if walk:
+        table.add_row(
+            "lot walk: found / auto / approved / declined",
+            f"{walk['found']} / {walk['auto_approved']} / {walk['approved']} / {walk['declined']}",
+        )
+        table.add_row("  lot-walk repairs completed", f"{walk['completed']} (${walk['amount']})")
     billing = report.get("billing")
     if billing:
         table.add_row(

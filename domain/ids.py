@@ -7,6 +7,7 @@ by typing its ID in the Web UI (DESIGN.md, workflow catalog).
 from __future__ import annotations
 
 import re
+from datetime import date
 
 TASK_QUEUE = "fieldops"
 OPTIMIZER_TASK_QUEUE = "fieldops-optimizer"
@@ -15,6 +16,7 @@ REPAIR_WORKFLOW = "RepairWorkflow"
 BATCH_INVOICING_WORKFLOW = "BatchInvoicingWorkflow"
 DUNNING_WORKFLOW = "DunningWorkflow"
 MESSAGE_DIGEST_WORKFLOW = "MessageDigestWorkflow"
+LOT_WALK_WORKFLOW = "LotWalkWorkflow"
 
 #: Names of our custom search attributes (IDs and statuses only: never personal data).
 CUSTOMER_ID_ATTR = "CustomerId"
@@ -62,6 +64,31 @@ def parse_repair_workflow_id(workflow_id: str) -> str:
     if not is_work_order_id(work_order_id):
         raise ValueError(f"not a repair workflow id: {workflow_id!r}")
     return work_order_id
+
+
+_LOT_WALK = re.compile(r"^lot-walk-([1-9][0-9]{0,9})-([0-9]{4}-[0-9]{2}-[0-9]{2})$")
+
+
+def lot_walk_workflow_id(customer_id: int, day: date) -> str:
+    """``lot-walk-{customer_id}-{YYYY-MM-DD}``: one walk per fleet customer and day (it is also
+    the lot walk's id in the API and the ``lot_walks`` table)."""
+    if customer_id < 1:
+        raise ValueError(f"not a customer id: {customer_id!r}")
+    return f"lot-walk-{customer_id}-{day.isoformat()}"
+
+
+def parse_lot_walk_id(lot_walk_id: str) -> tuple[int, date]:
+    """The customer id and day inside ``lot-walk-{customer_id}-{date}``; ValueError otherwise."""
+    match = _LOT_WALK.match(lot_walk_id)
+    if match is None:
+        raise ValueError(f"not a lot walk id: {lot_walk_id!r}")
+    return int(match.group(1)), date.fromisoformat(match.group(2))
+
+
+def lot_walk_schedule_id(customer_id: int) -> str:
+    """Id of a fleet customer's lot-walk Temporal Schedule (owned by the customer record, so not
+    under ``MANAGED_SCHEDULE_PREFIX``)."""
+    return f"lot-walk-schedule-{customer_id}"
 
 
 def message_key(workflow_id: str, purpose: str) -> str:

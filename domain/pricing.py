@@ -7,6 +7,12 @@ Rules (seed 001):
   set, falling back to the default tier for any tier left empty.
 - Phase 1.1: ``volume_discount_percentage`` applies to the repair lines once the visit's repair
   count reaches ``volume_discount_threshold``.
+- Phase 1.2/1.3 ("Existing Implementation": admin price override with ``cost_override``): staff,
+  and technicians with ``can_override_pricing``, may set another price with a reason. The override
+  is an adjustment line, so the lines still add up to the price. Before the customer has
+  approved, any price may be set (the estimate is re-quoted and re-approved); once approved, only
+  a price up to the approved one (seed 001 2.2: a single approval, so a higher price would charge
+  the customer more than he agreed to).
 """
 
 from __future__ import annotations
@@ -40,12 +46,20 @@ class CustomerPricingTerms:
     volume_discount_percentage: Decimal = Decimal("0")
 
 
+#: ``EstimateLine.kind`` of the adjustment line a price override adds.
+OVERRIDE_LINE = "price_override"
+#: Roles that may override any price; technician and manager keys need ``can_override_pricing``.
+OVERRIDE_ROLES = frozenset({"office", "admin"})
+
+
 @dataclass(frozen=True, slots=True)
 class EstimateLine:
-    """One line of an estimate; ``amount`` in USD (negative for discounts)."""
+    """One line of an estimate; ``amount`` in USD (negative for discounts); ``kind`` is
+    ``charge`` or ``OVERRIDE_LINE``."""
 
     description: str
     amount: Decimal
+    kind: str = "charge"
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,3 +135,42 @@ def quote_estimate(
                 )
             )
     return Estimate(tuple(lines))
+
+
+def may_override_price(*, role: str, can_override_pricing: bool) -> bool:
+    """Whether a caller may override a price (seed 001 1.2-1.3): office and admin keys always,
+    technician and manager keys only when their technician has ``can_override_pricing``."""
+    return role in OVERRIDE_ROLES or can_override_pricing
+
+
+def override_refusal(
+    *, awaiting_approval: bool, approved_amount: Decimal | None, price: Decimal
+) -> str | None:
+    """Why a price override to ``price`` USD is refused, or None when it is allowed: negative
+    prices never; before approval any price; after approval at most ``approved_amount``."""
+    if price < 0:
+        return f"a price cannot be negative (got ${price})"
+    if awaiting_approval or approved_amount is None:
+        return None
+    if price > approved_amount:
+        return (
+            f"the customer approved ${approved_amount}; after approval a price can only be lowered "
+            f"(${price} asked)"
+        )
+    return None
+
+
+def override_estimate(estimate: Estimate, price: Decimal, *, by: str, reason: str) -> Estimate:
+    """``estimate`` with its price set to ``price`` USD: an earlier override line is dropped and
+    one adjustment line (``kind`` ``OVERRIDE_LINE``, amount ``price`` minus the quoted total) is
+    added, so the lines add up to ``price``. Raises PricingError for a negative price."""
+    if price < 0:
+        raise PricingError(f"a price cannot be negative, got {price}")
+    kept = tuple(line for line in estimate.lines if line.kind != OVERRIDE_LINE)
+    quoted = Estimate(kept).total
+    adjustment = EstimateLine(
+        f"Price override by {by} (quoted ${quoted}): {reason}",
+        (price.quantize(CENT, ROUND_HALF_UP) - quoted),
+        OVERRIDE_LINE,
+    )
+    return Estimate((*kept, adjustment))

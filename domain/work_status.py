@@ -48,6 +48,7 @@ class StaffAction(StrEnum):
     COMPLETE = "complete"
     CANCEL = "cancel"
     REVISE_ESTIMATE = "revise_estimate"
+    OVERRIDE_PRICE = "override_price"
 
 
 ALLOWED_FROM: dict[StaffAction, frozenset[WorkStatus]] = {
@@ -58,6 +59,16 @@ ALLOWED_FROM: dict[StaffAction, frozenset[WorkStatus]] = {
     StaffAction.START: frozenset({WorkStatus.ASSIGNED}),
     StaffAction.COMPLETE: frozenset({WorkStatus.IN_PROGRESS}),
     StaffAction.CANCEL: frozenset(set(WorkStatus) - TERMINAL_STATUSES),
+    #: before approval it re-prices; after approval it may only lower the price
+    StaffAction.OVERRIDE_PRICE: frozenset(
+        {
+            WorkStatus.PENDING_APPROVAL,
+            WorkStatus.APPROVED,
+            WorkStatus.AWAITING_ASSIGNMENT,
+            WorkStatus.ASSIGNED,
+            WorkStatus.IN_PROGRESS,
+        }
+    ),
 }
 
 

@@ -14,17 +14,22 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    from domain.contracts import approval as approval_contract
     from domain.contracts import assignment as assignment_contract
     from domain.contracts import repair as contract
     from domain.contracts.approval import (
         ApprovalFailure,
         ApproveRequest,
         DeclineRequest,
+        PriceOverrideRequest,
+        RecordPriceOverrideInput,
         ReviseEstimateRequest,
     )
     from domain.contracts.assignment import AssignInput, AssignmentFailure, AssignRequest, AssignResult
     from domain.contracts.dispatch import REPLAN_SIGNAL, ReplanSignal
+    from domain.contracts.lot_walk import LOT_WALK_DECISION_SIGNAL, LotWalkChildDecision
     from domain.contracts.repair import (
+        ESTIMATE_UPDATE,
         STATUS_QUERY,
         CancelRequest,
         CompleteRequest,
@@ -36,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
         StartRequest,
     )
     from domain.ids import REPAIR_WORKFLOW
+    from domain.pricing import override_refusal
     from domain.work_status import (
         TERMINAL_STATUSES,
         InvalidTransition,
@@ -67,6 +73,7 @@ from workflows.repair_state import (
 create_work_order = ActivityCall(contract.CREATE_WORK_ORDER, DB_CALL)
 record_completion = ActivityCall(contract.RECORD_COMPLETION, DB_CALL)
 assign_technician = ActivityCall(assignment_contract.ASSIGN_TECHNICIAN, OPTIMIZER_CALL)
+record_price_override = ActivityCall(approval_contract.RECORD_PRICE_OVERRIDE, DB_CALL)
 
 
 @workflow.defn(name=REPAIR_WORKFLOW)
@@ -203,7 +210,12 @@ class RepairWorkflow(ApprovalStep):
                 ApprovalFailure.STALE_ESTIMATE,
                 f"estimate version {version} is not the current version {self._state.estimate_version}",
             )
-        if self._decision is not None or self._revision is not None or not self._approval_open:
+        if (
+            self._decision is not None
+            or self._revision is not None
+            or self._override is not None
+            or not self._approval_open
+        ):
             raise failure(
                 RepairFailure.INVALID_TRANSITION, "the approval is closed, decided or being revised"
             )
@@ -266,6 +278,75 @@ class RepairWorkflow(ApprovalStep):
     def _revise_ok(self, req: ReviseEstimateRequest) -> None:
         self._validate(StaffAction.REVISE_ESTIMATE)
         self._validate_decision(None)
+
+    @workflow.update(name=StaffAction.OVERRIDE_PRICE)
+    async def override_price(self, req: PriceOverrideRequest) -> RepairStatus:
+        """Set another price (seed 001 1.3). While the customer has not answered, the estimate is
+        re-quoted at that price as a new version and decided again (the old link stops working,
+        the customer approves the price he will pay). After approval the override is recorded on
+        the work order without a new approval, which is why it may then only lower the price."""
+        awaiting_approval = self.status == WorkStatus.PENDING_APPROVAL
+        if awaiting_approval:
+            old = self._state.estimate_version
+            self._override = req
+            await workflow.wait_condition(
+                lambda: (
+                    self.status in TERMINAL_STATUSES
+                    or (
+                        self._state.estimate_version != old
+                        and (self.status != WorkStatus.PENDING_APPROVAL or self._approval_open)
+                    )
+                )
+            )
+            if self.status == WorkStatus.CANCELLED:
+                raise failure(
+                    RepairFailure.INVALID_TRANSITION, "the repair was cancelled during the override"
+                )
+            return self._state
+        with self._exclusive("override_price"):
+            result = await record_price_override(
+                RecordPriceOverrideInput(
+                    work_order_id=self._state.work_order_id, override=req, at=workflow.now()
+                )
+            )
+            self._state.estimate_amount = result.amount
+            self._state.cost_override = req.amount
+        return self._state
+
+    @override_price.validator
+    def _override_price_ok(self, req: PriceOverrideRequest) -> None:
+        self._validate(StaffAction.OVERRIDE_PRICE)
+        pending = self.status == WorkStatus.PENDING_APPROVAL
+        if pending:
+            self._validate_decision(None)
+        refusal = override_refusal(
+            awaiting_approval=pending, approved_amount=self._state.estimate_amount, price=req.amount
+        )
+        if refusal is not None:
+            raise failure(ApprovalFailure.OVERRIDE_REFUSED, refusal)
+
+    @workflow.signal(name=LOT_WALK_DECISION_SIGNAL)
+    def lot_walk_decision(self, decision: LotWalkChildDecision) -> None:
+        """The walk's answer for this repair (seed 001 2.3): taken only while this repair waits
+        for it and nothing else has decided it (a signal cannot be refused, so a late or
+        duplicate one is ignored)."""
+        if self._input is None or self._input.lot_walk_workflow_id is None:
+            return
+        if not self._approval_open or self._decision is not None or self._walk_expired:
+            return
+        if decision.outcome == "expire":
+            self._walk_expired = True
+        elif decision.outcome == "approve":
+            self._decision = ApproveRequest(actor=decision.actor, reason=decision.reason)
+        else:
+            self._decision = DeclineRequest(actor=decision.actor, reason=decision.reason)
+
+    @workflow.update(name=ESTIMATE_UPDATE)
+    async def estimate(self) -> RepairStatus:
+        """Answer once the first estimate is quoted and its approval decided (seed 001 2.2: the
+        office tells the customer the price while he is on the phone). Issues no commands."""
+        await workflow.wait_condition(lambda: self._started and self.status != WorkStatus.REQUESTED)
+        return self._state
 
     @workflow.update(name=StaffAction.ASSIGN)
     async def assign(self, req: AssignRequest) -> RepairStatus:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Literal
 
 from temporalio import workflow
@@ -27,9 +28,11 @@ with workflow.unsafe.imports_passed_through():
         ApprovalReminderInput,
         ApprovalRequestInput,
         ApproveRequest,
+        PriceOverrideRequest,
         QuoteInput,
         RecordApprovalInput,
     )
+    from domain.contracts.lot_walk import REPAIR_DECIDED_SIGNAL, RepairDecided
     from domain.contracts.messaging import ContactTimeInput
     from domain.contracts.repair import RepairInput
     from domain.work_status import WorkStatus
@@ -60,6 +63,7 @@ class ApprovalStep(RepairState):
     async def _approve(self, inp: RepairInput) -> bool:
         """Quote and obtain approval; False when the repair ended (declined, expired, cancelled)."""
         repair_count, version = inp.repair_count, 1
+        override: PriceOverrideRequest | None = None
         while True:
             quote = await quote_work_order(
                 QuoteInput(
@@ -68,9 +72,11 @@ class ApprovalStep(RepairState):
                     repair_count=repair_count,
                     first_repair_position=inp.first_repair_position,
                     visit_repair_count=inp.visit_repair_count,
+                    price_override=override,
                 )
             )
             self._state.estimate_amount = quote.amount
+            self._state.cost_override = override.amount if override is not None else None
             self._state.estimate_version = quote.estimate_version
             decision = await decide_approval(
                 ApprovalDecisionInput(
@@ -89,17 +95,30 @@ class ApprovalStep(RepairState):
                 await self._record_approval(
                     True, decision.mode, decision.approved_by or "policy", decision.reasons
                 )
+                if inp.lot_walk_workflow_id is not None:
+                    await self._tell_walk(inp, True)
                 return not self._cancelled
             self._approval_open = True
             await self._set_status(WorkStatus.PENDING_APPROVAL, "workflow", "; ".join(decision.reasons))
-            outcome = await self._await_customer(inp, quote.estimate_version)
+            if inp.lot_walk_workflow_id is not None:
+                outcome = await self._await_walk(inp)
+            else:
+                outcome = await self._await_customer(inp, quote.estimate_version)
             if outcome != "revised":
                 return outcome == "approved"
-            repair_count, version = self._revision, version + 1
+            # a price override keeps the stored repair count (None) and sets the price instead
+            override, self._override = self._override, None
+            repair_count, version = (self._revision if override is None else None), version + 1
             self._revision = None
 
     def _settled(self) -> bool:
-        return self._decision is not None or self._cancelled or self._revision is not None
+        return (
+            self._decision is not None
+            or self._cancelled
+            or self._revision is not None
+            or self._override is not None
+            or self._walk_expired
+        )
 
     async def _await_customer(self, inp: RepairInput, version: int) -> Outcome:
         """Send the link, remind once, and wait for an answer, a revision, a cancel or the expiry."""
@@ -108,9 +127,37 @@ class ApprovalStep(RepairState):
         else:
             await self._ask_with_timers_after_sends(inp, version)
         self._approval_open = False
+        return await self._conclude()
+
+    async def _await_walk(self, inp: RepairInput) -> Outcome:
+        """A lot-walk repair waits for its walk's single approval request (seed 001 2.3: one
+        request listing all the walk's repairs, not one text per repair): no link or reminder of
+        its own. It tells the walk it waits, then takes the walk's answer (or a staff action, a
+        revision, a cancel); twice the approval expiry is the backstop should the walk never
+        answer (the walk itself expires the request after one expiry)."""
+        await self._tell_walk(inp, None)
+        await wait_until(self._settled, 2 * inp.durations.approval_expiry_seconds)
+        self._approval_open = False
+        return await self._conclude()
+
+    async def _tell_walk(self, inp: RepairInput, approved: bool | None) -> None:
+        """Signal the walk this repair belongs to its estimate and decision (None: waiting)."""
+        assert inp.lot_walk_workflow_id is not None
+        await workflow.get_external_workflow_handle(inp.lot_walk_workflow_id).signal(
+            REPAIR_DECIDED_SIGNAL,
+            RepairDecided(
+                work_order_id=inp.work_order_id,
+                amount=self._state.estimate_amount or Decimal("0"),
+                approval_mode=self._state.approval_mode or "",
+                approved=approved,
+            ),
+        )
+
+    async def _conclude(self) -> Outcome:
+        """After the wait: the outcome of a cancel, a revision, no answer (expired) or an answer."""
         if self._cancelled:
             return "cancelled"
-        if self._revision is not None:
+        if self._revision is not None or self._override is not None:
             return "revised"
         if self._decision is None:
             await self._record_approval(False, "expired", "workflow", ["approval link expired unanswered"])

@@ -16,7 +16,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain.contracts import repair as contract
-    from domain.contracts.approval import ApproveRequest, DeclineRequest
+    from domain.contracts.approval import ApproveRequest, DeclineRequest, PriceOverrideRequest
     from domain.contracts.repair import RepairInput, RepairStatus, SetStatusInput
     from domain.work_status import WorkStatus, applies
 
@@ -53,6 +53,10 @@ class RepairState:
         self._input: RepairInput | None = None
         self._decision: ApproveRequest | DeclineRequest | None = None
         self._revision: int | None = None
+        #: a price override sent while the customer has not answered: re-quoted like a revision
+        self._override: PriceOverrideRequest | None = None
+        #: a lot-walk repair whose walk's approval request expired unanswered
+        self._walk_expired = False
         self._busy: str | None = None
         self._cancelled = False
         self._approval_open = False

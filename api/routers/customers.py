@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from api.deps import CurrentScope, CurrentStaff, DbSession, OfficeStaff
+from api.deps import AppSettings, CurrentScope, CurrentStaff, DbSession, OfficeStaff, TemporalClient
 from api.pagination import Page, Pagination
 from api.schemas.customers import (
     CustomerCreate,
@@ -42,9 +42,22 @@ def list_customers(
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=CustomerOut, summary="Create a customer")
-def create_customer(body: CustomerCreate, db: DbSession, staff: OfficeStaff, scope: CurrentScope) -> Customer:
-    """Store a new customer (office, manager or admin; approval and credit terms: office or admin)."""
-    return service.create_customer(db, scope=scope, data=body)
+async def create_customer(
+    body: CustomerCreate,
+    db: DbSession,
+    client: TemporalClient,
+    settings: AppSettings,
+    staff: OfficeStaff,
+    scope: CurrentScope,
+) -> Customer:
+    """Store a new customer (office, manager or admin; approval and credit terms: office or admin).
+    A fleet customer with service mode SCHEDULED or HYBRID and lot-walking days gets its lot-walk
+    Temporal Schedule (paused while lot walking is disabled); 503 with nothing recorded when
+    Temporal cannot be reached."""
+    customer = service.create_customer(db, scope=scope, data=body)
+    db.commit()
+    await service.schedule_created(db, client=client, settings=settings, customer=customer)
+    return customer
 
 
 @router.get("/{customer_id}", response_model=CustomerOut, summary="Get a customer")
@@ -54,16 +67,40 @@ def get_customer(customer_id: int, db: DbSession, staff: CurrentStaff, scope: Cu
 
 
 @router.patch("/{customer_id}", response_model=CustomerOut, summary="Update a customer")
-def update_customer(
-    customer_id: int, body: CustomerUpdate, db: DbSession, staff: OfficeStaff, scope: CurrentScope
+async def update_customer(
+    customer_id: int,
+    body: CustomerUpdate,
+    db: DbSession,
+    client: TemporalClient,
+    settings: AppSettings,
+    staff: OfficeStaff,
+    scope: CurrentScope,
 ) -> Customer:
-    """Change only the fields sent."""
-    return service.update_customer(db, customer_id=customer_id, scope=scope, data=body)
+    """Change only the fields sent. Changing the lot-walking settings creates, updates, pauses
+    (lot walking disabled) or deletes (service mode ON_CALL, no days) the customer's lot-walk
+    schedule; 503 with the change undone when Temporal cannot be reached."""
+    before = service.schedule_settings(service.get_customer(db, customer_id=customer_id, scope=scope))
+    customer = service.update_customer(db, customer_id=customer_id, scope=scope, data=body)
+    db.commit()
+    await service.schedule_updated(db, client=client, settings=settings, customer=customer, before=before)
+    return customer
 
 
 @router.delete("/{customer_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a customer")
-def delete_customer(customer_id: int, db: DbSession, staff: OfficeStaff, scope: CurrentScope) -> None:
-    """Delete a customer without history; 409 when work orders, requests or messages refer to it."""
+async def delete_customer(
+    customer_id: int,
+    db: DbSession,
+    client: TemporalClient,
+    settings: AppSettings,
+    staff: OfficeStaff,
+    scope: CurrentScope,
+) -> None:
+    """Delete a customer without history; 409 when work orders, requests or messages refer to it.
+    Its lot-walk schedule goes first (503 and nothing deleted when Temporal cannot be reached)."""
+    customer = service.get_customer(db, customer_id=customer_id, scope=scope)
+    if service.walk_schedule_of(service.schedule_settings(customer)) is not None:
+        service.check_deletable(db, customer_id=customer_id)
+        await service.schedule_deleted(client=client, settings=settings, customer_id=customer_id)
     service.delete_customer(db, customer_id=customer_id, scope=scope)
 
 
@@ -77,8 +114,10 @@ def get_pricing(customer_id: int, db: DbSession, staff: CurrentStaff, scope: Cur
 def set_pricing(
     customer_id: int, body: CustomerPricingIn, db: DbSession, staff: OfficeStaff, scope: CurrentScope
 ) -> CustomerPricing:
-    """Create or replace the customer's repair price tiers and volume discount."""
-    return service.set_pricing(db, customer_id=customer_id, scope=scope, data=body)
+    """Create or replace the customer's repair price tiers and volume discount; the first write
+    records its author (``created_by``) and every change is in the audit log with old and new
+    values."""
+    return service.set_pricing(db, customer_id=customer_id, scope=scope, data=body, actor=staff.actor)
 
 
 @router.get(

@@ -12,6 +12,7 @@ from api.schemas.common import IsoDate
 from api.schemas.repairs import (
     AssignBody,
     CompleteBody,
+    PriceOverrideBody,
     ReasonBody,
     RepairCreate,
     RepairCreated,
@@ -23,7 +24,12 @@ from api.schemas.repairs import (
 from api.services import repair_live
 from api.services import repairs as service
 from db.repositories import work_orders
-from domain.contracts.approval import ApproveRequest, DeclineRequest, ReviseEstimateRequest
+from domain.contracts.approval import (
+    ApproveRequest,
+    DeclineRequest,
+    PriceOverrideRequest,
+    ReviseEstimateRequest,
+)
 from domain.contracts.assignment import AssignRequest
 from domain.contracts.repair import CancelRequest, CompleteRequest, RepairStatus, StartRequest
 from domain.ids import repair_workflow_id
@@ -46,16 +52,22 @@ async def create_repair(
     ] = None,
 ) -> RepairCreated:
     """Take a repair request: stores it with its work order, then starts its RepairWorkflow
-    (quote, approval, assignment). Technicians file repairs only for customers they serve."""
+    (quote, approval, assignment) and answers with the estimate (amount, lines, approval
+    decision and reasons) once the workflow has decided it, so the office can tell the customer
+    the price on the phone (seed 001 2.2). Technicians file repairs only for customers they serve.
+    Lot-walk findings (``from_lot_walk``) are priced from their ``repair_position`` in the walk."""
     repair = service.record_repair(
         db, settings=settings, staff=staff, scope=scope, body=body, idempotency_key=idempotency_key
     )
     db.commit()  # the work order exists before its workflow starts
     await service.start_workflow(db, client=client, repair=repair)
+    wo, state, note = await repair_live.upfront_estimate(db, client, work_order_id=repair.work_order_id)
     return RepairCreated(
         id=repair.work_order_id,
         workflow_id=repair_workflow_id(repair.work_order_id),
-        status=WorkStatus.REQUESTED,
+        status=state.status if state is not None else wo.status,
+        estimate=service.estimate_of(wo, state),
+        estimate_note=note,
     )
 
 
@@ -160,6 +172,32 @@ async def revise_estimate(
         scope=scope,
         update=StaffAction.REVISE_ESTIMATE,
         payload=ReviseEstimateRequest(actor=staff.actor, repair_count=body.repair_count),
+    )
+
+
+@router.post("/{work_order_id}/price-override", response_model=RepairStatus)
+async def override_price(
+    work_order_id: str,
+    body: PriceOverrideBody,
+    db: DbSession,
+    client: TemporalClient,
+    staff: FieldStaff,
+    scope: CurrentScope,
+) -> RepairStatus:
+    """Set another price with a reason (office, admin, or a technician with
+    ``can_override_pricing``; 403 otherwise). While the customer has not answered, the estimate
+    is re-quoted at that price (new version, new link, approval decided again); after approval
+    the price can only be lowered (409 above the approved amount). The override is recorded in
+    the audit log with the old and new price and on the work order (``cost_override``)."""
+    service.get_work_order(db, work_order_id=work_order_id, scope=scope)
+    service.check_price_override(db, staff=staff)
+    return await repair_live.act(
+        db,
+        client=client,
+        work_order_id=work_order_id,
+        scope=scope,
+        update=StaffAction.OVERRIDE_PRICE,
+        payload=PriceOverrideRequest(actor=staff.actor, amount=body.amount, reason=body.reason),
     )
 
 

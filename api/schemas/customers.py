@@ -186,6 +186,7 @@ class CustomerPricingOut(BaseModel):
     volume_discount_threshold: int
     volume_discount_percentage: Decimal
     notes: str | None
+    created_by: str | None = Field(default=None, description="who first set this pricing (staff:{key id})")
     updated_at: datetime | None = Field(description="null while the customer has the default pricing")
 
 

@@ -21,8 +21,9 @@ from api.failures import http_status, innermost_application_error
 from api.services.repairs import get_work_order
 from db.models import WorkOrder
 from db.repositories import messages
+from db.repositories import work_orders as work_order_repo
 from domain.access import Scope
-from domain.contracts.repair import STATUS_QUERY, RepairStatus
+from domain.contracts.repair import ESTIMATE_UPDATE, STATUS_QUERY, RepairStatus
 from domain.work_status import TERMINAL_STATUSES, WorkStatus
 
 
@@ -122,3 +123,32 @@ async def act(
         if err.status == RPCStatusCode.NOT_FOUND:
             raise Conflict(f"repair {work_order_id} has finished ({wo.status}); no further actions") from err
         raise Problem(503, f"Temporal unavailable: {err.message}") from err
+
+
+#: How long a new request waits for its estimate and approval decision (s); then it answers
+#: without the estimate (the workflow goes on: the request is recorded either way).
+ESTIMATE_TIMEOUT_S = 5.0
+
+
+async def upfront_estimate(
+    session: Session, client: Client, *, work_order_id: str, timeout_s: float = ESTIMATE_TIMEOUT_S
+) -> tuple[WorkOrder, RepairStatus | None, str | None]:
+    """The just-started repair's first estimate and approval decision (seed 001 2.2): the
+    ``estimate`` update of ``repair-{work_order_id}`` answers once both are taken (for a retried
+    request at once), then the record is read back with its lines and reasons. Returns the work
+    order, the workflow's status (None when it did not answer within ``timeout_s``) and a note."""
+    wo = work_order_repo.get(session, work_order_id)
+    assert wo is not None and wo.workflow_id  # the request was just recorded and committed
+    handle = client.get_workflow_handle(wo.workflow_id)
+    release_connection(session)
+    state: RepairStatus | None = None
+    note: str | None = None
+    try:
+        state = await handle.execute_update(
+            ESTIMATE_UPDATE, result_type=RepairStatus, rpc_timeout=timedelta(seconds=timeout_s)
+        )
+    except WorkflowUpdateRPCTimeoutOrCancelledError:
+        note = f"the estimate was not decided within {timeout_s:g} s (no worker running?); see GET /api/v1/repairs/{work_order_id}"
+    except (WorkflowUpdateFailedError, RPCError) as err:  # e.g. the repair has already ended
+        note = f"estimate not available from the workflow ({err}); read from the database"
+    return work_order_repo.fresh(session, work_order_id) or wo, state, note

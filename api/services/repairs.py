@@ -27,7 +27,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import Staff
 from api.errors import Conflict, NotFound, Problem
-from api.schemas.repairs import RepairCreate
+from api.schemas.repairs import ApprovalOut, EstimateLineOut, RepairCreate, UpfrontEstimate
 from config import Settings
 from db.models import ServiceRequest, WorkOrder
 from db.repositories import audit, catalog, customers, rows, service_requests, technicians
@@ -35,8 +35,9 @@ from db.repositories import work_orders as repo
 from domain.access import Scope
 from domain.approval import Requester
 from domain.catalog import PUMP_OUT_JOB_TYPES
-from domain.contracts.repair import Durations, RepairInput
+from domain.contracts.repair import Durations, RepairInput, RepairStatus
 from domain.ids import REPAIR_WORKFLOW, TASK_QUEUE, repair_workflow_id
+from domain.pricing import may_override_price
 from domain.schedule import local_today
 from domain.work_status import WorkStatus
 
@@ -87,6 +88,9 @@ def _recorded(
             priority=wo.priority,
             has_photo=bool(request.photos),
             requested_by_technician_id=requested_by,
+            from_lot_walk=wo.from_lot_walk,
+            first_repair_position=wo.repair_position,
+            visit_repair_count=wo.visit_repair_count,
             scheduled_date=wo.scheduled_date,
             durations=Durations(
                 approval_reminder_seconds=settings.approval_reminder_seconds,
@@ -124,11 +128,11 @@ def record_repair(
     requested_by = requester_for(staff, body.requested_by_technician_id)
     fingerprint = None
     if idempotency_key:
-        fingerprint = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+        fingerprint = hashlib.sha256(body.fingerprint_json().encode()).hexdigest()
         earlier = service_requests.by_idempotency_key(session, requested_by=staff.actor, key=idempotency_key)
         if earlier is not None:
             # rows recorded before keys were scoped to the caller hashed the key id with the body
-            before = hashlib.sha256(f"{staff.key_id}|{body.model_dump_json()}".encode()).hexdigest()
+            before = hashlib.sha256(f"{staff.key_id}|{body.fingerprint_json()}".encode()).hexdigest()
             if earlier.idempotency_fingerprint not in (fingerprint, before):
                 raise Problem(422, "this Idempotency-Key was used for a different request; use a new key")
             wo = repo.get(session, earlier.work_order_id or "")
@@ -146,6 +150,16 @@ def record_repair(
     customer = customers.visible(session, body.customer_id, scope=scope)
     if customer is None:
         raise NotFound(f"customer {body.customer_id} does not exist")
+    if body.lot_walk_terms and not scope.everything:
+        raise Problem(
+            403, "only office or admin keys file lot-walk findings with positions (or a lot walk does)"
+        )
+    last_position = body.repair_position + max(body.repair_count, 1) - 1
+    if body.visit_repair_count is not None and body.visit_repair_count < last_position:
+        raise Problem(
+            422,
+            f"visit_repair_count {body.visit_repair_count} is below the last repair's position {last_position}",
+        )
     entry = catalog.get(session, body.job_type)
     if entry is None or not entry.is_active:
         raise Problem(422, f"unknown job_type '{body.job_type}'; see GET /api/v1/catalog")
@@ -190,6 +204,9 @@ def record_repair(
             scheduled_date=scheduled,
             service_location=customers.service_location(customer),
             repair_count=body.repair_count,
+            from_lot_walk=body.from_lot_walk,
+            repair_position=body.repair_position,
+            visit_repair_count=body.visit_repair_count,
             workflow_id=repair_workflow_id(work_order_id),
             service_request_id=request.id,
         ),
@@ -341,3 +358,34 @@ def check_assignment(session: Session, *, staff: Staff, scope: Scope, technician
         raise Problem(
             403, f"technician {technician_id} is not on your team; you may assign only to your team"
         )
+
+
+def check_price_override(session: Session, *, staff: Staff) -> None:
+    """Whether the caller may override a price (seed 001 1.2-1.3, ``domain.pricing``): office and
+    admin keys always; a technician or manager key only when its technician has
+    ``can_override_pricing``. Raises Problem 403 otherwise."""
+    tech = technicians.get(session, staff.technician_id) if staff.technician_id else None
+    if not may_override_price(role=staff.role, can_override_pricing=bool(tech and tech.can_override_pricing)):
+        raise Problem(
+            403, "overriding a price needs can_override_pricing, which this technician does not have"
+        )
+
+
+def estimate_of(wo: WorkOrder, state: RepairStatus | None) -> UpfrontEstimate | None:
+    """The work order's decided estimate for the answer to a new request (seed 001 2.2), or None
+    while it is not quoted and decided yet. The workflow's ``state`` (when it answered) says
+    whether it is approved; the stored record gives the lines and reasons."""
+    if wo.estimate_amount is None or not wo.estimate_version or wo.approval_mode is None:
+        return None
+    approved_by = state.approved_by if state is not None else wo.approved_by
+    return UpfrontEstimate(
+        amount=wo.estimate_amount,
+        version=wo.estimate_version,
+        lines=[EstimateLineOut.model_validate(line) for line in wo.estimate_lines],
+        approval=ApprovalOut(
+            mode=wo.approval_mode,
+            approved=approved_by is not None,
+            approved_by=approved_by,
+            reasons=list(wo.approval_reasons),
+        ),
+    )

@@ -32,6 +32,7 @@ from db.models.customer360 import (
 from db.models.customers import Customer, CustomerPricing, customer_preferred_technicians
 from db.models.dispatch import DispatchPlan, RouteOptimization
 from db.models.links import ApprovalToken
+from db.models.lot_walks import LotWalk
 from db.models.messaging import AuditLog, Message
 from db.models.performance import TechnicianCustomerTotals
 from db.models.technicians import Technician, TechnicianSkill, technician_managed
@@ -59,6 +60,7 @@ __all__ = [
     "InvoiceWorkOrder",
     "JobCost",
     "Kudos",
+    "LotWalk",
     "Message",
     "MessageEvent",
     "OfficeTask",

@@ -101,5 +101,8 @@ class CustomerPricing(Base, Timestamped):
         Numeric(5, 2), default=Decimal("0"), server_default="0"
     )
     notes: Mapped[str | None] = mapped_column(Text)
+    #: who first set this customer's pricing (``staff:{api_key_id}``, seed 001 1.1 ``created_by``);
+    #: every later change is in ``audit_log`` (entity ``customer_pricing``) with old and new values
+    created_by: Mapped[str | None] = mapped_column(String(80))
 
     customer: Mapped[Customer] = relationship(back_populates="pricing")

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -67,6 +68,7 @@ class WorkOrder(Base, Timestamped):
             "window_preference IS NULL OR window_preference IN ('morning', 'afternoon', 'exact')",
             name="window_preference_known",
         ),
+        CheckConstraint("repair_position >= 1", name="repair_position_positive"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -114,6 +116,22 @@ class WorkOrder(Base, Timestamped):
     pinned_technician_id: Mapped[str | None] = mapped_column(ForeignKey("technicians.id"))
     pinned_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     pinned_by: Mapped[str | None] = mapped_column(String(80))
+    #: price override (seed 001 1.3 ``cost_override``): the price staff set instead of the quoted
+    #: one (USD, equal to ``estimate_amount`` once applied), the quoted price it replaced, who set
+    #: it, when and why. The estimate lines carry it as an adjustment line, so the lines still sum
+    #: to the estimate and an invoice line can show "overridden from $X: reason".
+    cost_override: Mapped[Money | None]
+    cost_override_from: Mapped[Money | None]
+    cost_override_by: Mapped[str | None] = mapped_column(String(80))
+    cost_override_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cost_override_reason: Mapped[str | None] = mapped_column(String(500))
+    #: a lot-walk finding (seed 001 2.3): priced from ``repair_position`` within the walk's
+    #: ``visit_repair_count`` repairs and approved under the customer's lot-walk rule
+    from_lot_walk: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    repair_position: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    visit_repair_count: Mapped[int | None] = mapped_column(Integer)
+    #: the lot walk that found this repair (``lot-walk-{customer_id}-{date}``), or None
+    lot_walk_id: Mapped[str | None] = mapped_column(String(60), index=True)
 
     job_costs: Mapped[list[JobCost]] = relationship(back_populates="work_order", cascade="all, delete-orphan")
 

@@ -93,11 +93,14 @@ def pricing(session: Session, *, customer_id: int) -> CustomerPricing | None:
     return session.scalars(select(CustomerPricing).where(CustomerPricing.customer_id == customer_id)).first()
 
 
-def upsert_pricing(session: Session, *, customer_id: int, values: dict[str, Any]) -> CustomerPricing:
-    """Create or replace the customer's pricing row (one per customer) and return it as stored."""
+def upsert_pricing(
+    session: Session, *, customer_id: int, values: dict[str, Any], created_by: str | None = None
+) -> CustomerPricing:
+    """Create or replace the customer's pricing row (one per customer) and return it as stored;
+    ``created_by`` is written only when the row is created (a later change keeps the creator)."""
     stmt = (
         insert(CustomerPricing)
-        .values(customer_id=customer_id, **values)
+        .values(customer_id=customer_id, created_by=created_by, **values)
         .on_conflict_do_update(
             index_elements=[CustomerPricing.customer_id], set_={**values, "updated_at": func.now()}
         )

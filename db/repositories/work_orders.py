@@ -75,6 +75,13 @@ def get(
     return session.scalars(stmt).first()
 
 
+def fresh(session: Session, work_order_id: str) -> WorkOrder | None:
+    """The work order as stored now (what activities committed meanwhile overwrites the copy
+    this session holds), or None."""
+    stmt = select(WorkOrder).where(WorkOrder.id == work_order_id)
+    return session.scalars(stmt, execution_options={"populate_existing": True}).first()
+
+
 def remove_unstarted(session: Session, *, work_order_id: str) -> None:
     """Delete a work order whose workflow never started (compensation of a failed start); one
     that a workflow has touched (quoted, or moved on from ``requested``) is never deleted."""

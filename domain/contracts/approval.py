@@ -16,6 +16,26 @@ from domain.contracts.shared import ActivitySpec, FailureType
 # ---- activity payloads ---------------------------------------------------------------------
 
 
+class PriceOverrideRequest(BaseModel):
+    """Update payload of ``override_price`` (seed 001 1.3 ``cost_override``): the new price in
+    USD and why; ``actor`` is ``staff:{key_id}``. Who may send it is checked by the API
+    (``domain.pricing.may_override_price``), which amounts by the workflow
+    (``domain.pricing.override_refusal``)."""
+
+    actor: str
+    amount: Decimal = Field(ge=0, le=Decimal("999999.99"), decimal_places=2)
+    reason: str = Field(min_length=3, max_length=500)
+
+
+class RecordPriceOverrideInput(BaseModel):
+    """Record an override of an approved estimate (the price can only go down then); ``at`` is
+    the workflow's time of the update and makes a retry a no-op."""
+
+    work_order_id: str
+    override: PriceOverrideRequest
+    at: datetime
+
+
 class QuoteInput(BaseModel):
     """Quote ``target_version`` of the estimate (idempotent: an existing version is returned).
 
@@ -28,6 +48,8 @@ class QuoteInput(BaseModel):
     repair_count: int | None = Field(default=None, ge=0)
     first_repair_position: int = 1
     visit_repair_count: int | None = None
+    #: set when this version is quoted because staff overrode the price (seed 001 1.3)
+    price_override: PriceOverrideRequest | None = None
 
 
 class QuoteResult(BaseModel):
@@ -115,6 +137,12 @@ SEND_APPROVAL_REMINDER: ActivitySpec[ApprovalReminderInput, None] = ActivitySpec
     None,
     lambda i: f"Send approval reminder for estimate v{i.estimate_version}",
 )
+RECORD_PRICE_OVERRIDE: ActivitySpec[RecordPriceOverrideInput, QuoteResult] = ActivitySpec(
+    "record_price_override",
+    RecordPriceOverrideInput,
+    QuoteResult,
+    lambda i: f"Record price override to ${i.override.amount}",
+)
 RECORD_APPROVAL: ActivitySpec[RecordApprovalInput, None] = ActivitySpec(
     "record_approval",
     RecordApprovalInput,
@@ -161,4 +189,10 @@ class ApprovalFailure(FailureType):
         409,
         False,
         "the answer names an estimate version that has been replaced",
+    )
+    OVERRIDE_REFUSED = (
+        "PriceOverrideRefused",
+        409,
+        False,
+        "after the customer's approval a price can only be lowered",
     )

@@ -17,6 +17,9 @@ from domain.ids import OPTIMIZER_TASK_QUEUE
 from domain.work_status import WorkStatus
 
 STATUS_QUERY = "status"
+#: Update answered once the first estimate is quoted and its approval decided (seed 001 2.2:
+#: the price is told upfront); it issues no commands, so any run accepts it.
+ESTIMATE_UPDATE = "estimate"
 
 
 # ---- workflow input and query --------------------------------------------------------------
@@ -51,6 +54,9 @@ class RepairInput(BaseModel):
     optimizer_task_queue: str = OPTIMIZER_TASK_QUEUE
     service_request_id: int | None = None
     repair_count: int | None = Field(default=None, ge=0)
+    #: set for a repair found on a lot walk (a child of ``lot-walk-…``): it sends no approval
+    #: link of its own but waits for the walk's single request; None keeps the usual link
+    lot_walk_workflow_id: str | None = None
 
 
 class RepairStatus(BaseModel):
@@ -68,6 +74,8 @@ class RepairStatus(BaseModel):
     total_amount: Decimal | None = None
     reminders_sent: int = 0
     delivery_failures: int = 0
+    #: the price staff set instead of the quoted one (USD), None without an override
+    cost_override: Decimal | None = None
 
 
 # ---- activity payloads ---------------------------------------------------------------------

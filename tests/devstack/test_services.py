@@ -65,8 +65,15 @@ def test_signals_are_ignored_while_stopping_and_handlers_restored_after() -> Non
 
 
 def sleeper() -> subprocess.Popen:
-    """A stand-in child: its own session, as the stack starts them."""
-    return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
+    """A stand-in child: its own session, as the stack starts them. Returned once /proc shows its
+    command line (for a moment after exec it reads empty, which matches any recorded one)."""
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
+    for _ in range(200):
+        identity = process_identity(proc.pid)
+        if identity is not None and identity[0]:
+            break
+        time.sleep(0.01)
+    return proc
 
 
 @pytest.fixture

@@ -173,6 +173,15 @@ ROUTES: dict[tuple[str, str], tuple[Callable[..., Call], dict]] = {
         ),
         staff_only(409),
     ),
+    ("POST", "/api/v1/repairs/{work_order_id}/price-override"): (
+        lambda s, foreign=False: Call(
+            "POST",
+            f"/api/v1/repairs/{s.work_order_id}/price-override",
+            json={"amount": "99.00", "reason": "fleet goodwill"},
+        ),
+        # office; technicians and managers only with can_override_pricing (T-001 has it)
+        outcome((409, 409), (409, 404), (403, 404), (403, 404), (403, 404)),
+    ),
     ("POST", "/api/v1/repairs/{work_order_id}/assign"): (
         lambda s, foreign=False: Call("POST", f"/api/v1/repairs/{s.work_order_id}/assign", json={}),
         # assignment by a manager needs can_assign_work (seed 001 1.2)
@@ -220,6 +229,31 @@ ROUTES: dict[tuple[str, str], tuple[Callable[..., Call], dict]] = {
             "GET", "/api/v1/slots", params={"job_type": "repair", "lat": 30.27, "lon": -97.74, "days": 1}
         ),
         EVERYONE_200,  # windows only: no customer's data
+    ),
+    # ---- lot walks (the sites' customers have no lot walking, and no walk exists) ----------
+    ("POST", "/api/v1/customers/{customer_id}/lot-walks"): (
+        lambda s, foreign=False: Call("POST", f"/api/v1/customers/{s.customer_id}/lot-walks", json={}),
+        staff_only(422),  # in scope: refused because lot walking is not enabled
+    ),
+    ("GET", "/api/v1/lot-walks/{lot_walk_id}"): (
+        lambda s, foreign=False: Call("GET", f"/api/v1/lot-walks/lot-walk-{s.customer_id}-{s.day}"),
+        outcome(*[(404, 404)] * 5),
+    ),
+    ("POST", "/api/v1/lot-walks/{lot_walk_id}/findings"): (
+        lambda s, foreign=False: Call(
+            "POST",
+            f"/api/v1/lot-walks/lot-walk-{s.customer_id}-{s.day}/findings",
+            json={"units": [{"unit": "Truck 1", "repairs": ["mirror"]}]},
+        ),
+        outcome(*[(404, 404)] * 5),
+    ),
+    ("POST", "/api/v1/lot-walks/{lot_walk_id}/decisions"): (
+        lambda s, foreign=False: Call(
+            "POST",
+            f"/api/v1/lot-walks/lot-walk-{s.customer_id}-{s.day}/decisions",
+            json={"decisions": [{"work_order_id": s.work_order_id, "approve": True}]},
+        ),
+        staff_only(404, 404),
     ),
     # ---- customers -------------------------------------------------------------------------
     ("GET", "/api/v1/customers"): (

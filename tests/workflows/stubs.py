@@ -19,6 +19,7 @@ from domain.contracts.approval import (
     QuoteInput,
     QuoteResult,
     RecordApprovalInput,
+    RecordPriceOverrideInput,
 )
 from domain.contracts.assignment import AssignInput, AssignResult
 from domain.contracts.messaging import (
@@ -40,6 +41,7 @@ class ActivityName:
     REQUEST_CUSTOMER_APPROVAL = approval.REQUEST_CUSTOMER_APPROVAL.name
     SEND_APPROVAL_REMINDER = approval.SEND_APPROVAL_REMINDER.name
     RECORD_APPROVAL = approval.RECORD_APPROVAL.name
+    RECORD_PRICE_OVERRIDE = approval.RECORD_PRICE_OVERRIDE.name
     ASSIGN_TECHNICIAN = assignment.ASSIGN_TECHNICIAN.name
     SET_WORK_STATUS = repair.SET_WORK_STATUS.name
     RECORD_COMPLETION = repair.RECORD_COMPLETION.name
@@ -117,8 +119,15 @@ class StubActivities:
     @activity.defn(name=ActivityName.QUOTE_WORK_ORDER)
     async def quote_work_order(self, inp: QuoteInput) -> QuoteResult:
         self._log(ActivityName.QUOTE_WORK_ORDER, inp)
+        if inp.price_override is not None:
+            return QuoteResult(estimate_version=inp.target_version, amount=inp.price_override.amount)
         count = self.stored_repair_count if inp.repair_count is None else inp.repair_count
         return QuoteResult(estimate_version=inp.target_version, amount=self.amount + 10 * (count - 1))
+
+    @activity.defn(name=ActivityName.RECORD_PRICE_OVERRIDE)
+    async def record_price_override(self, inp: RecordPriceOverrideInput) -> QuoteResult:
+        self._log(ActivityName.RECORD_PRICE_OVERRIDE, inp)
+        return QuoteResult(estimate_version=1, amount=inp.override.amount)
 
     @activity.defn(name=ActivityName.DECIDE_APPROVAL)
     async def decide_approval(self, inp: ApprovalDecisionInput) -> ApprovalDecisionResult:
@@ -199,6 +208,7 @@ class StubActivities:
             self.notify_customer,
             self.create_work_order,
             self.quote_work_order,
+            self.record_price_override,
             self.decide_approval,
             self.request_customer_approval,
             self.send_approval_reminder,

@@ -20,7 +20,7 @@ labor hours, scattered random pages that a cold cache reads one by one.
   its figures, so the totals and the job list's count are index-only too.
 
 Revision ID: 0017
-Revises: 0012
+Revises: 0007, 0012
 Create Date: 2026-11-25
 """
 
@@ -30,7 +30,9 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017"
-down_revision: str | None = "0012"
+#: also the merge point of main's 0007 (lot walks) and s15-c360's 0012 (seed 004 tables), both after
+#: 0008; the lead re-chains them
+down_revision: str | Sequence[str] | None = ("0007", "0012")
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
