@@ -90,6 +90,17 @@ def _usd(value: float | Decimal, low: int, high: int) -> Decimal:
     return min(max(Decimal(str(value)), Decimal(low)), Decimal(high)).quantize(CENT)
 
 
+def completion_volumes(rng: random.Random, job_type: str) -> dict[str, int]:
+    """What a technician reports when completing a pump out (``gallons_pumped`` and
+    ``tank_size_gallons`` of ``POST /api/v1/repairs/{id}/complete``), drawn as the seeded history
+    draws them (a tank of the job type's sizes, 75-100 % of it pumped, to 50 gal); ``{}`` for other
+    job types. For the demo day: ``{"labor_minutes": ..., **completion_volumes(rng, job_type)}``."""
+    if job_type not in PUMP_OUT_JOB_TYPES:
+        return {}
+    tank = rng.choice(_TANKS[job_type])
+    return {"gallons_pumped": round(tank * rng.uniform(0.75, 1.0) / 50) * 50, "tank_size_gallons": tank}
+
+
 #: arrival windows offered to customers (minutes), and the share of arrivals after the window
 _WINDOW_MINUTES = (120, 120, 240)
 LATE_SHARE = 1 / 12

@@ -13,7 +13,7 @@ import pytest
 
 from db.models import Customer
 from devstack.demo_data import _CUSTOMERS, _TECHNICIANS
-from devstack.demo_history import LATE_SHARE, tech_history
+from devstack.demo_history import LATE_SHARE, completion_volumes, tech_history
 from domain.analytics.metrics import EMERGENCY_SLA_MINUTES
 
 TODAY = date(2026, 11, 25)
@@ -86,3 +86,12 @@ def test_seeded_jobs_have_a_booking_window_an_arrival_and_a_request_time():
     planned = sum(wo.job_type != "emergency" for wo in jobs)
     assert late / planned == pytest.approx(LATE_SHARE, abs=0.03)
     assert 0 < sum(missed) < len(missed) / 4  # most emergencies meet their SLA, not all
+
+
+def test_completion_volumes_are_for_pump_outs_and_fit_the_tank():
+    rng = random.Random(3)
+    assert completion_volumes(rng, "repair") == {} == completion_volumes(rng, "emergency")
+    for job_type in ("pumping", "grease_trap"):
+        for _ in range(50):
+            v = completion_volumes(rng, job_type)
+            assert 0.7 * v["tank_size_gallons"] <= v["gallons_pumped"] <= v["tank_size_gallons"] + 25
