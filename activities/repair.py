@@ -315,7 +315,8 @@ class RepairActivities:
     @activity.defn(name=repair.RECORD_COMPLETION.name)
     @permanent_db_errors
     def record_completion(self, inp: CompletionInput) -> CompletionResult:
-        """Record labor and parts as job_costs, total the order (estimate + parts) and complete it."""
+        """Record labor and parts as job_costs, total the order (estimate + parts), store a pump
+        out's gallons pumped and tank size (``1500 gal``) when given, and complete it."""
         with transaction(self._sessions) as session:
             wo = _work_order(session, inp.work_order_id)
             if wo.status == WorkStatus.COMPLETED.value:
@@ -357,6 +358,10 @@ class RepairActivities:
             )
             wo.total_labor_minutes = inp.labor_minutes
             wo.actual_end_time = inp.completed_at
+            if inp.gallons_pumped is not None:
+                wo.gallons_pumped = inp.gallons_pumped
+            if inp.tank_size_gallons is not None:
+                wo.tank_size = f"{inp.tank_size_gallons} gal"  # as seed 000's job list shows it
             repo.set_status(
                 session,
                 work_order=wo,

@@ -9,8 +9,9 @@ Phase 1.4 (pump outs 60 %, repairs 15 %, maintenance 15 %, other 10 %), labor an
 It then prints, for both endpoints, p50/p95 latency of our query path (the API service functions
 ``api.services.technician_performance.performance`` / ``jobs`` with an office scope, in a fresh
 transaction each) beside the seed's own SQL (``tests/integration/seed000``) run twice: on our tables
-(with the indexes and the ``technician_customer_totals`` rollup of migration 0011 in place, which
-the seed's SQL does not read) and naively, on copies of ``work_orders``, ``job_costs`` and
+(with the indexes and the ``technician_customer_totals`` rollup of migration 0011 and the job
+list's covering index and per-job cost columns of migration 0017 in place, which the seed's SQL
+does not read) and naively, on copies of ``work_orders``, ``job_costs`` and
 ``customers`` in the schema ``seed_naive`` that have only their primary keys and the index on
 ``job_costs.work_order_id``. Every sampled answer of ours is compared with the seed's SQL and the
 count of differences printed. Last, one night's aggregation (seed 002 daily metrics, BPI, achievements)
@@ -100,6 +101,10 @@ def build(engine: Engine, work_orders: int) -> None:
     if _built(engine, work_orders):
         console.print(f"dataset of {work_orders:,} work orders already built")
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            # a migration may have rewritten rows since (0017 filled parts_cost and labor_hours):
+            # index-only scans need the visibility map set again; a no-op on an unchanged table
+            for table in ("work_orders", "job_costs", "technician_customer_totals"):
+                conn.execute(text(f"VACUUM ANALYZE {table}"))
             if not conn.execute(text(f"SELECT to_regclass('{NAIVE_SCHEMA}.work_orders')")).scalar():
                 _naive_copies(conn)
         return
@@ -142,13 +147,19 @@ def build(engine: Engine, work_orders: int) -> None:
                         """
                         INSERT INTO work_orders (id, customer_id, technician_id, job_type, status,
                             scheduled_date, actual_start_time, actual_end_time, total_amount,
-                            total_labor_minutes, service_location, notes, gallons_pumped, tank_size)
+                            total_labor_minutes, service_location, notes, gallons_pumped, tank_size,
+                            parts_cost, labor_hours)
                         SELECT 'WO-B' || lpad(i::text, 9, '0'), g.customer, 'T-' || lpad(g.tech::text, 4, '0'),
                                g.job_type, g.status, g.day,
                                g.day + time '09:00', g.day + time '09:00' + g.minutes * interval '1 minute',
                                g.amount, g.minutes, 'Austin, TX', '[BENCH]',
                                CASE WHEN g.job_type IN ('pumping', 'grease_trap') THEN 800 + (g.r * 1000)::int END,
-                               CASE WHEN g.job_type IN ('pumping', 'grease_trap') THEN '1000 gal' END
+                               CASE WHEN g.job_type IN ('pumping', 'grease_trap') THEN '1000 gal' END,
+                               -- the sums of the job costs inserted below (their triggers are off too)
+                               CASE WHEN g.status = 'completed'
+                                     AND g.job_type IN ('repair', 'maintenance', 'emergency')
+                                    THEN round(g.amount * 0.2, 2) ELSE 0 END,
+                               CASE WHEN g.status = 'completed' THEN round(g.minutes / 60.0, 2) ELSE 0 END
                         FROM (
                             SELECT i, c AS customer, (c - 1) % :techs + 1 AS tech, r,
                                    CASE WHEN k < 0.45 THEN 'pumping' WHEN k < 0.60 THEN 'grease_trap'

@@ -1,8 +1,15 @@
 """History for the demo data set: a year of completed work orders per technician (seed 000 Phase 1.4).
 
 Job mix 60% pumping, 15% grease trap, 15% repair, 10% maintenance (plus emergencies), 5-15 jobs a
-month weighted toward recent months, returns at the same customer, labor and materials job_costs
-on repair-type jobs; every note carries ``[SEED DATA]``.
+month weighted toward recent months, returns at the same customer (a job of the same mix), labor
+and materials job_costs on repair-type jobs; every note carries ``[SEED DATA]``.
+
+Each job also has what the live work records, so seed 002's reliability and SLA metrics have data
+for seeded days: the arrival window the customer was given (``service_window_start``/``_end``, two
+or four hours in the technician's local zone, about 1 in 12 missed by 10-60 minutes), the arrival
+(``actual_start_time``) and the request time (``created_at``: 1-14 days before for planned work, 20
+minutes to 3 hours before the arrival for an emergency, whose window is its 4-hour SLA, missed by 1
+in 10).
 """
 
 from __future__ import annotations
@@ -83,6 +90,51 @@ def _usd(value: float | Decimal, low: int, high: int) -> Decimal:
     return min(max(Decimal(str(value)), Decimal(low)), Decimal(high)).quantize(CENT)
 
 
+def completion_volumes(rng: random.Random, job_type: str) -> dict[str, int]:
+    """What a technician reports when completing a pump out (``gallons_pumped`` and
+    ``tank_size_gallons`` of ``POST /api/v1/repairs/{id}/complete``), drawn as the seeded history
+    draws them (a tank of the job type's sizes, 75-100 % of it pumped, to 50 gal); ``{}`` for other
+    job types. For the demo day: ``{"labor_minutes": ..., **completion_volumes(rng, job_type)}``."""
+    if job_type not in PUMP_OUT_JOB_TYPES:
+        return {}
+    tank = rng.choice(_TANKS[job_type])
+    return {"gallons_pumped": round(tank * rng.uniform(0.75, 1.0) / 50) * 50, "tank_size_gallons": tank}
+
+
+#: arrival windows offered to customers (minutes), and the share of arrivals after the window
+_WINDOW_MINUTES = (120, 120, 240)
+LATE_SHARE = 1 / 12
+LATE_EMERGENCY_SHARE = 1 / 10
+#: an emergency's window is its SLA (``domain.analytics.metrics.EMERGENCY_SLA_MINUTES``)
+_EMERGENCY_WINDOW_MINUTES = 240
+
+
+def _booking(
+    rng: random.Random, arrival: datetime, *, emergency: bool
+) -> tuple[datetime, datetime, datetime]:
+    """(request time, window start, window end) of a job the technician reached at ``arrival``
+    (aware UTC). A planned job was booked 1-14 days before into a 2- or 4-hour window on the
+    hour that holds the arrival, or, for 1 in 12, ended 10-60 minutes before it; an emergency was
+    called in 20 minutes to 3 hours before the arrival (1 in 10: 4 h 5 min to 6 h, missing its
+    4-hour SLA), its window running from the call."""
+    if emergency:  # 1 in 10 misses the SLA (reached 4 h 5 min to 6 h after the call)
+        late = rng.random() < LATE_EMERGENCY_SHARE
+        requested = arrival - timedelta(
+            minutes=rng.randrange(245, 361, 5) if late else rng.randrange(20, 181, 5)
+        )
+        return requested, requested, requested + timedelta(minutes=_EMERGENCY_WINDOW_MINUTES)
+    length = timedelta(minutes=rng.choice(_WINDOW_MINUTES))
+    if rng.random() < LATE_SHARE:
+        end = arrival - timedelta(minutes=rng.randrange(10, 61, 5))
+        start = end - length
+    else:
+        hour = arrival.replace(minute=0, second=0, microsecond=0)
+        start = hour - timedelta(hours=rng.randrange(0, int(length.total_seconds() // 3600)))
+        end = start + length  # start <= arrival < end: the window's hours include the arrival's
+    requested = start - timedelta(days=rng.randint(1, 14), minutes=rng.randrange(0, 600, 5))
+    return requested, start, end
+
+
 def _work_order(
     rng: random.Random,
     tech_id: str,
@@ -130,6 +182,7 @@ def _work_order(
     local_open = datetime.combine(day, time.fromisoformat(open_at), tzinfo=LOCAL_TZ)
     start = (local_open + timedelta(minutes=rng.randrange(0, window - minutes + 1, 15))).astimezone(UTC)
     end = start + timedelta(minutes=minutes)
+    requested_at, window_start, window_end = _booking(rng, start, emergency=job_type == "emergency")
     order = WorkOrder(
         customer_id=customer.id,
         technician_id=tech_id,
@@ -137,6 +190,9 @@ def _work_order(
         status="completed",
         priority="emergency" if job_type == "emergency" else "normal",
         scheduled_date=day,
+        created_at=requested_at,
+        service_window_start=window_start,
+        service_window_end=window_end,
         actual_start_time=start,
         actual_end_time=end,
         total_amount=amount,
@@ -180,22 +236,42 @@ def tech_history(
     if not mix:
         return []
     by_id = {c.id: c for _, c in customers}
+    kinds = {c.id: kind for kind, c in customers}
     jobs: list[WorkOrder] = []
     for day in _history_days(rng, hours, today):
         recent = [wo for wo in jobs if 1 <= (day - wo.scheduled_date).days <= 30]
         if recent and rng.random() < 0.1:
-            prev = rng.choice(recent)
-            job_type = "repair" if "repair" in mix else prev.job_type
-            customer = by_id[prev.customer_id]
-            jobs.append(_work_order(rng, tech_id, hours, day, job_type, customer, is_return=True))
+            # a return (seed 000: the same customer within 30 days) is a job of the usual mix at a
+            # recent customer who has that kind of job, so returns do not tilt the mix; with no
+            # such customer it is an ordinary job of that type
+            job_type = rng.choices(list(mix), weights=list(mix.values()))[0]
+            fits = [wo for wo in recent if _customer_weight(job_type, kinds[wo.customer_id]) > 0]
+            if fits:
+                customer = by_id[rng.choice(fits).customer_id]
+                jobs.append(_work_order(rng, tech_id, hours, day, job_type, customer, is_return=True))
+                continue
+            jobs.append(_ordinary(rng, tech_id, hours, day, job_type, customers, recent))
             continue
         off_day = WEEKDAYS[day.weekday()] not in hours
         if emergencies and rng.random() < (0.3 if off_day else 0.03):
             job_type = "emergency"
         else:
             job_type = rng.choices(list(mix), weights=list(mix.values()))[0]
-        seen = {wo.customer_id for wo in recent}
-        weights = [_customer_weight(job_type, kind) * (0.05 if c.id in seen else 1) for kind, c in customers]
-        customer = rng.choices([c for _, c in customers], weights=weights)[0]
-        jobs.append(_work_order(rng, tech_id, hours, day, job_type, customer, is_return=False))
+        jobs.append(_ordinary(rng, tech_id, hours, day, job_type, customers, recent))
     return jobs
+
+
+def _ordinary(
+    rng: random.Random,
+    tech_id: str,
+    hours: dict,
+    day: date,
+    job_type: str,
+    customers: list[tuple[str, Customer]],
+    recent: list[WorkOrder],
+) -> WorkOrder:
+    """A job at a customer who has ``job_type`` work, rarely one served in the last 30 days."""
+    seen = {wo.customer_id for wo in recent}
+    weights = [_customer_weight(job_type, kind) * (0.05 if c.id in seen else 1) for kind, c in customers]
+    customer = rng.choices([c for _, c in customers], weights=weights)[0]
+    return _work_order(rng, tech_id, hours, day, job_type, customer, is_return=False)

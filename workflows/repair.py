@@ -392,6 +392,8 @@ class RepairWorkflow(ApprovalStep):
                         labor_minutes=req.labor_minutes,
                         parts=req.parts,
                         completed_at=workflow.now(),
+                        gallons_pumped=req.gallons_pumped,
+                        tank_size_gallons=req.tank_size_gallons,
                     )
                 )
             self._state.total_amount = result.total_amount

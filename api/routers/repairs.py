@@ -255,9 +255,13 @@ async def complete(
     staff: FieldStaff,
     scope: CurrentScope,
 ) -> RepairStatus:
-    """Complete the job: labor minutes and parts become job costs; the total is computed."""
+    """Complete the job: labor minutes and parts become job costs; the total is computed. A pump
+    out records its gallons pumped and tank size (422 for another job type)."""
     wo = service.get_work_order(db, work_order_id=work_order_id, scope=scope)
     tech = service.technician_for(staff, body.technician_id, assigned=wo.technician_id)
+    service.check_pump_out_volumes(
+        wo, gallons_pumped=body.gallons_pumped, tank_size_gallons=body.tank_size_gallons
+    )
     return await repair_live.act(
         db,
         client=client,
@@ -265,7 +269,12 @@ async def complete(
         scope=scope,
         update=StaffAction.COMPLETE,
         payload=CompleteRequest(
-            actor=staff.actor, technician_id=tech, labor_minutes=body.labor_minutes, parts=body.parts
+            actor=staff.actor,
+            technician_id=tech,
+            labor_minutes=body.labor_minutes,
+            parts=body.parts,
+            gallons_pumped=body.gallons_pumped,
+            tank_size_gallons=body.tank_size_gallons,
         ),
     )
 

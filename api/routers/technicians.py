@@ -12,7 +12,7 @@ from api.pagination import Page, Pagination
 from api.schemas.common import IsoDate, QueryBool
 from api.schemas.technicians import ScheduleItemOut, TechnicianCreate, TechnicianOut, TechnicianUpdate
 from api.services import technicians as service
-from db.models import Technician, WorkOrder
+from db.models import WorkOrder
 
 router = APIRouter(prefix="/api/v1/technicians", tags=["technicians"])
 
@@ -33,7 +33,7 @@ def list_technicians(
     """Technicians by id, optionally filtered by active flag and skill."""
     rows, total = service.list_technicians(db, params=paging, active=active, skill=skill)
     return Page[TechnicianOut](
-        items=[TechnicianOut.model_validate(r) for r in rows],
+        items=service.with_figures(db, rows),
         total=total,
         page=paging.page,
         page_size=paging.page_size,
@@ -43,26 +43,33 @@ def list_technicians(
 @router.post(
     "", status_code=status.HTTP_201_CREATED, response_model=TechnicianOut, summary="Create a technician"
 )
-def create_technician(body: TechnicianCreate, db: DbSession, staff: ManagerStaff) -> Technician:
+def create_technician(body: TechnicianCreate, db: DbSession, staff: ManagerStaff) -> TechnicianOut:
     """Store a new technician under the given id (manager or admin); 409 when the id is taken.
     Manager settings (is_manager, approval_limit, can_assign_work, can_override_pricing,
     managed_technician_ids) are set by admin keys only (403)."""
-    return service.create_technician(db, data=body, role=staff.role)
+    (out,) = service.with_figures(db, [service.create_technician(db, data=body, role=staff.role)])
+    return out
 
 
 @router.get("/{technician_id}", response_model=TechnicianOut, summary="Get a technician")
-def get_technician(technician_id: str, db: DbSession, staff: CurrentStaff) -> Technician:
-    """One technician with skills, working hours and managed technicians."""
-    return service.get_technician(db, technician_id=technician_id)
+def get_technician(technician_id: str, db: DbSession, staff: CurrentStaff) -> TechnicianOut:
+    """One technician with skills, working hours, managed technicians and seed 001 1.2's derived
+    figures (repairs completed, average repair time, customer rating)."""
+    (out,) = service.with_figures(db, [service.get_technician(db, technician_id=technician_id)])
+    return out
 
 
 @router.patch("/{technician_id}", response_model=TechnicianOut, summary="Update a technician")
 def update_technician(
     technician_id: str, body: TechnicianUpdate, db: DbSession, staff: ManagerStaff, scope: CurrentScope
-) -> Technician:
+) -> TechnicianOut:
     """Change only the fields sent of a technician on the caller's team; ``skills`` and
     ``managed_technician_ids`` replace the whole list; manager settings need an admin key (403)."""
-    return service.update_technician(db, technician_id=technician_id, data=body, scope=scope, role=staff.role)
+    changed = service.update_technician(
+        db, technician_id=technician_id, data=body, scope=scope, role=staff.role
+    )
+    (out,) = service.with_figures(db, [changed])
+    return out
 
 
 @router.delete("/{technician_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Deactivate a technician")

@@ -9,7 +9,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.schemas.common import IsoDate, RequestBody, money
-from domain.contracts.repair import PartUsed, RepairStatus
+from domain.contracts.repair import MAX_PUMPED_GALLONS, PartUsed, RepairStatus
 
 Priority = Literal["emergency", "high", "normal", "low"]
 PhotoUrl = Annotated[str, Field(min_length=12, max_length=500, pattern=r"^https?://[^\s]+$")]
@@ -185,8 +185,12 @@ class StartBody(RequestBody):
 
 
 class CompleteBody(RequestBody):
-    """Labor in minutes and parts used (USD unit costs)."""
+    """Labor in minutes and parts used (USD unit costs); for a pump out (``pumping``,
+    ``grease_trap``) the gallons pumped and the tank's size in US gallons (seed 000 Phase 1.2),
+    which other job types refuse with a 422."""
 
     technician_id: str | None = Field(default=None, max_length=20)
     labor_minutes: int = Field(gt=0, le=24 * 60)
     parts: list[PartUsed] = Field(default_factory=list, max_length=50)
+    gallons_pumped: int | None = Field(default=None, ge=0, le=MAX_PUMPED_GALLONS)
+    tank_size_gallons: int | None = Field(default=None, gt=0, le=MAX_PUMPED_GALLONS)

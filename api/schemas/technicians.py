@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -153,6 +153,18 @@ class TechnicianOut(BaseModel):
     )
     created_at: datetime
     updated_at: datetime
+    repairs_completed: int = Field(
+        default=0,
+        description="seed 001 1.2, derived: completed work orders of job type repair or maintenance",
+    )
+    average_repair_time: timedelta | None = Field(
+        default=None,
+        description="seed 001 1.2, derived: mean recorded labor time of those repairs (ISO 8601 duration)",
+    )
+    customer_rating: Decimal | None = Field(
+        default=None,
+        description="seed 001 1.2, derived: mean review rating 1-5 (two decimals); null before any review",
+    )
 
     @field_validator("skills", mode="before")
     @classmethod

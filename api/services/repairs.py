@@ -34,6 +34,7 @@ from db.repositories import audit, catalog, customers, rows, service_requests, t
 from db.repositories import work_orders as repo
 from domain.access import Scope
 from domain.approval import Requester
+from domain.catalog import PUMP_OUT_JOB_TYPES
 from domain.contracts.repair import Durations, RepairInput, RepairStatus
 from domain.ids import REPAIR_WORKFLOW, TASK_QUEUE, repair_workflow_id
 from domain.pricing import may_override_price
@@ -300,6 +301,20 @@ def technician_for(staff: Staff, technician_id: str | None, *, assigned: str | N
     if not chosen:
         raise Conflict("the repair has no assigned technician")
     return chosen
+
+
+def check_pump_out_volumes(
+    work_order: WorkOrder, *, gallons_pumped: int | None, tank_size_gallons: int | None
+) -> None:
+    """Gallons pumped and tank size belong to pump outs only (seed 000 Phase 1.2: ``pumping``,
+    ``grease_trap``); raises Problem 422 when either is given for another job type."""
+    given = gallons_pumped is not None or tank_size_gallons is not None
+    if given and work_order.job_type not in PUMP_OUT_JOB_TYPES:
+        raise Problem(
+            422,
+            f"gallons_pumped and tank_size_gallons are for pump outs only; {work_order.id} is a "
+            f"{work_order.job_type} job",
+        )
 
 
 def approval_version(session: Session, *, staff: Staff, work_order: WorkOrder) -> int | None:

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from api.errors import Conflict, NotFound, Problem
 from api.pagination import PageParams, paginate
-from api.schemas.technicians import TechnicianCreate, TechnicianUpdate
+from api.schemas.technicians import TechnicianCreate, TechnicianOut, TechnicianUpdate
 from db.models import Technician, TechnicianSkill, WorkOrder
-from db.repositories import rows
+from db.repositories import rows, technician_figures
 from db.repositories import technicians as repo
 from domain.access import Scope
 
@@ -41,6 +41,22 @@ def list_technicians(
 ) -> tuple[list[Technician], int]:
     """One page of technicians by id, optionally only (in)active ones or those holding ``skill``."""
     return paginate(session, repo.list_stmt(active=active, skill=skill), params)
+
+
+def with_figures(session: Session, technicians: list[Technician]) -> list[TechnicianOut]:
+    """``technicians`` as the API shows them, with seed 001 Phase 1.2's derived figures
+    (``db.repositories.technician_figures``: repairs completed, average repair time, customer
+    rating), computed for the whole list in two statements."""
+    figures = technician_figures.figures(session, [t.id for t in technicians])
+    return [TechnicianOut.model_validate(t).model_copy(update=_fields(figures[t.id])) for t in technicians]
+
+
+def _fields(figures: technician_figures.TechnicianFigures) -> dict[str, object]:
+    return {
+        "repairs_completed": figures.repairs_completed,
+        "average_repair_time": figures.average_repair_time,
+        "customer_rating": figures.customer_rating,
+    }
 
 
 def get_technician(session: Session, *, technician_id: str, scope: Scope | None = None) -> Technician:

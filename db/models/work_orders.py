@@ -62,6 +62,8 @@ class WorkOrder(Base, Timestamped):
         Index("ix_work_orders_technician_status_date", "technician_id", "status", "scheduled_date"),
         Index("ix_work_orders_customer_date", "customer_id", "scheduled_date"),
         CheckConstraint("gallons_pumped >= 0", name="gallons_pumped_not_negative"),
+        #: the job list's covering index carries notes; a B-tree entry stays under 2704 bytes (0017)
+        CheckConstraint("octet_length(notes) <= 1200", name="notes_fit_job_list_index"),
         CheckConstraint(
             "window_preference IS NULL OR window_preference IN ('morning', 'afternoon', 'exact')",
             name="window_preference_known",
@@ -87,6 +89,10 @@ class WorkOrder(Base, Timestamped):
     #: pump outs only (seed 000 Phase 1.2): gallons taken out, and the tank's size as written (``1000 gal``)
     gallons_pumped: Mapped[int | None] = mapped_column(Integer)
     tank_size: Mapped[str | None] = mapped_column(String(40))
+    #: kept by the database (migration 0017's triggers on ``job_costs``), never written here: USD of
+    #: the ``materials`` costs and hours of the ``labor`` costs in ``hour``, 0 when there are none
+    parts_cost: Mapped[Decimal] = mapped_column(Numeric(14, 2), server_default="0")
+    labor_hours: Mapped[Decimal] = mapped_column(Numeric(14, 2), server_default="0")
 
     #: repairs in the visit, priced by tier: written with the order, changed by a revised estimate
     repair_count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")

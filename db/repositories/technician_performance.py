@@ -13,7 +13,9 @@ Same semantics as the seed's SQL (``tests/integration/seed000``), written with S
 
 Totals and the job list's count come from ``technician_customer_totals`` (migration 0011: a rollup
 per technician and customer that triggers on ``work_orders`` keep current); the page itself from
-the partial index of completed jobs newest first. ``performance_from_work_orders`` is the direct
+the covering partial index of completed jobs newest first (migration 0017), whose parts cost and
+labor hours are the work order's ``parts_cost``/``labor_hours`` that triggers on ``job_costs`` keep
+equal to the seed's sums. ``performance_from_work_orders`` is the direct
 computation the rollup is checked against.
 """
 
@@ -25,7 +27,7 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, Integer, Row, Select, String, and_, bindparam, exists, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
-from db.models import Customer, JobCost, Technician, TechnicianCustomerTotals, WorkOrder
+from db.models import Customer, Technician, TechnicianCustomerTotals, WorkOrder
 from domain.catalog import PUMP_OUT_JOB_TYPES, REPAIR_JOB_TYPES, JobListCategory
 from domain.work_status import WorkStatus
 
@@ -147,45 +149,21 @@ def _count_statement(category: JobListCategory) -> Select:
 
 def _page_statement(category: JobListCategory) -> Select:
     """One page (``limit``/``offset`` bound) of the technician's completed jobs in ``category``,
-    newest first, with parts cost and labor hours summed for the page's jobs only and the
-    category's total count (from the rollup) on every row."""
+    newest first, with the category's total count (from the rollup) on every row.
+
+    Keyset order (``scheduled_date DESC, id DESC``) on ``ix_work_orders_completed_page``
+    (migration 0017), which carries every column read here, parts cost and labor hours included
+    (kept on the work order by triggers on ``job_costs``): the page is an index-only scan of one or
+    two leaf pages, joined to its customers for their names."""
     where = [WorkOrder.technician_id == _TECHNICIAN, WorkOrder.status == COMPLETED]
     if category.job_types is not None:
         where.append(WorkOrder.job_type.in_(sorted(category.job_types)))
-    # the page's ids first (an index-only scan of ix_work_orders_completed_newest), then the rows
-    # and the job costs of those ids only: costs of skipped rows are never summed
     page = (
-        select(WorkOrder.id)
-        .where(*where)
-        .order_by(WorkOrder.scheduled_date.desc(), WorkOrder.id.desc())
-        .limit(bindparam("limit", type_=Integer()))
-        .offset(bindparam("offset", type_=Integer()))
-        .cte("page")
-    )
-    costs = (
-        select(
-            JobCost.work_order_id,
-            func.sum(JobCost.total_cost).filter(JobCost.cost_type == "materials").label("parts_cost"),
-            func.sum(JobCost.quantity)
-            .filter(JobCost.cost_type == "labor", JobCost.unit == "hour")
-            .label("labor_hours"),
-        )
-        .where(JobCost.work_order_id.in_(select(page.c.id)))
-        .group_by(JobCost.work_order_id)
-        .subquery("costs")
-    )
-    total = (
-        select(_rollup_sum(_CATEGORY_COUNT[category]))
-        .where(_T.technician_id == _TECHNICIAN)
-        .scalar_subquery()
-    )
-    return (
         select(
             WorkOrder.id,
             WorkOrder.scheduled_date,
             WorkOrder.actual_end_time.label("completed_date"),
             WorkOrder.customer_id,
-            (Customer.first_name + " " + Customer.last_name).label("customer_name"),
             WorkOrder.service_location,
             WorkOrder.job_type,
             WorkOrder.status,
@@ -194,14 +172,42 @@ def _page_statement(category: JobListCategory) -> Select:
             WorkOrder.notes,
             WorkOrder.gallons_pumped,
             WorkOrder.tank_size,
-            func.coalesce(costs.c.parts_cost, 0).label("parts_cost"),
-            func.coalesce(costs.c.labor_hours, 0).label("labor_hours"),
+            WorkOrder.parts_cost,
+            WorkOrder.labor_hours,
+        )
+        .where(*where)
+        .order_by(WorkOrder.scheduled_date.desc(), WorkOrder.id.desc())
+        .limit(bindparam("limit", type_=Integer()))
+        .offset(bindparam("offset", type_=Integer()))
+        .subquery("page")
+    )
+    total = (
+        select(_rollup_sum(_CATEGORY_COUNT[category]))
+        .where(_T.technician_id == _TECHNICIAN)
+        .scalar_subquery()
+    )
+    # the customers of the page's rows only (not of the rows the offset skips)
+    return (
+        select(
+            page.c.id,
+            page.c.scheduled_date,
+            page.c.completed_date,
+            page.c.customer_id,
+            (Customer.first_name + " " + Customer.last_name).label("customer_name"),
+            page.c.service_location,
+            page.c.job_type,
+            page.c.status,
+            page.c.total_amount,
+            page.c.duration_minutes,
+            page.c.notes,
+            page.c.gallons_pumped,
+            page.c.tank_size,
+            page.c.parts_cost,
+            page.c.labor_hours,
             total.label("total"),
         )
-        .join(page, page.c.id == WorkOrder.id)
-        .outerjoin(Customer, Customer.id == WorkOrder.customer_id)
-        .outerjoin(costs, costs.c.work_order_id == WorkOrder.id)
-        .order_by(WorkOrder.scheduled_date.desc(), WorkOrder.id.desc())
+        .outerjoin(Customer, Customer.id == page.c.customer_id)
+        .order_by(page.c.scheduled_date.desc(), page.c.id.desc())
     )
 
 

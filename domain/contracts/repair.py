@@ -112,14 +112,24 @@ class PartUsed(BaseModel):
     unit_cost: Decimal = Field(ge=0, le=Decimal("99999.99"), decimal_places=2)
 
 
+#: the largest volume one pump out records, in US gallons (a big grease interceptor or a pump truck's
+#: several loads); beyond it a typo is more likely than a job
+MAX_PUMPED_GALLONS = 50_000
+
+
 class CompletionInput(BaseModel):
-    """Labor and parts of a finished job; the workflow has decided the repair is completed."""
+    """Labor and parts of a finished job; the workflow has decided the repair is completed.
+
+    ``gallons_pumped`` and ``tank_size_gallons`` (US gallons) are what a pump out took (seed 000
+    Phase 1.2); None when not given (every run started before they existed)."""
 
     work_order_id: str
     technician_id: str
     labor_minutes: int = Field(gt=0, le=24 * 60)
     parts: list[PartUsed] = Field(default_factory=list, max_length=50)
     completed_at: datetime
+    gallons_pumped: int | None = Field(default=None, ge=0, le=MAX_PUMPED_GALLONS)
+    tank_size_gallons: int | None = Field(default=None, gt=0, le=MAX_PUMPED_GALLONS)
 
 
 class CompletionResult(BaseModel):
@@ -152,12 +162,15 @@ class StartRequest(BaseModel):
 
 
 class CompleteRequest(BaseModel):
-    """The assigned technician finishes: labor minutes and parts used."""
+    """The assigned technician finishes: labor minutes and parts used, and for a pump out the
+    gallons pumped and the tank's size in US gallons (optional fields: replay-safe)."""
 
     actor: str
     technician_id: str
     labor_minutes: int = Field(gt=0, le=24 * 60)
     parts: list[PartUsed] = Field(default_factory=list, max_length=50)
+    gallons_pumped: int | None = Field(default=None, ge=0, le=MAX_PUMPED_GALLONS)
+    tank_size_gallons: int | None = Field(default=None, gt=0, le=MAX_PUMPED_GALLONS)
 
 
 class CancelRequest(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -13,7 +14,15 @@ from temporalio.testing import ActivityEnvironment
 from activities.assignment import AssignmentActivities
 from activities.repair import RepairActivities
 from config import Settings
-from db.models import Customer, CustomerPricing, JobCost, ServiceRequest, Technician, WorkOrder
+from db.models import (
+    Customer,
+    CustomerPricing,
+    JobCost,
+    ServiceRequest,
+    Technician,
+    TechnicianSkill,
+    WorkOrder,
+)
 from db.repositories import rows
 from db.repositories.work_orders import next_work_order_id
 from db.session import transaction
@@ -151,10 +160,20 @@ def test_assignment_respects_skills_and_records_the_window(database):
 def test_manual_assignment_of_an_unskilled_technician_is_refused(database):
     with transaction(database.sessions) as session:
         customer = session.scalars(select(Customer).order_by(Customer.id)).first()
-        no_pumping = next(
-            t.id
-            for t in session.scalars(select(Technician).order_by(Technician.id))
-            if "pumping" not in {s.skill_type for s in t.skills}
+        # every demo technician pumps now (seed 000's job mix): an active repair-only one of our
+        # own, with no working hours so the optimizer never picks him for the other tests' jobs
+        no_pumping = f"T-NP{uuid.uuid4().hex[:6]}"
+        session.add(
+            Technician(
+                id=no_pumping,
+                first_name="Rhea",
+                last_name="Pairs",
+                home_latitude=30.3,
+                home_longitude=-97.7,
+                home_zip="78701",
+                working_hours={},
+                skills=[TechnicianSkill(skill_type="repair", verified=True)],
+            )
         )
     wo = new_order(database, customer_id=customer.id, job_type="pumping", repair_count=0)
     with pytest.raises(Exception, match="lacks the skill 'pumping'"):

@@ -22,7 +22,7 @@ from db.models import (
 )
 from db.repositories.analytics import days_never_aggregated
 from db.session import transaction
-from domain.analytics.bpi import FORMULA_VERSION
+from domain.analytics.bpi import FORMULA_VERSION, WEIGHTS
 from domain.contracts.analytics import AnalyticsDayInput
 
 pytestmark = pytest.mark.integration
@@ -247,12 +247,27 @@ def test_bpi_and_team_rows_of_a_backfilled_month(database, activities):
             assert teams[team].bpi_average == (sum(bpis) / len(bpis)).quantize(Decimal("0.01"))
     demo = scores["T-002"]
     assert demo.formula_version == FORMULA_VERSION
-    # seeded history has no service windows, request times, surveys or lot walks: reliability and
-    # service are unavailable and their weight is spread over the other three (25:20:10)
-    assert demo.reliability is None and demo.service is None and demo.bpi is not None
-    assert demo.weights == {"job_performance": 0.454545, "route_quality": 0.363636, "compliance": 0.181818}
-    expected = (25 * demo.job_performance + 20 * demo.route_quality + 10 * demo.compliance) / 55
+    # seeded history has service windows and arrivals, so reliability has data; it has no surveys
+    # or lot walks, and service has data only when an emergency (request time and arrival) fell in
+    # the period: the weights are spread over the dimensions with data
+    assert demo.reliability is not None and demo.bpi is not None
+    values = {d: getattr(demo, d.value) for d in WEIGHTS}
+    available = {d: v for d, v in values.items() if v is not None}
+    assert set(demo.weights) == {d.value for d in available}
+    expected = sum(WEIGHTS[d] * v for d, v in available.items()) / sum(WEIGHTS[d] for d in available)
     assert abs(demo.bpi - expected) <= Decimal("0.01")
+    with transaction(database.sessions) as session:  # on time: arrived by the window's end
+        windowed, on_time = session.execute(
+            select(
+                func.count(),
+                func.count().filter(WorkOrder.actual_start_time <= WorkOrder.service_window_end),
+            ).where(
+                WorkOrder.technician_id == "T-002",
+                WorkOrder.service_window_end.is_not(None),
+                WorkOrder.scheduled_date.between(end - timedelta(days=29), end),
+            )
+        ).one()
+    assert windowed > 0 and demo.reliability == (Decimal(100 * on_time) / windowed).quantize(Decimal("0.01"))
 
 
 def test_a_day_fills_the_never_aggregated_days_of_its_bpi_period_only(database, activities):

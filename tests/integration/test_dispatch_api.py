@@ -4,13 +4,14 @@ repair's workflow follows; the day's plan per caller's scope; unpin; refusals.""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
-from db.models import Message, WorkOrder
+from db.models import Message, Technician, TechnicianSkill, WorkOrder
 from db.session import transaction
 from domain.contracts.dispatch import DispatchSummary
 from tests.integration.test_repair_api import new_customer, wait_status
@@ -47,8 +48,22 @@ async def test_pin_moves_the_repair_and_unpin_releases_it(stack):
     start = datetime(day.year, day.month, day.day, 13, 0, tzinfo=TZ)
 
     # refusals first: a technician lacking the skill, a technician key, an unknown repair
+    unskilled = f"T-NS{uuid.uuid4().hex[:6]}"  # inspects only; no hours, so no other test gets him
+    with transaction(stack.sessions) as session:
+        session.add(
+            Technician(
+                id=unskilled,
+                first_name="Ina",
+                last_name="Spector",
+                home_latitude=30.3,
+                home_longitude=-97.7,
+                home_zip="78701",
+                working_hours={},
+                skills=[TechnicianSkill(skill_type="inspection", verified=True)],
+            )
+        )
     no_skill = await stack.http.post(
-        f"/api/v1/repairs/{wo}/pin", json={"technician_id": "T-007"}, headers=stack.office
+        f"/api/v1/repairs/{wo}/pin", json={"technician_id": unskilled}, headers=stack.office
     )
     assert no_skill.status_code == 422 and "skill" in no_skill.json()["detail"]
     as_tech = await stack.http.post(

@@ -75,6 +75,7 @@ def test_seed_history_adds_and_undo_removes_only_seed_rows(tmp_path, monkeypatch
             for wo_id, note, mode in (
                 ("WO-LIVE-1", "customer wrote: [SEED DATA] please", "auto_customer_limit"),
                 ("WO-LIVE-2", "[SEED DATA] typed by hand", "staff_on_behalf"),
+                ("WO-LIVE-3", "approval mode alone does not make a seed row", "seed"),
             ):
                 session.add(
                     WorkOrder(
@@ -87,6 +88,17 @@ def test_seed_history_adds_and_undo_removes_only_seed_rows(tmp_path, monkeypatch
                         total_amount=Decimal("100.00"),
                         notes=note,
                         approval_mode=mode,
+                        job_costs=[
+                            JobCost(
+                                cost_type="labor",
+                                description="live labor",
+                                quantity=Decimal("1.50"),
+                                unit="hour",
+                                unit_cost=Decimal("90.00"),
+                                total_cost=Decimal("135.00"),
+                                created_at=datetime.now(UTC),
+                            )
+                        ],
                     )
                 )
         live = {k: v for k, v in snapshot(sessions).items() if k.startswith("WO-LIVE")}
@@ -116,8 +128,8 @@ def test_seed_history_adds_and_undo_removes_only_seed_rows(tmp_path, monkeypatch
         assert everything.exit_code == 0, everything.output
         assert snapshot(sessions) == live
         assert f"removed {len(demo)} [SEED DATA] work orders" in everything.output
-        with transaction(sessions) as session:
-            assert session.scalar(select(func.count()).select_from(JobCost)) == 0
+        with transaction(sessions) as session:  # only the live jobs' costs are left
+            assert session.scalar(select(func.count()).select_from(JobCost)) == len(live) == 3
     finally:
         get_settings.cache_clear()
         if engine is not None:

@@ -278,7 +278,11 @@ async def test_a_new_technician_starts_at_zeros_and_counts_a_completed_job(stack
                             total_cost=Decimal(qty) * 10,
                             created_at=end,
                         )
-                        for cost_type, qty, unit in (("labor", "1.5", "hour"), ("labor", "2", "visit"), ("materials", "3", "each"))
+                        for cost_type, qty, unit in (
+                            ("labor", "1.5", "hour"),
+                            ("labor", "2", "visit"),
+                            ("materials", "3", "each"),
+                        )
                         if job_type == "repair"
                     ],
                 )
@@ -333,6 +337,11 @@ async def test_a_repair_completed_through_the_workflow_shows_at_once(stack):
         await stack.http.get(f"/api/v2/technicians/{tech}/performance", headers=key)
     ).json() == zero_profile(tech)
     assert (await stack.http.post(f"/api/v1/repairs/{wo}/start", json={}, headers=key)).status_code == 200
+    volumes = await stack.http.post(
+        f"/api/v1/repairs/{wo}/complete", json={"labor_minutes": 45, "gallons_pumped": 900}, headers=key
+    )
+    assert volumes.status_code == 422, volumes.text  # a maintenance job pumps nothing
+    assert "pump outs only" in volumes.json()["detail"]
     parts = [{"description": "Filter cartridge", "quantity": "2", "unit_cost": "19.50"}]
     done = await stack.http.post(
         f"/api/v1/repairs/{wo}/complete", json={"labor_minutes": 45, "parts": parts}, headers=key
@@ -347,3 +356,41 @@ async def test_a_repair_completed_through_the_workflow_shows_at_once(stack):
     assert [(i["id"], number(i["labor_hours"]), number(i["parts_cost"])) for i in jobs["items"]] == [
         (wo, Decimal("0.75"), Decimal("39.00"))
     ]
+
+
+async def test_a_pump_out_completed_through_the_workflow_records_its_volumes(stack):
+    """Gallons pumped and tank size come from the completion (seed 000 Phase 1.2), at once."""
+    tech, key = await new_technician(stack)
+    customer = await new_customer(stack, max_auto_approve_amount="500.00", require_photo_for_approval=False)
+    r = await stack.http.post(
+        "/api/v1/repairs", json={"customer_id": customer, "job_type": "pumping"}, headers=stack.office
+    )
+    assert r.status_code == 201, r.text
+    wo = r.json()["id"]
+    await wait_status(stack, wo, {"assigned", "awaiting_assignment"})
+    assigned = await stack.http.post(
+        f"/api/v1/repairs/{wo}/assign", json={"technician_id": tech}, headers=stack.office
+    )
+    assert assigned.status_code == 200, assigned.text
+    assert (await stack.http.post(f"/api/v1/repairs/{wo}/start", json={}, headers=key)).status_code == 200
+    negative = await stack.http.post(
+        f"/api/v1/repairs/{wo}/complete", json={"labor_minutes": 60, "gallons_pumped": -1}, headers=key
+    )
+    assert negative.status_code == 422, negative.text
+    done = await stack.http.post(
+        f"/api/v1/repairs/{wo}/complete",
+        json={"labor_minutes": 60, "gallons_pumped": 1180, "tank_size_gallons": 1500},
+        headers=key,
+    )
+    assert done.status_code == 200, done.text
+
+    profile = (await stack.http.get(f"/api/v2/technicians/{tech}/performance", headers=key)).json()
+    assert (profile["total_jobs_completed"], profile["pump_out_jobs"]) == (1, 1)
+    jobs = (
+        await stack.http.get(
+            f"/api/v2/technicians/{tech}/jobs", params={"job_category": "pump_outs"}, headers=key
+        )
+    ).json()
+    assert [
+        (i["id"], i["gallons_pumped"], i["tank_size"], number(i["labor_hours"])) for i in jobs["items"]
+    ] == [(wo, 1180, "1500 gal", Decimal("1.00"))]
