@@ -19,6 +19,7 @@ from activities.dispatch import DispatchActivities
 from activities.messaging import MessageSender, gates_from_settings, providers_from_settings
 from activities.notifications import NotificationActivities
 from activities.repair import RepairActivities
+from activities.webhooks import WebhookActivities
 from config import Settings
 from domain.ids import OPTIMIZER_TASK_QUEUE, TASK_QUEUE
 from workflows.analytics import AnalyticsWorkflow
@@ -27,6 +28,7 @@ from workflows.digest import MessageDigestWorkflow
 from workflows.dispatch import DispatchWorkflow
 from workflows.dunning import DunningWorkflow
 from workflows.repair import RepairWorkflow
+from workflows.webhooks import WebhookDeliveryWorkflow, WebhookDispatchWorkflow
 
 WORKFLOWS = [
     RepairWorkflow,
@@ -35,6 +37,8 @@ WORKFLOWS = [
     DunningWorkflow,
     DispatchWorkflow,
     MessageDigestWorkflow,
+    WebhookDispatchWorkflow,
+    WebhookDeliveryWorkflow,
 ]
 QUEUES = ("main", "optimizer")
 
@@ -62,6 +66,7 @@ def build_workers(
             + BillingActivities(sessions, sender, settings).all()
             + DispatchActivities(sessions, settings, sender=sender).main()
             + NotificationActivities(sessions, sender, settings).all()
+            + WebhookActivities(sessions).all()
         )
         workers.append(
             Worker(

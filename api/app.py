@@ -28,6 +28,7 @@ from api.routers import (
     repairs,
     technician_performance,
     technicians,
+    webhook_subscriptions,
     webhooks,
 )
 from config import Settings, get_settings
@@ -92,6 +93,7 @@ def create_app(
         dispatch,
         communication,
         webhooks,
+        webhook_subscriptions,
     ):
         app.include_router(module.router)
     app.include_router(approval_pages.router)

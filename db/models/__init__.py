@@ -25,7 +25,9 @@ from db.models.dispatch import DispatchPlan, RouteOptimization
 from db.models.links import ApprovalToken
 from db.models.messaging import AuditLog, Message
 from db.models.performance import TechnicianCustomerTotals
+from db.models.surveys import SurveyLink
 from db.models.technicians import Technician, TechnicianSkill, technician_managed
+from db.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from db.models.work_orders import JobCost, ServiceRequest, WorkOrder
 
 __all__ = [
@@ -52,6 +54,7 @@ __all__ = [
     "RouteOptimization",
     "ServiceCatalogEntry",
     "ServiceRequest",
+    "SurveyLink",
     "TeamDailyMetrics",
     "Technician",
     "TechnicianAchievement",
@@ -59,6 +62,9 @@ __all__ = [
     "TechnicianCustomerTotals",
     "TechnicianDailyMetrics",
     "TechnicianSkill",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "WorkOrder",
     "customer_preferred_technicians",
     "technician_managed",

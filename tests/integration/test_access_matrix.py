@@ -493,6 +493,35 @@ ROUTES: dict[tuple[str, str], tuple[Callable[..., Call], dict]] = {
         ),
         outcome(*[(409, 409)] + [(403, 403)] * 4),
     ),
+    # ---- outgoing webhooks: office and admin only (no record of a site: unknown ids are 404) --
+    ("POST", "/api/v1/webhook-subscriptions"): (
+        lambda s, foreign=False: Call(
+            "POST",
+            "/api/v1/webhook-subscriptions",
+            json={"url": "https://erp.example.com/hooks", "event_types": ["work_order.completed"]},
+        ),
+        outcome(*[(201, 201)] + [(403, 403)] * 4),
+    ),
+    ("GET", "/api/v1/webhook-subscriptions"): (
+        lambda s, foreign=False: Call("GET", "/api/v1/webhook-subscriptions"),
+        outcome(*[(200, 200)] + [(403, 403)] * 4),
+    ),
+    ("GET", "/api/v1/webhook-subscriptions/{subscription_id}"): (
+        lambda s, foreign=False: Call("GET", "/api/v1/webhook-subscriptions/987654"),
+        outcome(*[(404, 404)] + [(403, 403)] * 4),
+    ),
+    ("DELETE", "/api/v1/webhook-subscriptions/{subscription_id}"): (
+        lambda s, foreign=False: Call("DELETE", "/api/v1/webhook-subscriptions/987654"),
+        outcome(*[(404, 404)] + [(403, 403)] * 4),
+    ),
+    ("GET", "/api/v1/webhook-subscriptions/{subscription_id}/deliveries"): (
+        lambda s, foreign=False: Call("GET", "/api/v1/webhook-subscriptions/987654/deliveries"),
+        outcome(*[(404, 404)] + [(403, 403)] * 4),
+    ),
+    ("GET", "/api/v1/webhook-subscriptions/{subscription_id}/deliveries/{delivery_id}"): (
+        lambda s, foreign=False: Call("GET", "/api/v1/webhook-subscriptions/987654/deliveries/1"),
+        outcome(*[(404, 404)] + [(403, 403)] * 4),
+    ),
 }
 
 
