@@ -20,6 +20,15 @@ from db.models.billing import (
 )
 from db.models.catalog import ServiceCatalogEntry
 from db.models.communication import CommunicationPreferences, MessageEvent
+from db.models.customer360 import (
+    FOLLOW_UP_STATUSES,
+    REVIEW_SOURCES,
+    Appliance,
+    CustomerTechnicianRating,
+    Expense,
+    Review,
+    ServiceFollowUp,
+)
 from db.models.customers import Customer, CustomerPricing, customer_preferred_technicians
 from db.models.dispatch import DispatchPlan, RouteOptimization
 from db.models.links import ApprovalToken
@@ -31,8 +40,11 @@ from db.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookSubscript
 from db.models.work_orders import JobCost, ServiceRequest, WorkOrder
 
 __all__ = [
+    "FOLLOW_UP_STATUSES",
+    "REVIEW_SOURCES",
     "ROLES",
     "ApiKey",
+    "Appliance",
     "ApprovalToken",
     "AuditLog",
     "CoachingQueueEntry",
@@ -40,7 +52,9 @@ __all__ = [
     "CommunicationPreferences",
     "Customer",
     "CustomerPricing",
+    "CustomerTechnicianRating",
     "DispatchPlan",
+    "Expense",
     "Invoice",
     "InvoiceLine",
     "InvoiceNumberCounter",
@@ -51,8 +65,10 @@ __all__ = [
     "MessageEvent",
     "OfficeTask",
     "Payment",
+    "Review",
     "RouteOptimization",
     "ServiceCatalogEntry",
+    "ServiceFollowUp",
     "ServiceRequest",
     "SurveyLink",
     "TeamDailyMetrics",
