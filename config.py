@@ -23,6 +23,11 @@ DEMO_DURATIONS: dict[str, int] = {
     "approval_reminder_seconds": 6,
     "approval_expiry_seconds": 20,
     "dunning_day_seconds": 1,
+    # post-service surveys go out seconds after completion, remind and expire within a minute
+    "survey_delay_seconds": 5,
+    "survey_reminder_seconds": 20,
+    "survey_expiry_seconds": 60,
+    "survey_hold_recheck_seconds": 5,
     # a demo day (run again on the same state) texts each demo customer more than a real one
     "sms_max_per_phone_per_day": 100,
 }
@@ -99,6 +104,14 @@ class Settings(BaseSettings):
         "office_task",
         "credit_hold",
     ]
+
+    #: post-service survey (issue 9): sent this long after completion, reminded once, closed
+    #: unanswered at the expiry (both counted from the send); a survey held by an open return
+    #: visit or invoice dispute re-checks at the recheck interval
+    survey_delay_seconds: int = Field(default=2 * 86400, ge=0)
+    survey_reminder_seconds: int = Field(default=2 * 86400, gt=0)
+    survey_expiry_seconds: int = Field(default=7 * 86400, gt=0)
+    survey_hold_recheck_seconds: int = Field(default=12 * 3600, gt=0)
 
     @model_validator(mode="before")
     @classmethod

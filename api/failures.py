@@ -15,6 +15,7 @@ from domain.contracts.dispatch import DispatchFailure
 from domain.contracts.messaging import MessagingFailure
 from domain.contracts.repair import RepairFailure
 from domain.contracts.shared import CommonFailure, FailureType
+from domain.contracts.survey import SurveyFailure
 
 CATALOGS: tuple[type[FailureType], ...] = (
     CommonFailure,
@@ -24,6 +25,7 @@ CATALOGS: tuple[type[FailureType], ...] = (
     MessagingFailure,
     BillingFailure,
     DispatchFailure,
+    SurveyFailure,
 )
 
 #: failure type string → catalog member (its HTTP status and retryability)

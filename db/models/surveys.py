@@ -3,14 +3,16 @@
 Like an approval link (``db/models/links.py``): only the SHA-256 of the token is stored and the
 ``nonce`` lets the reminder re-derive the same link with the server's secret key. One link per
 work order (its survey is ``survey-{work_order_id}``); ``used_at`` is set by the answer that
-claims it (page POST or SMS digit); ``revoked_at`` when the survey timed out or was withdrawn.
+claims it (page POST or SMS digit) together with ``rating``, ``comment`` and ``answered_via``
+(``page``/``sms``), which the workflow then records as a review: the customer's words never enter
+a workflow history. ``revoked_at`` is set when the survey closed unanswered.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, func
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, SmallInteger, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base
@@ -21,6 +23,7 @@ class SurveyLink(Base):
     (the answer window after the first send)."""
 
     __tablename__ = "survey_links"
+    __table_args__ = (CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     work_order_id: Mapped[str] = mapped_column(ForeignKey("work_orders.id"), unique=True)
@@ -30,4 +33,7 @@ class SurveyLink(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+    comment: Mapped[str | None] = mapped_column(Text)
+    answered_via: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

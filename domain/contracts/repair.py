@@ -23,10 +23,16 @@ STATUS_QUERY = "status"
 
 
 class Durations(BaseModel):
-    """Waits of the approval step in seconds (from settings at start time)."""
+    """Waits in seconds (from settings at start time): the approval step's, and the post-service
+    survey's (``SurveyWorkflow``, started at completion). ``survey_delay_seconds`` None means no
+    survey: runs started before surveys existed, and callers that do not ask for one."""
 
     approval_reminder_seconds: int = Field(gt=0)
     approval_expiry_seconds: int = Field(gt=0)
+    survey_delay_seconds: int | None = Field(default=None, ge=0)
+    survey_reminder_seconds: int = Field(default=2 * 86400, gt=0)
+    survey_expiry_seconds: int = Field(default=7 * 86400, gt=0)
+    survey_hold_recheck_seconds: int = Field(default=12 * 3600, gt=0)
 
 
 class RepairInput(BaseModel):
@@ -51,6 +57,9 @@ class RepairInput(BaseModel):
     optimizer_task_queue: str = OPTIMIZER_TASK_QUEUE
     service_request_id: int | None = None
     repair_count: int | None = Field(default=None, ge=0)
+    #: tell the customer about approval, assignment and completion (``notify_customer``, by his
+    #: preferences); runs started before status updates, and tests without the activity, leave it off
+    notify_status_updates: bool = False
 
 
 class RepairStatus(BaseModel):

@@ -5,7 +5,7 @@ event and subscription) and ``webhook_attempts`` (every HTTP try); ``survey_link
 single-use, hashed survey link of a completed work order).
 
 Revision ID: 0015
-Revises: 0008
+Revises: 0012 (written on 0008; chained after 0012 once s15-c360, whose tables the survey stores into, was merged)
 Create Date: 2026-11-25
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0015"
-down_revision: str | None = "0008"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -85,7 +85,11 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("rating", sa.SmallInteger(), nullable=True),
+        sa.Column("comment", sa.Text(), nullable=True),
+        sa.Column("answered_via", sa.String(length=10), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.CheckConstraint("rating BETWEEN 1 AND 5", name=op.f("ck_survey_links_rating_range")),
         sa.ForeignKeyConstraint(
             ["work_order_id"], ["work_orders.id"], name=op.f("fk_survey_links_work_order_id_work_orders")
         ),
