@@ -19,6 +19,7 @@ from activities.dispatch import DispatchActivities
 from activities.messaging import MessageSender, gates_from_settings, providers_from_settings
 from activities.notifications import NotificationActivities
 from activities.repair import RepairActivities
+from activities.survey import SurveyActivities
 from activities.webhooks import WebhookActivities
 from config import Settings
 from domain.ids import OPTIMIZER_TASK_QUEUE, TASK_QUEUE
@@ -28,6 +29,7 @@ from workflows.digest import MessageDigestWorkflow
 from workflows.dispatch import DispatchWorkflow
 from workflows.dunning import DunningWorkflow
 from workflows.repair import RepairWorkflow
+from workflows.survey import SurveyWorkflow
 from workflows.webhooks import WebhookDeliveryWorkflow, WebhookDispatchWorkflow
 
 WORKFLOWS = [
@@ -39,6 +41,7 @@ WORKFLOWS = [
     MessageDigestWorkflow,
     WebhookDispatchWorkflow,
     WebhookDeliveryWorkflow,
+    SurveyWorkflow,
 ]
 QUEUES = ("main", "optimizer")
 
@@ -67,6 +70,7 @@ def build_workers(
             + DispatchActivities(sessions, settings, sender=sender).main()
             + NotificationActivities(sessions, sender, settings).all()
             + WebhookActivities(sessions).all()
+            + SurveyActivities(sessions, sender, settings).all()
         )
         workers.append(
             Worker(

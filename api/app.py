@@ -26,6 +26,7 @@ from api.routers import (
     messages,
     performance_analytics,
     repairs,
+    survey_pages,
     technician_performance,
     technicians,
     webhook_subscriptions,
@@ -97,6 +98,7 @@ def create_app(
     ):
         app.include_router(module.router)
     app.include_router(approval_pages.router)
+    app.include_router(survey_pages.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
