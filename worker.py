@@ -16,6 +16,7 @@ from activities.approvals import ApprovalActivities
 from activities.assignment import AssignmentActivities
 from activities.billing import BillingActivities
 from activities.dispatch import DispatchActivities
+from activities.llm import LlmActivities
 from activities.messaging import MessageSender, gates_from_settings, providers_from_settings
 from activities.notifications import NotificationActivities
 from activities.repair import RepairActivities
@@ -26,6 +27,7 @@ from workflows.billing import BatchInvoicingWorkflow
 from workflows.digest import MessageDigestWorkflow
 from workflows.dispatch import DispatchWorkflow
 from workflows.dunning import DunningWorkflow
+from workflows.llm import LlmHelperWorkflow
 from workflows.repair import RepairWorkflow
 
 WORKFLOWS = [
@@ -35,6 +37,7 @@ WORKFLOWS = [
     DunningWorkflow,
     DispatchWorkflow,
     MessageDigestWorkflow,
+    LlmHelperWorkflow,
 ]
 QUEUES = ("main", "optimizer")
 
@@ -62,6 +65,7 @@ def build_workers(
             + BillingActivities(sessions, sender, settings).all()
             + DispatchActivities(sessions, settings, sender=sender).main()
             + NotificationActivities(sessions, sender, settings).all()
+            + LlmActivities(sessions, settings).all()
         )
         workers.append(
             Worker(

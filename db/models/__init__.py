@@ -23,6 +23,7 @@ from db.models.communication import CommunicationPreferences, MessageEvent
 from db.models.customers import Customer, CustomerPricing, customer_preferred_technicians
 from db.models.dispatch import DispatchPlan, RouteOptimization
 from db.models.links import ApprovalToken
+from db.models.llm import LlmCacheEntry, LlmCall
 from db.models.messaging import AuditLog, Message
 from db.models.performance import TechnicianCustomerTotals
 from db.models.technicians import Technician, TechnicianSkill, technician_managed
@@ -45,6 +46,8 @@ __all__ = [
     "InvoiceWorkOrder",
     "JobCost",
     "Kudos",
+    "LlmCacheEntry",
+    "LlmCall",
     "Message",
     "MessageEvent",
     "OfficeTask",
