@@ -55,7 +55,6 @@ from domain.contracts.llm import (
     WriteSurveyResult,
 )
 from domain.contracts.shared import CommonFailure
-from domain.ids import repair_workflow_id
 from domain.llm_privacy import has_contact_details
 
 #: helpers about a work order (the others are about a customer or an appliance)
@@ -92,8 +91,15 @@ class LlmActivities:
         the work order, customer or appliance does not exist."""
         history: list[HistoryEvent] = []
         if inp.kind is HelperKind.TIMELINE_SUMMARY and inp.work_order_id:
-            history = await repair_history(activity.client(), inp.work_order_id)
+            workflow_id = await asyncio.to_thread(self._workflow_id_of, inp.work_order_id)
+            if workflow_id:
+                history = await repair_history(activity.client(), workflow_id)
         return await asyncio.to_thread(self.answer, inp, history)
+
+    def _workflow_id_of(self, work_order_id: str) -> str | None:
+        with transaction(self._sessions) as session:
+            wo = work_orders.get(session, work_order_id)
+            return wo.workflow_id if wo is not None else None
 
     def answer(self, inp: HelperInput, history: list[HistoryEvent] | None = None) -> HelperResult:
         """The synchronous body of :meth:`run_llm_helper`: facts, then the service's answer."""
@@ -139,7 +145,9 @@ class LlmActivities:
             elif inp.kind is HelperKind.SENTIMENT:
                 prepared = prepare_sentiment(session, customer)
             else:
-                raise failure(CommonFailure.NOT_FOUND, f"the {inp.kind.value} helper needs the customer 360 tables")
+                raise failure(
+                    CommonFailure.NOT_FOUND, f"the {inp.kind.value} helper needs the customer 360 tables"
+                )
             return prepared, check
 
     @activity.defn(name=WRITE_SURVEY_MESSAGE.name)
@@ -170,7 +178,9 @@ class LlmActivities:
             source=answered.source,
         )
 
-    def score_sentiment(self, text: str, *, subject: str, customer_id: int | None = None) -> Answered[Sentiment]:
+    def score_sentiment(
+        self, text: str, *, subject: str, customer_id: int | None = None
+    ) -> Answered[Sentiment]:
         """The public "score sentiment" helper: the sentiment (-1..1, label, themes, summary) of
         a customer's ``text``, by the model with a key, else the VADER lexicon; ``subject`` is the
         business id it is accounted under (e.g. ``survey:WO-…``). With ``customer_id`` the
@@ -189,11 +199,11 @@ class LlmActivities:
         return [self.run_llm_helper, self.write_survey_message]
 
 
-async def repair_history(client: Client, work_order_id: str) -> list[HistoryEvent]:
-    """The events of ``repair-{work_order_id}`` (empty when there is no such workflow, as for
-    seeded history jobs)."""
+async def repair_history(client: Client, workflow_id: str) -> list[HistoryEvent]:
+    """The events of a repair's workflow (``work_orders.workflow_id``; empty when Temporal no
+    longer has it)."""
     try:
-        history = await client.get_workflow_handle(repair_workflow_id(work_order_id)).fetch_history()
+        history = await client.get_workflow_handle(workflow_id).fetch_history()
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
             return []
@@ -211,4 +221,3 @@ def _result(kind: HelperKind, prepared: Prepared, answered: Answered) -> HelperR
         model=answered.model,
         fallback_reason=answered.fallback_reason,
     )
-

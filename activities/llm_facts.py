@@ -63,7 +63,9 @@ def preferences(session: Session, customer: Customer) -> tuple[str, str]:
     """The customer's written channel (``sms`` or ``email``; phone-only customers get SMS) and
     language (``en``/``es``)."""
     prefs = communication_preferences.get(session, customer.id)
-    channel = customer.preferred_contact_method if customer.preferred_contact_method in ("sms", "email") else "sms"
+    channel = (
+        customer.preferred_contact_method if customer.preferred_contact_method in ("sms", "email") else "sms"
+    )
     return channel, prefs.language if prefs is not None else "en"
 
 
@@ -73,7 +75,13 @@ def job_facts(session: Session, customer_id: int) -> list[JobFact]:
     for wo in llm_facts.customer_jobs(session, customer_id=customer_id):
         amount = wo.total_amount if wo.total_amount is not None else wo.estimate_amount
         out.append(
-            JobFact(wo.id, wo.job_type, wo.status, llm_facts.job_day(wo), str(amount) if amount is not None else None)
+            JobFact(
+                wo.id,
+                wo.job_type,
+                wo.status,
+                llm_facts.job_day(wo),
+                str(amount) if amount is not None else None,
+            )
         )
     return out
 
@@ -107,7 +115,11 @@ def history_events(events: Iterable[HistoryEvent]) -> list[dict[str, str]]:
         elif kind == "workflow_execution_signaled":
             what = f"signal {e.workflow_execution_signaled_event_attributes.signal_name}"
         elif kind.startswith("workflow_execution_") and kind.split("_")[-1] in (
-            "completed", "failed", "terminated", "canceled", "continued",
+            "completed",
+            "failed",
+            "terminated",
+            "canceled",
+            "continued",
         ):
             what = f"workflow {kind.split('_')[-1]}"
         if what:
@@ -130,9 +142,21 @@ def prepare_timeline(session: Session, wo: WorkOrder, history: list[dict[str, st
     channel, status) and job costs; the fallback narrates them from ``timeline_summary.fallback``."""
     events = list(history)
     for t in llm_facts.audit_trail(session, work_order_id=wo.id):
-        events.append({"at": t.at.isoformat(timespec="seconds"), "source": "audit", "what": f"{t.action} by {t.actor_kind}"})
+        events.append(
+            {
+                "at": t.at.isoformat(timespec="seconds"),
+                "source": "audit",
+                "what": f"{t.action} by {t.actor_kind}",
+            }
+        )
     for m in llm_facts.work_order_messages(session, work_order_id=wo.id):
-        events.append({"at": m.at.isoformat(timespec="seconds"), "source": "message", "what": f"{m.purpose} {m.channel} {m.status}"})
+        events.append(
+            {
+                "at": m.at.isoformat(timespec="seconds"),
+                "source": "message",
+                "what": f"{m.purpose} {m.channel} {m.status}",
+            }
+        )
     events.sort(key=lambda e: e["at"])
     events = events[-MAX_EVENTS:]
     costs = {k: str(v) for k, v in llm_facts.cost_totals(session, work_order_id=wo.id).items()}
@@ -165,7 +189,9 @@ def prepare_timeline(session: Session, wo: WorkOrder, history: list[dict[str, st
         sent = sum(1 for e in events if e["source"] == "message")
         if sent:
             highlights.append(f"{sent} customer message(s)")
-        return TimelineSummary(summary=render_prompt("timeline_summary.fallback", facts), highlights=highlights)
+        return TimelineSummary(
+            summary=render_prompt("timeline_summary.fallback", facts), highlights=highlights
+        )
 
     return Prepared(f"work_order:{wo.id}", facts, facts, fallback)
 
@@ -188,14 +214,17 @@ def prepare_followups(session: Session, customer: Customer, as_of: date) -> Prep
         "open_invoices": count,
         "open_balance_usd": str(balance),
         "rule_suggestions": [
-            {"action": f.action, "reason": f.reason, "due_in_days": f.due_in_days, "channel": f.channel} for f in rules
+            {"action": f.action, "reason": f.reason, "due_in_days": f.due_in_days, "channel": f.channel}
+            for f in rules
         ],
     }
 
     def fallback() -> FollowupSuggestions:
         return FollowupSuggestions(
             suggestions=[
-                FollowupSuggestion(action=f.action, reason=f.reason, due_in_days=f.due_in_days, channel=f.channel)  # type: ignore[arg-type]
+                FollowupSuggestion(
+                    action=f.action, reason=f.reason, due_in_days=f.due_in_days, channel=f.channel
+                )  # type: ignore[arg-type]
                 for f in rules
             ]
         )
@@ -204,7 +233,13 @@ def prepare_followups(session: Session, customer: Customer, as_of: date) -> Prep
 
 
 def _job_line(j: JobFact) -> dict[str, Any]:
-    return {"work_order_id": j.work_order_id, "job_type": j.job_type, "status": j.status, "day": j.day.isoformat(), "amount_usd": j.amount_usd}
+    return {
+        "work_order_id": j.work_order_id,
+        "job_type": j.job_type,
+        "status": j.status,
+        "day": j.day.isoformat(),
+        "amount_usd": j.amount_usd,
+    }
 
 
 def prepare_greeting(
@@ -238,7 +273,9 @@ def prepare_greeting(
     )
 
 
-def prepare_survey(session: Session, wo: WorkOrder, customer: Customer, channel: str | None, language: str | None) -> Prepared:
+def prepare_survey(
+    session: Session, wo: WorkOrder, customer: Customer, channel: str | None, language: str | None
+) -> Prepared:
     """The post-service survey of ``wo`` for the customer's channel and language unless given; the
     fallback is ``survey.fallback`` with three fixed questions."""
     pref_channel, pref_language = preferences(session, customer)
@@ -264,7 +301,11 @@ def prepare_sentiment(session: Session, customer: Customer, extra_texts: Iterabl
     """Sentiment of the customer's own words (service request descriptions and ``extra_texts``
     such as review comments), redacted; the fallback is the VADER lexicon."""
     privacy = privacy_of(customer)
-    texts = [privacy.scrub(t) for t in [*extra_texts, *llm_facts.request_descriptions(session, customer_id=customer.id)]]
+    texts = [
+        privacy.scrub(t)
+        for t in [*extra_texts, *llm_facts.request_descriptions(session, customer_id=customer.id)]
+    ]
     facts = {"customer_id": customer.id, "texts_analyzed": len(texts)}
-    return Prepared(f"customer:{customer.id}", {"texts": texts}, facts, lambda: lexicon_answer(texts), privacy)
-
+    return Prepared(
+        f"customer:{customer.id}", {"texts": texts}, facts, lambda: lexicon_answer(texts), privacy
+    )

@@ -118,12 +118,16 @@ def prepare_match(
         if candidates:
             best = candidates[0]
             factors.append(f"skill '{skill}' held by {len(candidates)} technician(s) free that day")
-            factors.append(f"{best.technician_id}: {best.travel_minutes} min drive, {best.booked_minutes} min booked")
+            factors.append(
+                f"{best.technician_id}: {best.travel_minutes} min drive, {best.booked_minutes} min booked"
+            )
             if best.technician_id in preferred:
                 factors.append(f"customer's preferred technician (-{params.preferred_bonus_minutes} min)")
             if len(candidates) > 1:
                 ru = candidates[1]
                 factors.append(f"runner-up {ru.technician_id}: cost {ru.cost} vs {best.cost}")
-        return MatchExplanation(explanation=render_prompt("technician_match.fallback", facts), factors=factors)
+        return MatchExplanation(
+            explanation=render_prompt("technician_match.fallback", facts), factors=factors
+        )
 
     return Prepared(f"work_order:{wo.id}", facts, facts, fallback, privacy_of(customer))

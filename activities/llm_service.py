@@ -157,7 +157,10 @@ class LlmService:
         user = privacy.scrub(render_prompt(f"{kind.value}.user", context))
         schema = output.model_json_schema()
         messages: list[dict[str, str]] = [
-            {"role": "system", "content": f"{system}\n\nAnswer with one JSON object matching this JSON schema:\n{json.dumps(schema)}"},
+            {
+                "role": "system",
+                "content": f"{system}\n\nAnswer with one JSON object matching this JSON schema:\n{json.dumps(schema)}",
+            },
             {"role": "user", "content": user},
         ]
         prompt_hash = _hash(self.model, kind.value, messages)
@@ -315,7 +318,9 @@ def lexicon_answer(texts: Iterable[str]) -> Sentiment:
                 words[word] = valence
     themes = sorted(words, key=lambda w: (-abs(words[w]), w))[:5]
     label = sentiment_label(score)
-    summary = render_prompt("sentiment.fallback", {"label": label, "score": score, "count": len(items), "themes": themes})
+    summary = render_prompt(
+        "sentiment.fallback", {"label": label, "score": score, "count": len(items), "themes": themes}
+    )
     return Sentiment(score=score, label=label, themes=themes, summary=summary)  # type: ignore[arg-type]
 
 
@@ -327,7 +332,9 @@ def _hash(model: str, kind: str, messages: list[dict[str, str]]) -> str:
 def _errors(err: ValidationError | ValueError) -> str:
     if not isinstance(err, ValidationError):
         return str(err)
-    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'answer'}: {e['msg']}" for e in err.errors()[:5])
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'answer'}: {e['msg']}" for e in err.errors()[:5]
+    )
 
 
 def _describe_error(err: openai.APIError) -> str:

@@ -23,6 +23,7 @@ from api.routers import (
     customers,
     dispatch,
     invoices,
+    llm_helpers,
     messages,
     performance_analytics,
     repairs,
@@ -91,6 +92,7 @@ def create_app(
         invoices,
         dispatch,
         communication,
+        llm_helpers,
         webhooks,
     ):
         app.include_router(module.router)

@@ -79,7 +79,9 @@ def greeting_occasion(*, customer_since: date, jobs: Sequence[JobFact], as_of: d
     done = completed(jobs)
     recent = [j for j in done if 0 <= (as_of - j.day).days <= RECENT_JOB_DAYS]
     if len(done) == 1 and recent:
-        return OccasionDecision(Occasion.WELCOME, f"first job ({done[0].job_type}) completed on {done[0].day}")
+        return OccasionDecision(
+            Occasion.WELCOME, f"first job ({done[0].job_type}) completed on {done[0].day}"
+        )
     years = as_of.year - customer_since.year
     for y in (years - 1, years, years + 1):
         if y < 1:
@@ -128,7 +130,12 @@ def followups(*, jobs: Sequence[JobFact], as_of: date, channel: str) -> list[Fol
     for job in completed(jobs):
         if 0 <= (as_of - job.day).days <= RECENT_JOB_DAYS:
             out.append(
-                FollowUp(f"Ask how the {job.job_type} on {job.day} went", f"{job.work_order_id} completed {job.day}", 1, channel)
+                FollowUp(
+                    f"Ask how the {job.job_type} on {job.day} went",
+                    f"{job.work_order_id} completed {job.day}",
+                    1,
+                    channel,
+                )
             )
     for job in jobs:
         if job.status in ("declined", "expired") and 0 <= (as_of - job.day).days <= LOST_ESTIMATE_DAYS:
@@ -144,7 +151,9 @@ def followups(*, jobs: Sequence[JobFact], as_of: date, channel: str) -> list[Fol
     latest: dict[str, JobFact] = {}
     for job in completed(jobs):
         latest[job.job_type] = job
-    open_types = {j.job_type for j in jobs if j.status not in ("completed", "declined", "expired", "cancelled")}
+    open_types = {
+        j.job_type for j in jobs if j.status not in ("completed", "declined", "expired", "cancelled")
+    }
     for job_type, job in sorted(latest.items()):
         due = next_service_due(job_type, job.day)
         if due is None or job_type in open_types:
@@ -153,7 +162,12 @@ def followups(*, jobs: Sequence[JobFact], as_of: date, channel: str) -> list[Fol
         if days <= DUE_SOON_DAYS:
             when = "overdue since" if days < 0 else "due on"
             out.append(
-                FollowUp(f"Offer to book the next {job_type}", f"last on {job.day}; {when} {due}", max(days, 0), channel)
+                FollowUp(
+                    f"Offer to book the next {job_type}",
+                    f"last on {job.day}; {when} {due}",
+                    max(days, 0),
+                    channel,
+                )
             )
     out.sort(key=lambda f: (f.due_in_days, f.action))
     return out[:5]

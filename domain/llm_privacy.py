@@ -29,7 +29,9 @@ def redact(text: str, *, names: Iterable[str | None] = (), contacts: Iterable[st
     email by ``[email]`` and any phone number by ``[phone]`` (rules in the module docstring)."""
     out = text
     for values, token in ((contacts, "[contact]"), (names, "[customer]")):
-        for value in sorted({v.strip() for v in values if v and len(v.strip()) >= MIN_KNOWN_LENGTH}, key=len, reverse=True):
+        for value in sorted(
+            {v.strip() for v in values if v and len(v.strip()) >= MIN_KNOWN_LENGTH}, key=len, reverse=True
+        ):
             out = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", token, out, flags=re.IGNORECASE)
     out = EMAIL.sub("[email]", out)
     return PHONE.sub("[phone]", out)

@@ -29,9 +29,7 @@ def store_answer(
     session.execute(
         insert(LlmCacheEntry)
         .values(prompt_hash=prompt_hash, **values)
-        .on_conflict_do_update(
-            index_elements=["prompt_hash"], set_={**values, "created_at": func.now()}
-        )
+        .on_conflict_do_update(index_elements=["prompt_hash"], set_={**values, "created_at": func.now()})
     )
 
 

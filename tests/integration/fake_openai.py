@@ -44,12 +44,16 @@ class FakeOpenAI:
 
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
-                fake.requests.append({"path": self.path, "auth": self.headers.get("authorization"), "body": body})
+                fake.requests.append(
+                    {"path": self.path, "auth": self.headers.get("authorization"), "body": body}
+                )
                 reply = fake.replies.popleft() if fake.replies else Reply(status=500)
                 if reply.delay_seconds:
                     time.sleep(reply.delay_seconds)
                 if reply.status != 200:
-                    payload = {"error": {"message": "scripted error", "type": "rate_limit_error", "code": None}}
+                    payload = {
+                        "error": {"message": "scripted error", "type": "rate_limit_error", "code": None}
+                    }
                 else:
                     payload = {
                         "id": f"chatcmpl-{len(fake.requests)}",

@@ -135,7 +135,10 @@ def test_rate_limited_request_is_retried_after_retry_after(database, fake):
     service = LlmService(database.sessions, settings_for(fake))
     subject = f"test:{uuid.uuid4()}"
     fake.replies.extend(
-        [Reply(status=429, headers={"retry-after-ms": "50"}), ok({"message": "Hi [customer], happy holidays!"})]
+        [
+            Reply(status=429, headers={"retry-after-ms": "50"}),
+            ok({"message": "Hi [customer], happy holidays!"}),
+        ]
     )
     answered = greet(service, subject, occasion="holiday_season")
     assert answered.source == "model" and answered.value.message == "Hi [customer], happy holidays!"
@@ -175,9 +178,14 @@ def test_without_a_key_the_fallback_answers_without_a_request(database, fake):
 
 def test_no_contact_detail_reaches_the_model(database, fake, caplog):
     service = LlmService(database.sessions, settings_for(fake))
-    privacy = Privacy(names=("Maribel", "Quintanilla", None), contacts=("4410 Elmhurst Dr", "+15125550143", "mq@example.org"))
+    privacy = Privacy(
+        names=("Maribel", "Quintanilla", None),
+        contacts=("4410 Elmhurst Dr", "+15125550143", "mq@example.org"),
+    )
     words = "Maribel Quintanilla here, at 4410 Elmhurst Dr. Call (512) 555-0143, mq@example.org or my son at kid.q@mail.example.net: the crew was great!"
-    fake.replies.append(ok({"score": 0.8, "label": "positive", "themes": ["crew"], "summary": "Happy with the crew."}))
+    fake.replies.append(
+        ok({"score": 0.8, "label": "positive", "themes": ["crew"], "summary": "Happy with the crew."})
+    )
     caplog.set_level("INFO", logger="fieldops.llm")
     answered = service.sentiment(words, subject=f"test:{uuid.uuid4()}", privacy=privacy)
     assert answered.source == "model" and answered.value.label == "positive"
@@ -190,7 +198,9 @@ def test_no_contact_detail_reaches_the_model(database, fake, caplog):
 
 def test_lexicon_sentiment_without_a_key(database):
     service = LlmService(database.sessions, settings_for(None))
-    bad = service.sentiment("The technician was late and rude. Terrible service.", subject=f"test:{uuid.uuid4()}")
+    bad = service.sentiment(
+        "The technician was late and rude. Terrible service.", subject=f"test:{uuid.uuid4()}"
+    )
     good = service.sentiment("Great job, very friendly and quick!", subject=f"test:{uuid.uuid4()}")
     assert isinstance(bad.value, Sentiment) and bad.source == "fallback"
     assert bad.value.label == "negative" and bad.value.score < -0.5 and "terrible" in bad.value.themes
