@@ -160,7 +160,6 @@ class AssignmentActivities:
         return [self.assign_technician]
 
 
-
 def technician_availability(
     tech: Technician,
     day: date,
@@ -192,6 +191,7 @@ def technician_availability(
         position_lon=lon,
         booked_minutes=minutes,
     )
+
 
 def _take_assignment_lock(session: Session) -> None:
     """The transaction-scoped advisory lock serialising assignments across optimizer workers;

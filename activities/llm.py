@@ -135,12 +135,16 @@ class LlmActivities:
                 prepared = prepare_match(session, wo, customer, inp.as_of, self._settings)
             elif inp.kind is HelperKind.SURVEY:
                 assert wo is not None
-                prepared = prepare_survey(session, wo, customer, inp.channel, inp.language)
+                prepared = prepare_survey(
+                    session, wo, customer, self._settings.timezone, inp.channel, inp.language
+                )
                 check = message_check(prepared.facts["max_chars"])
             elif inp.kind is HelperKind.FOLLOWUP_SUGGESTIONS:
-                prepared = prepare_followups(session, customer, inp.as_of)
+                prepared = prepare_followups(session, customer, inp.as_of, self._settings.timezone)
             elif inp.kind is HelperKind.GREETING:
-                prepared = prepare_greeting(session, customer, inp.as_of, inp.channel, inp.language)
+                prepared = prepare_greeting(
+                    session, customer, inp.as_of, self._settings.timezone, inp.channel, inp.language
+                )
                 check = message_check(prepared.facts["max_chars"])
             elif inp.kind is HelperKind.SENTIMENT:
                 prepared = prepare_sentiment(session, customer)
@@ -160,7 +164,9 @@ class LlmActivities:
             customer = customers.get(session, wo.customer_id) if wo is not None else None
             if wo is None or customer is None:
                 raise failure(CommonFailure.NOT_FOUND, f"work order {inp.work_order_id} not found")
-            prepared = prepare_survey(session, wo, customer, inp.channel, inp.language)
+            prepared = prepare_survey(
+                session, wo, customer, self._settings.timezone, inp.channel, inp.language
+            )
         answered = self.service.answer(
             kind=HelperKind.SURVEY,
             subject=prepared.subject,

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 from temporalio.api.enums.v1 import EventType
@@ -69,8 +70,9 @@ def preferences(session: Session, customer: Customer) -> tuple[str, str]:
     return channel, prefs.language if prefs is not None else "en"
 
 
-def job_facts(session: Session, customer_id: int) -> list[JobFact]:
-    """The customer's work orders as ``domain.engagement.JobFact``s (amount: total, else estimate)."""
+def job_facts(session: Session, customer_id: int, time_zone: str) -> list[JobFact]:
+    """The customer's work orders as ``domain.engagement.JobFact``s (amount: total, else
+    estimate; day in ``time_zone``)."""
     out = []
     for wo in llm_facts.customer_jobs(session, customer_id=customer_id):
         amount = wo.total_amount if wo.total_amount is not None else wo.estimate_amount
@@ -79,7 +81,7 @@ def job_facts(session: Session, customer_id: int) -> list[JobFact]:
                 wo.id,
                 wo.job_type,
                 wo.status,
-                llm_facts.job_day(wo),
+                llm_facts.job_day(wo, time_zone),
                 str(amount) if amount is not None else None,
             )
         )
@@ -199,11 +201,11 @@ def prepare_timeline(session: Session, wo: WorkOrder, history: list[dict[str, st
 # ---- follow-ups, greeting, survey, sentiment -------------------------------------------------
 
 
-def prepare_followups(session: Session, customer: Customer, as_of: date) -> Prepared:
+def prepare_followups(session: Session, customer: Customer, as_of: date, time_zone: str) -> Prepared:
     """Follow-up suggestions for ``customer`` on ``as_of`` from his jobs and open invoices; the
     fallback is ``domain.engagement.followups``."""
     channel, _ = preferences(session, customer)
-    jobs = job_facts(session, customer.id)
+    jobs = job_facts(session, customer.id, time_zone)
     rules = followups(jobs=jobs, as_of=as_of, channel=channel)
     count, balance = llm_facts.open_invoice_balance(session, customer_id=customer.id)
     facts = {
@@ -243,14 +245,20 @@ def _job_line(j: JobFact) -> dict[str, Any]:
 
 
 def prepare_greeting(
-    session: Session, customer: Customer, as_of: date, channel: str | None, language: str | None
+    session: Session,
+    customer: Customer,
+    as_of: date,
+    time_zone: str,
+    channel: str | None,
+    language: str | None,
 ) -> Prepared:
     """A greeting for the occasion ``domain.engagement.greeting_occasion`` finds in the data, for
     the customer's channel and language unless given; the fallback is ``greeting.fallback``."""
     pref_channel, pref_language = preferences(session, customer)
     channel, language = channel or pref_channel, language or pref_language
-    jobs = job_facts(session, customer.id)
-    decision = greeting_occasion(customer_since=customer.created_at.date(), jobs=jobs, as_of=as_of)
+    jobs = job_facts(session, customer.id, time_zone)
+    since = customer.created_at.astimezone(ZoneInfo(time_zone)).date()
+    decision = greeting_occasion(customer_since=since, jobs=jobs, as_of=as_of)
     done = [j for j in jobs if j.status == "completed"]
     facts = {
         "customer_id": customer.id,
@@ -274,7 +282,12 @@ def prepare_greeting(
 
 
 def prepare_survey(
-    session: Session, wo: WorkOrder, customer: Customer, channel: str | None, language: str | None
+    session: Session,
+    wo: WorkOrder,
+    customer: Customer,
+    time_zone: str,
+    channel: str | None,
+    language: str | None,
 ) -> Prepared:
     """The post-service survey of ``wo`` for the customer's channel and language unless given; the
     fallback is ``survey.fallback`` with three fixed questions."""
@@ -283,7 +296,7 @@ def prepare_survey(
     facts = {
         "work_order_id": wo.id,
         "job": job_name(wo.job_type, language),
-        "day": llm_facts.job_day(wo).isoformat(),
+        "day": llm_facts.job_day(wo, time_zone).isoformat(),
         "status": wo.status,
         "channel": channel,
         "language": language,

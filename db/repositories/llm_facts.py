@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -75,9 +76,11 @@ def customer_jobs(session: Session, *, customer_id: int) -> list[WorkOrder]:
     )
 
 
-def job_day(wo: WorkOrder) -> date:
-    """The day a work order happened: its completion, else its scheduled day."""
-    return wo.actual_end_time.date() if wo.actual_end_time is not None else wo.scheduled_date
+def job_day(wo: WorkOrder, time_zone: str) -> date:
+    """The day a work order happened: its completion's date in ``time_zone``, else its scheduled day."""
+    if wo.actual_end_time is None:
+        return wo.scheduled_date
+    return wo.actual_end_time.astimezone(ZoneInfo(time_zone)).date()
 
 
 def open_invoice_balance(session: Session, *, customer_id: int) -> tuple[int, Decimal]:

@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -31,9 +32,11 @@ def ok(answer: dict[str, Any] | str, **kw: Any) -> Reply:
 
 
 class FakeOpenAI:
-    """Serve scripted replies on ``base_url``; with the script empty, every request gets a 500."""
+    """Serve scripted replies on ``base_url``; with the script empty, ``responder`` answers the
+    request body, and without one every request gets a 500."""
 
-    def __init__(self) -> None:
+    def __init__(self, responder: Callable[[dict[str, Any]], Reply] | None = None) -> None:
+        self.responder = responder
         self.replies: deque[Reply] = deque()
         self.requests: list[dict[str, Any]] = []
         fake = self
@@ -47,7 +50,12 @@ class FakeOpenAI:
                 fake.requests.append(
                     {"path": self.path, "auth": self.headers.get("authorization"), "body": body}
                 )
-                reply = fake.replies.popleft() if fake.replies else Reply(status=500)
+                if fake.replies:
+                    reply = fake.replies.popleft()
+                elif fake.responder is not None:
+                    reply = fake.responder(body)
+                else:
+                    reply = Reply(status=500)
                 if reply.delay_seconds:
                     time.sleep(reply.delay_seconds)
                 if reply.status != 200:
