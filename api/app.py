@@ -20,6 +20,8 @@ from api.routers import (
     approval_pages,
     catalog,
     communication,
+    customer360,
+    customer_records,
     customers,
     dispatch,
     invoices,
@@ -92,6 +94,8 @@ def create_app(
         invoices,
         dispatch,
         communication,
+        customer_records,
+        customer360,
         llm_helpers,
         webhooks,
     ):

@@ -20,6 +20,15 @@ from db.models.billing import (
 )
 from db.models.catalog import ServiceCatalogEntry
 from db.models.communication import CommunicationPreferences, MessageEvent
+from db.models.customer360 import (
+    FOLLOW_UP_STATUSES,
+    REVIEW_SOURCES,
+    Appliance,
+    CustomerTechnicianRating,
+    Expense,
+    Review,
+    ServiceFollowUp,
+)
 from db.models.customers import Customer, CustomerPricing, customer_preferred_technicians
 from db.models.dispatch import DispatchPlan, RouteOptimization
 from db.models.links import ApprovalToken
@@ -30,8 +39,11 @@ from db.models.technicians import Technician, TechnicianSkill, technician_manage
 from db.models.work_orders import JobCost, ServiceRequest, WorkOrder
 
 __all__ = [
+    "FOLLOW_UP_STATUSES",
+    "REVIEW_SOURCES",
     "ROLES",
     "ApiKey",
+    "Appliance",
     "ApprovalToken",
     "AuditLog",
     "CoachingQueueEntry",
@@ -39,7 +51,9 @@ __all__ = [
     "CommunicationPreferences",
     "Customer",
     "CustomerPricing",
+    "CustomerTechnicianRating",
     "DispatchPlan",
+    "Expense",
     "Invoice",
     "InvoiceLine",
     "InvoiceNumberCounter",
@@ -52,8 +66,10 @@ __all__ = [
     "MessageEvent",
     "OfficeTask",
     "Payment",
+    "Review",
     "RouteOptimization",
     "ServiceCatalogEntry",
+    "ServiceFollowUp",
     "ServiceRequest",
     "TeamDailyMetrics",
     "Technician",

@@ -1,11 +1,24 @@
-"""``customers``, ``customer_pricing`` and preferred technicians (seed 001 Phases 1.1, 2.1; seed 004)."""
+"""``customers`` (with referrals), ``customer_pricing`` and preferred technicians (seed 001 Phases 1.1,
+2.1; seed 004 Phase 1)."""
 
 from __future__ import annotations
 
 from datetime import time
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Column, Float, ForeignKey, Integer, Numeric, String, Table, Text, Time
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Float,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+    Time,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -23,6 +36,7 @@ class Customer(Base, Timestamped):
     """A customer with contact details, location (WGS84 degrees), fleet and approval settings."""
 
     __tablename__ = "customers"
+    __table_args__ = (CheckConstraint("referred_by_id <> id", name="not_self_referred"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     first_name: Mapped[str] = mapped_column(String(80))
@@ -51,6 +65,12 @@ class Customer(Base, Timestamped):
     payment_terms: Mapped[str] = mapped_column(String(20), default="NET_30", server_default="NET_30")
     credit_hold: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     notes: Mapped[str | None] = mapped_column(Text)
+    #: referrals (seed 004 Phase 1): who referred this customer, and the code this customer hands
+    #: out (unique; None until generated). The referral tree follows ``referred_by_id``.
+    referred_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"), index=True
+    )
+    referral_code: Mapped[str | None] = mapped_column(String(20), unique=True)
 
     pricing: Mapped[CustomerPricing | None] = relationship(back_populates="customer", uselist=False)
     preferred_technicians: Mapped[list[Technician]] = relationship(  # noqa: F821

@@ -6,7 +6,7 @@ who asked for what, where the answer came from (the model, the cache or the dete
 fallback), tokens, cost in USD and why a call fell back.
 
 Revision ID: 0013
-Revises: 0008 (the lead re-chains it at merge)
+Revises: 0012 (written on 0008; re-chained after merging s15-c360)
 Create Date: 2026-11-25
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0013"
-down_revision: str | None = "0008"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
