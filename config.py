@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "dev-insecure-secret-change-me"  # noqa: S105 - refused outside dev/demo/test
@@ -112,6 +112,18 @@ class Settings(BaseSettings):
     survey_reminder_seconds: int = Field(default=2 * 86400, gt=0)
     survey_expiry_seconds: int = Field(default=7 * 86400, gt=0)
     survey_hold_recheck_seconds: int = Field(default=12 * 3600, gt=0)
+    #: LLM helpers (seed 004 Phase 2; ``activities/llm_service.py``): any OpenAI-compatible
+    #: chat-completions server. Without ``llm_api_key`` every answer comes from the deterministic
+    #: fallback (templates, lexicon sentiment). Prices are USD per million tokens, for the
+    #: per-call cost in ``llm_calls``; answers are cached in ``llm_cache`` for the TTL.
+    llm_api_key: SecretStr | None = None
+    llm_base_url: str | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout_seconds: float = Field(default=20.0, gt=0)
+    llm_max_retries: int = Field(default=2, ge=0, le=10)
+    llm_cache_ttl_seconds: int = Field(default=24 * 3600, ge=0)
+    llm_input_usd_per_million_tokens: Decimal = Field(default=Decimal("0.15"), ge=0)
+    llm_output_usd_per_million_tokens: Decimal = Field(default=Decimal("0.60"), ge=0)
 
     @model_validator(mode="before")
     @classmethod

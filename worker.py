@@ -16,6 +16,7 @@ from activities.approvals import ApprovalActivities
 from activities.assignment import AssignmentActivities
 from activities.billing import BillingActivities
 from activities.dispatch import DispatchActivities
+from activities.llm import LlmActivities
 from activities.messaging import MessageSender, gates_from_settings, providers_from_settings
 from activities.notifications import NotificationActivities
 from activities.repair import RepairActivities
@@ -28,6 +29,7 @@ from workflows.billing import BatchInvoicingWorkflow
 from workflows.digest import MessageDigestWorkflow
 from workflows.dispatch import DispatchWorkflow
 from workflows.dunning import DunningWorkflow
+from workflows.llm import LlmHelperWorkflow
 from workflows.repair import RepairWorkflow
 from workflows.survey import SurveyWorkflow
 from workflows.webhooks import WebhookDeliveryWorkflow, WebhookDispatchWorkflow
@@ -42,6 +44,7 @@ WORKFLOWS = [
     WebhookDispatchWorkflow,
     WebhookDeliveryWorkflow,
     SurveyWorkflow,
+    LlmHelperWorkflow,
 ]
 QUEUES = ("main", "optimizer")
 
@@ -71,6 +74,7 @@ def build_workers(
             + NotificationActivities(sessions, sender, settings).all()
             + WebhookActivities(sessions).all()
             + SurveyActivities(sessions, sender, settings).all()
+            + LlmActivities(sessions, settings).all()
         )
         workers.append(
             Worker(

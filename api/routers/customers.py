@@ -6,8 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from api.deps import CurrentScope, CurrentStaff, DbSession, OfficeStaff
+from api.deps import AppSettings, CurrentScope, CurrentStaff, DbSession, OfficeStaff
+from api.errors import Problem
 from api.pagination import Page, Pagination
+from api.schemas.customer_view import CustomerView
 from api.schemas.customers import (
     CustomerCreate,
     CustomerOut,
@@ -17,10 +19,19 @@ from api.schemas.customers import (
     PreferredTechniciansIn,
     PreferredTechniciansOut,
 )
+from api.services import customer_view
 from api.services import customers as service
 from db.models import Customer, CustomerPricing
+from domain.customer360 import ALL, INCLUDES, MONEY_INCLUDES, IncludeError, parse_includes
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
+
+_PART = "|".join((*INCLUDES, ALL))
+INCLUDE_PATTERN = rf"^({_PART})(,({_PART}))*$"
+INCLUDE_HELP = (
+    f"comma-separated parts of the customer 360 view: {', '.join(INCLUDES)}, or {ALL}; "
+    f"{', '.join(sorted(MONEY_INCLUDES))} need an office or manager key"
+)
 
 
 @router.get("", response_model=Page[CustomerOut], summary="List customers")
@@ -47,10 +58,36 @@ def create_customer(body: CustomerCreate, db: DbSession, staff: OfficeStaff, sco
     return service.create_customer(db, scope=scope, data=body)
 
 
-@router.get("/{customer_id}", response_model=CustomerOut, summary="Get a customer")
-def get_customer(customer_id: int, db: DbSession, staff: CurrentStaff, scope: CurrentScope) -> Customer:
-    """One customer with its settings and preferred technicians."""
-    return service.get_customer(db, customer_id=customer_id, scope=scope)
+@router.get(
+    "/{customer_id}",
+    response_model=CustomerView,
+    response_model_exclude_unset=True,
+    summary="Get a customer (with ?include= its 360 view)",
+)
+def get_customer(
+    customer_id: int,
+    db: DbSession,
+    staff: CurrentStaff,
+    scope: CurrentScope,
+    settings: AppSettings,
+    include: Annotated[
+        str | None, Query(max_length=300, pattern=INCLUDE_PATTERN, description=INCLUDE_HELP)
+    ] = None,
+) -> CustomerView:
+    """One customer with its settings and preferred technicians, and the parts named in
+    ``include`` (seed 004 customer view); 403 when a technician key asks for a money part."""
+    try:
+        includes = parse_includes(include)
+    except IncludeError as err:
+        raise Problem(422, str(err)) from err
+    return customer_view.customer_view(
+        db,
+        customer_id=customer_id,
+        scope=scope,
+        staff=staff,
+        includes=includes,
+        default_time_zone=settings.timezone,
+    )
 
 
 @router.patch("/{customer_id}", response_model=CustomerOut, summary="Update a customer")

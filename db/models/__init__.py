@@ -32,6 +32,7 @@ from db.models.customer360 import (
 from db.models.customers import Customer, CustomerPricing, customer_preferred_technicians
 from db.models.dispatch import DispatchPlan, RouteOptimization
 from db.models.links import ApprovalToken
+from db.models.llm import LlmCacheEntry, LlmCall
 from db.models.messaging import AuditLog, Message
 from db.models.performance import TechnicianCustomerTotals
 from db.models.surveys import SurveyLink
@@ -61,6 +62,8 @@ __all__ = [
     "InvoiceWorkOrder",
     "JobCost",
     "Kudos",
+    "LlmCacheEntry",
+    "LlmCall",
     "Message",
     "MessageEvent",
     "OfficeTask",

@@ -288,6 +288,33 @@ ROUTES: dict[tuple[str, str], tuple[Callable[..., Call], dict]] = {
         ),
         staff_only(200),
     ),
+    # ---- LLM helpers (seed 004 Phase 2; the fallback answers: no key in the test stack) -------
+    ("POST", "/api/v1/repairs/{work_order_id}/timeline-summary"): (
+        lambda s, foreign=False: Call("POST", f"/api/v1/repairs/{s.work_order_id}/timeline-summary"),
+        seen(200),
+    ),
+    ("POST", "/api/v1/repairs/{work_order_id}/match-technician"): (
+        lambda s, foreign=False: Call("POST", f"/api/v1/repairs/{s.work_order_id}/match-technician"),
+        staff_only(200),
+    ),
+    ("POST", "/api/v1/repairs/{work_order_id}/generate-survey"): (
+        lambda s, foreign=False: Call("POST", f"/api/v1/repairs/{s.work_order_id}/generate-survey"),
+        staff_only(200),
+    ),
+    ("POST", "/api/v1/customers/{customer_id}/followup-suggestions"): (
+        lambda s, foreign=False: Call("POST", f"/api/v1/customers/{s.customer_id}/followup-suggestions"),
+        staff_only(200),
+    ),
+    ("POST", "/api/v1/customers/{customer_id}/generate-greeting"): (
+        lambda s, foreign=False: Call(
+            "POST", f"/api/v1/customers/{s.customer_id}/generate-greeting", params={"channel": "email"}
+        ),
+        staff_only(200),
+    ),
+    ("POST", "/api/v1/customers/{customer_id}/analyze-sentiment"): (
+        lambda s, foreign=False: Call("POST", f"/api/v1/customers/{s.customer_id}/analyze-sentiment"),
+        staff_only(200),
+    ),
     # ---- technicians (the directory is open to all staff; schedules and writes are scoped) ---
     ("GET", "/api/v1/technicians"): (
         lambda s, foreign=False: Call("GET", "/api/v1/technicians"),

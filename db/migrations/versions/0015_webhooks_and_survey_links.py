@@ -5,7 +5,7 @@ event and subscription) and ``webhook_attempts`` (every HTTP try); ``survey_link
 single-use, hashed survey link of a completed work order).
 
 Revision ID: 0015
-Revises: 0012 (written on 0008; chained after 0012 once s15-c360, whose tables the survey stores into, was merged)
+Revises: 0013 (written on 0008; chained after 0012 and 0013 once s15-c360 and s15-llm were merged)
 Create Date: 2026-11-25
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0015"
-down_revision: str | None = "0012"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
