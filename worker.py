@@ -20,7 +20,7 @@ from activities.llm import LlmActivities
 from activities.messaging import MessageSender, gates_from_settings, providers_from_settings
 from activities.notifications import NotificationActivities
 from activities.repair import RepairActivities
-from activities.survey import SurveyActivities
+from activities.survey import survey_activities
 from activities.webhooks import WebhookActivities
 from config import Settings
 from domain.ids import OPTIMIZER_TASK_QUEUE, TASK_QUEUE
@@ -73,7 +73,7 @@ def build_workers(
             + DispatchActivities(sessions, settings, sender=sender).main()
             + NotificationActivities(sessions, sender, settings).all()
             + WebhookActivities(sessions).all()
-            + SurveyActivities(sessions, sender, settings).all()
+            + survey_activities(sessions, sender, settings).all()
             + LlmActivities(sessions, settings).all()
         )
         workers.append(

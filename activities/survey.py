@@ -201,7 +201,7 @@ class SurveyActivities:
             language = "en"
             if customer is not None:
                 language = load_contact(session, customer, self._settings.timezone).prefs.language
-            sentiment = self._scorer.score(rating, comment, language)
+            sentiment = self._scorer.score(rating, comment, language, customer)
             actor = f"customer:{wo.customer_id}:{link.answered_via}"
             if wo.technician_id is not None:
                 surveys.store_review(
@@ -280,3 +280,21 @@ class SurveyActivities:
     def all(self) -> list:
         """The bound activity methods, for worker registration."""
         return [self.check_survey_hold, self.send_survey, self.record_survey_answer, self.close_survey]
+
+
+def survey_activities(
+    sessions: sessionmaker[Session], sender: MessageSender, settings: Settings
+) -> SurveyActivities:
+    """The survey activities as the worker runs them: message and sentiment by the LLM service
+    (which answers from the template and lexicon itself without ``FIELDOPS_LLM_API_KEY``)."""
+    from activities.llm_service import LlmService
+    from activities.survey_text import LlmSentimentScorer, LlmSurveyWriter
+
+    service = LlmService(sessions, settings)
+    return SurveyActivities(
+        sessions,
+        sender,
+        settings,
+        writer=LlmSurveyWriter(sessions, service),
+        scorer=LlmSentimentScorer(service),
+    )
