@@ -19,7 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEV_SECRET_KEY = "dev-insecure-secret-change-me"  # noqa: S105 - refused outside dev/demo/test
 
 #: Durations used by ``FIELDOPS_PROFILE=demo`` unless set explicitly.
-DEMO_DURATIONS: dict[str, int] = {
+DEMO_DURATIONS: dict[str, int | str] = {
     "approval_reminder_seconds": 6,
     "approval_expiry_seconds": 20,
     "dunning_day_seconds": 1,
@@ -28,6 +28,9 @@ DEMO_DURATIONS: dict[str, int] = {
     "survey_reminder_seconds": 20,
     "survey_expiry_seconds": 60,
     "survey_hold_recheck_seconds": 5,
+    # the demo answers surveys by SMS digit through the signed inbound webhook (devstack/survey_demo.py);
+    # SMS still go to the outbox, this token only signs and checks the demo's own inbound requests
+    "twilio_auth_token": "demo-inbound-webhook-token",
     # a demo day (run again on the same state) texts each demo customer more than a real one
     "sms_max_per_phone_per_day": 100,
 }
