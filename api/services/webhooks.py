@@ -24,7 +24,6 @@ def create(session: Session, *, data: SubscriptionIn, actor: str) -> Subscriptio
         signing_secret="whsec_" + secrets.token_urlsafe(32),
         created_by=actor,
     )
-    session.refresh(row)
     return SubscriptionCreated.model_validate(row)
 
 

@@ -33,6 +33,7 @@ def create_subscription(
     )
     session.add(row)
     session.flush()
+    session.refresh(row)  # the database's created_at
     return row
 
 
