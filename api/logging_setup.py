@@ -1,15 +1,16 @@
-"""Logging for the API process: approval tokens never reach a log line."""
+"""Logging for the API process: approval and survey link tokens never reach a log line."""
 
 from __future__ import annotations
 
 import logging
 import re
 
-_TOKEN_IN_PATH = re.compile(r"(/approve/)[^/\s?\"]+")
+_TOKEN_IN_PATH = re.compile(r"(/(?:approve|survey)/)[^/\s?\"]+")
 
 
 def redact_approval_tokens(text: str) -> str:
-    """``/approve/<token>`` becomes ``/approve/[redacted]`` anywhere in ``text``."""
+    """``/approve/<token>`` becomes ``/approve/[redacted]`` anywhere in ``text`` (and so does a
+    survey link's ``/survey/<token>``)."""
     return _TOKEN_IN_PATH.sub(r"\1[redacted]", text)
 
 

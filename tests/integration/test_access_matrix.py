@@ -525,7 +525,7 @@ ROUTES: dict[tuple[str, str], tuple[Callable[..., Call], dict]] = {
         lambda s, foreign=False: Call(
             "POST",
             "/api/v1/webhook-subscriptions",
-            json={"url": "https://erp.example.com/hooks", "event_types": ["work_order.completed"]},
+            json={"url": "http://127.0.0.1:9/hooks", "event_types": ["work_order.completed"]},
         ),
         outcome(*[(201, 201)] + [(403, 403)] * 4),
     ),

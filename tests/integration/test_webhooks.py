@@ -153,25 +153,25 @@ async def test_status_changes_are_delivered_signed_with_every_attempt_visible(st
 async def test_subscriptions_validate_and_remove(stack):
     bad = await stack.http.post(
         "/api/v1/webhook-subscriptions",
-        json={"url": "ftp://example.com/x", "event_types": ["work_order.approved"]},
+        json={"url": "ftp://127.0.0.1/x", "event_types": ["work_order.approved"]},
         headers=stack.office,
     )
     assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
     unknown = await stack.http.post(
         "/api/v1/webhook-subscriptions",
-        json={"url": "https://example.com/hook", "event_types": ["work_order.teleported"]},
+        json={"url": "http://127.0.0.1:9/hook", "event_types": ["work_order.teleported"]},
         headers=stack.office,
     )
     assert unknown.status_code == 422
     tech = await stack.http.post(
         "/api/v1/webhook-subscriptions",
-        json={"url": "https://example.com/hook", "event_types": ["work_order.approved"]},
+        json={"url": "http://127.0.0.1:9/hook", "event_types": ["work_order.approved"]},
         headers={"X-API-Key": stack.tech_keys["T-002"]},
     )
     assert tech.status_code == 403
     ok = await stack.http.post(
         "/api/v1/webhook-subscriptions",
-        json={"url": "https://example.com/hook", "event_types": ["survey.answered"]},
+        json={"url": "http://127.0.0.1:9/hook", "event_types": ["survey.answered"]},
         headers=stack.office,
     )
     sid = ok.json()["id"]
