@@ -175,3 +175,81 @@ async def test_an_opted_out_customer_gets_no_survey(stack):
     assert result.state == "opted_out"
     suppressed = await survey_message(stack, wo)
     assert suppressed.status == "suppressed" and suppressed.body == ""
+
+
+async def test_a_return_visit_or_an_open_dispute_holds_the_survey(stack):
+    """The hold check on real rows: a later open job of the customer, then an invoice of the job
+    whose last dispute action (audit log of the dunning signals) is a dispute."""
+    import uuid
+    from datetime import UTC, date, datetime, timedelta
+    from decimal import Decimal
+
+    from activities.messaging import MessageSender, OutboxProvider
+    from activities.survey import SurveyActivities
+    from db.models import AuditLog, Invoice, InvoiceWorkOrder
+    from domain.contracts.survey import SurveyRef
+
+    wo, customer, _ = await completed_repair(stack)
+    acts = SurveyActivities(
+        stack.sessions, MessageSender(stack.sessions, {"sms": OutboxProvider()}), stack.settings
+    )
+    ref = SurveyRef(work_order_id=wo, workflow_id=survey_workflow_id(wo))
+    assert acts.check_survey_hold(ref).reason is None
+    again = await stack.http.post(
+        "/api/v1/repairs",
+        json={"customer_id": customer, "job_type": "repair", "repair_count": 3},
+        headers=stack.office,
+    )
+    revisit = again.json()["id"]
+    await wait_status(stack, revisit, {"pending_approval", "assigned", "awaiting_assignment"})
+    assert acts.check_survey_hold(ref).reason == f"return visit open: {revisit}"
+    cancelled = await stack.http.post(
+        f"/api/v1/repairs/{revisit}/cancel", json={"reason": "fixed"}, headers=stack.office
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    assert acts.check_survey_hold(ref).reason is None
+
+    tag = uuid.uuid4().hex[:8]
+    with transaction(stack.sessions) as session:
+        invoice = Invoice(
+            number=f"INV-SV-{tag}",
+            customer_id=customer,
+            period_key=f"survey-{tag}",
+            workflow_id=f"billing-survey-{tag}",
+            status="open",
+            payment_terms="NET_30",
+            issue_date=date.today(),
+            due_date=date.today() + timedelta(days=30),
+            issued_at=datetime.now(UTC),
+            subtotal=Decimal("95.00"),
+            tax_rate=Decimal("0"),
+            tax_amount=Decimal("0.00"),
+            total=Decimal("95.00"),
+            amount_paid=Decimal("0.00"),
+            balance=Decimal("95.00"),
+        )
+        session.add(invoice)
+        session.flush()
+        session.add(InvoiceWorkOrder(work_order_id=wo, invoice_id=invoice.id))
+        session.add(
+            AuditLog(
+                actor="staff:1",
+                action="dunning_dispute",
+                entity_type="invoice",
+                entity_id=str(invoice.id),
+                details={},
+            )
+        )
+        invoice_id, number = invoice.id, invoice.number
+    assert acts.check_survey_hold(ref).reason == f"invoice dispute open: {number}"
+    with transaction(stack.sessions) as session:
+        session.add(
+            AuditLog(
+                actor="staff:1",
+                action="dunning_resolve_dispute",
+                entity_type="invoice",
+                entity_id=str(invoice_id),
+                details={},
+            )
+        )
+    assert acts.check_survey_hold(ref).reason is None
