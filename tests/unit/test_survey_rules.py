@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from api.logging_setup import redact_approval_tokens
 from domain.survey import check_rating, hold_reason, is_low, lexicon_sentiment, parse_sms_rating
 
 
@@ -40,3 +41,8 @@ def test_lexicon_sentiment_follows_rating_and_comment():
     assert lexicon_sentiment(3, "Muy amable y rápido") > 0
     mixed = lexicon_sentiment(2, "friendly but late and expensive")
     assert Decimal("-1") <= mixed < 0
+
+
+def test_survey_link_tokens_are_redacted_from_log_lines():
+    line = '127.0.0.1:5 - "POST /survey/AbCdEfGhIjKlMnOpQrStUv HTTP/1.1" 200'
+    assert redact_approval_tokens(line) == '127.0.0.1:5 - "POST /survey/[redacted] HTTP/1.1" 200'
