@@ -76,6 +76,7 @@ class Keyed:
     office: dict[str, str]
     fake: FakeOpenAI
     sessions: Any
+    client: Any = None  # the second stack's Temporal client
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -115,7 +116,7 @@ async def keyed(stack) -> AsyncIterator[Keyed]:
     while not server.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
         await asyncio.sleep(0.05)
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
-        yield Keyed(http, stack.office, fake, stack.sessions)
+        yield Keyed(http, stack.office, fake, stack.sessions, env.client)
     server.should_exit = True
     await serving
     for w in workers:
@@ -243,7 +244,7 @@ async def test_every_helper_answers_from_the_model_with_a_key(stack, keyed):
     customer, wo, contact = await customer_with_job(keyed.http, keyed.office, stack.tech_keys, words)
     # the repair tells its customer of the completion in a task of its own (status updates); let
     # it close first, so the timeline's facts (its history) are the same for both calls below
-    await stack.client.get_workflow_handle(f"repair-{wo}").result()
+    await keyed.client.get_workflow_handle(f"repair-{wo}").result()
     before = len(keyed.fake.requests)
     for name, path in endpoints(customer, wo).items():
         r = await keyed.http.post(path, headers=keyed.office)
