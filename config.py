@@ -13,16 +13,24 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "dev-insecure-secret-change-me"  # noqa: S105 - refused outside dev/demo/test
 
 #: Durations used by ``FIELDOPS_PROFILE=demo`` unless set explicitly.
-DEMO_DURATIONS: dict[str, int] = {
+DEMO_DURATIONS: dict[str, int | str] = {
     "approval_reminder_seconds": 6,
     "approval_expiry_seconds": 20,
     "dunning_day_seconds": 1,
+    # post-service surveys go out seconds after completion, remind and expire within a minute
+    "survey_delay_seconds": 5,
+    "survey_reminder_seconds": 20,
+    "survey_expiry_seconds": 60,
+    "survey_hold_recheck_seconds": 5,
+    # the demo answers surveys by SMS digit through the signed inbound webhook (devstack/survey_demo.py);
+    # SMS still go to the outbox, this token only signs and checks the demo's own inbound requests
+    "twilio_auth_token": "demo-inbound-webhook-token",
     # a demo day (run again on the same state) texts each demo customer more than a real one
     "sms_max_per_phone_per_day": 100,
 }
@@ -101,6 +109,26 @@ class Settings(BaseSettings):
         "office_task",
         "credit_hold",
     ]
+
+    #: post-service survey (issue 9): sent this long after completion, reminded once, closed
+    #: unanswered at the expiry (both counted from the send); a survey held by an open return
+    #: visit or invoice dispute re-checks at the recheck interval
+    survey_delay_seconds: int = Field(default=2 * 86400, ge=0)
+    survey_reminder_seconds: int = Field(default=2 * 86400, gt=0)
+    survey_expiry_seconds: int = Field(default=7 * 86400, gt=0)
+    survey_hold_recheck_seconds: int = Field(default=12 * 3600, gt=0)
+    #: LLM helpers (seed 004 Phase 2; ``activities/llm_service.py``): any OpenAI-compatible
+    #: chat-completions server. Without ``llm_api_key`` every answer comes from the deterministic
+    #: fallback (templates, lexicon sentiment). Prices are USD per million tokens, for the
+    #: per-call cost in ``llm_calls``; answers are cached in ``llm_cache`` for the TTL.
+    llm_api_key: SecretStr | None = None
+    llm_base_url: str | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout_seconds: float = Field(default=20.0, gt=0)
+    llm_max_retries: int = Field(default=2, ge=0, le=10)
+    llm_cache_ttl_seconds: int = Field(default=24 * 3600, ge=0)
+    llm_input_usd_per_million_tokens: Decimal = Field(default=Decimal("0.15"), ge=0)
+    llm_output_usd_per_million_tokens: Decimal = Field(default=Decimal("0.60"), ge=0)
 
     @model_validator(mode="before")
     @classmethod

@@ -36,6 +36,7 @@ from domain.contracts.analytics import (
 )
 from domain.contracts.billing import BatchInvoicingInput
 from domain.contracts.dispatch import DISPATCH_WORKFLOW, DispatchInput
+from domain.contracts.webhooks import WEBHOOK_DISPATCH_WORKFLOW, PendingDeliveriesInput
 from domain.ids import BATCH_INVOICING_WORKFLOW, MANAGED_SCHEDULE_PREFIX, MESSAGE_DIGEST_WORKFLOW, TASK_QUEUE
 
 
@@ -160,6 +161,21 @@ def message_digests(settings: Settings) -> ScheduledWorkflow:
     )
 
 
+def webhook_deliveries(settings: Settings) -> ScheduledWorkflow:
+    """Each minute, start the delivery workflow of every pending outgoing webhook delivery
+    (seed 001 3.2; a delivery already being retried is skipped, so overlaps send nothing twice)."""
+    return ScheduledWorkflow(
+        schedule_id=f"{MANAGED_SCHEDULE_PREFIX}webhooks",
+        workflow=WEBHOOK_DISPATCH_WORKFLOW,
+        workflow_id=f"{MANAGED_SCHEDULE_PREFIX}webhooks",
+        cron=["* * * * *"],
+        note="Start the delivery of every pending outgoing webhook",
+        args=[PendingDeliveriesInput()],
+        time_zone=settings.timezone,
+        catchup_window=timedelta(minutes=5),
+    )
+
+
 def definitions(settings: Settings) -> list[ScheduledWorkflow]:
     """Every schedule fieldops runs with these settings."""
     return [
@@ -167,6 +183,7 @@ def definitions(settings: Settings) -> list[ScheduledWorkflow]:
         billing_cycle(settings),
         dispatch_morning(settings),
         message_digests(settings),
+        webhook_deliveries(settings),
     ]
 
 

@@ -16,10 +16,13 @@ from activities.approvals import ApprovalActivities
 from activities.assignment import AssignmentActivities
 from activities.billing import BillingActivities
 from activities.dispatch import DispatchActivities
+from activities.llm import LlmActivities
 from activities.lot_walk import LotWalkActivities
 from activities.messaging import MessageSender, gates_from_settings, providers_from_settings
 from activities.notifications import NotificationActivities
 from activities.repair import RepairActivities
+from activities.survey import survey_activities
+from activities.webhooks import WebhookActivities
 from config import Settings
 from domain.ids import OPTIMIZER_TASK_QUEUE, TASK_QUEUE
 from workflows.analytics import AnalyticsWorkflow
@@ -27,8 +30,11 @@ from workflows.billing import BatchInvoicingWorkflow
 from workflows.digest import MessageDigestWorkflow
 from workflows.dispatch import DispatchWorkflow
 from workflows.dunning import DunningWorkflow
+from workflows.llm import LlmHelperWorkflow
 from workflows.lot_walk import LotWalkWorkflow
 from workflows.repair import RepairWorkflow
+from workflows.survey import SurveyWorkflow
+from workflows.webhooks import WebhookDeliveryWorkflow, WebhookDispatchWorkflow
 
 WORKFLOWS = [
     RepairWorkflow,
@@ -38,6 +44,10 @@ WORKFLOWS = [
     DispatchWorkflow,
     MessageDigestWorkflow,
     LotWalkWorkflow,
+    WebhookDispatchWorkflow,
+    WebhookDeliveryWorkflow,
+    SurveyWorkflow,
+    LlmHelperWorkflow,
 ]
 QUEUES = ("main", "optimizer")
 
@@ -66,6 +76,9 @@ def build_workers(
             + DispatchActivities(sessions, settings, sender=sender).main()
             + NotificationActivities(sessions, sender, settings).all()
             + LotWalkActivities(sessions, sender, settings).all()
+            + WebhookActivities(sessions).all()
+            + survey_activities(sessions, sender, settings).all()
+            + LlmActivities(sessions, settings).all()
         )
         workers.append(
             Worker(

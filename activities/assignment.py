@@ -54,28 +54,8 @@ class AssignmentActivities:
         booked: list[tuple[WorkOrder, float, float]],
         durations: dict[str, int],
     ) -> TechnicianAvailability | None:
-        """``tech``'s day: free after his booked jobs (planned at their window start), at the last site."""
-        shift = shift_for(tech.working_hours or {}, day, self._settings.timezone)
-        if shift is None:
-            return None
-        free_from, lat, lon, minutes = shift[0], tech.home_latitude, tech.home_longitude, 0
-        for job, site_lat, site_lon in booked:
-            start = job.actual_start_time or job.service_window_start or shift[0]
-            end = start + timedelta(minutes=durations.get(job.job_type, 60))
-            free_from = max(free_from, end)
-            minutes += durations.get(job.job_type, 60)
-            lat, lon = site_lat, site_lon
-        return TechnicianAvailability(
-            technician_id=tech.id,
-            name=tech.name,
-            skills=frozenset(s.skill_type for s in tech.skills),
-            shift_start=shift[0],
-            shift_end=shift[1],
-            free_from=free_from,
-            position_lat=lat,
-            position_lon=lon,
-            booked_minutes=minutes,
-        )
+        """``tech``'s day (:func:`technician_availability` in the company's zone)."""
+        return technician_availability(tech, day, booked, durations, self._settings.timezone)
 
     @activity.defn(name=ASSIGN_TECHNICIAN.name)
     @permanent_db_errors
@@ -178,6 +158,39 @@ class AssignmentActivities:
     def all(self) -> list:
         """The bound activity methods, for worker registration."""
         return [self.assign_technician]
+
+
+def technician_availability(
+    tech: Technician,
+    day: date,
+    booked: list[tuple[WorkOrder, float, float]],
+    durations: dict[str, int],
+    time_zone: str,
+) -> TechnicianAvailability | None:
+    """``tech``'s day for the assignment model: free after his ``booked`` jobs (planned at their
+    window start; durations in minutes by job type), at the last site; None when he is off on
+    ``day`` (shift in ``time_zone``). Also read by the technician-match explanation (LLM helpers)."""
+    shift = shift_for(tech.working_hours or {}, day, time_zone)
+    if shift is None:
+        return None
+    free_from, lat, lon, minutes = shift[0], tech.home_latitude, tech.home_longitude, 0
+    for job, site_lat, site_lon in booked:
+        start = job.actual_start_time or job.service_window_start or shift[0]
+        end = start + timedelta(minutes=durations.get(job.job_type, 60))
+        free_from = max(free_from, end)
+        minutes += durations.get(job.job_type, 60)
+        lat, lon = site_lat, site_lon
+    return TechnicianAvailability(
+        technician_id=tech.id,
+        name=tech.name,
+        skills=frozenset(s.skill_type for s in tech.skills),
+        shift_start=shift[0],
+        shift_end=shift[1],
+        free_from=free_from,
+        position_lat=lat,
+        position_lon=lon,
+        booked_minutes=minutes,
+    )
 
 
 def _take_assignment_lock(session: Session) -> None:

@@ -25,13 +25,16 @@ from api.routers import (
     customers,
     dispatch,
     invoices,
+    llm_helpers,
     lot_walk_pages,
     lot_walks,
     messages,
     performance_analytics,
     repairs,
+    survey_pages,
     technician_performance,
     technicians,
+    webhook_subscriptions,
     webhooks,
 )
 from config import Settings, get_settings
@@ -97,12 +100,15 @@ def create_app(
         communication,
         customer_records,
         customer360,
+        llm_helpers,
         webhooks,
+        webhook_subscriptions,
     ):
         app.include_router(module.router)
     app.include_router(lot_walks.router)
     app.include_router(approval_pages.router)
     app.include_router(lot_walk_pages.router)
+    app.include_router(survey_pages.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

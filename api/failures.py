@@ -16,6 +16,7 @@ from domain.contracts.lot_walk import LotWalkFailure
 from domain.contracts.messaging import MessagingFailure
 from domain.contracts.repair import RepairFailure
 from domain.contracts.shared import CommonFailure, FailureType
+from domain.contracts.survey import SurveyFailure
 
 CATALOGS: tuple[type[FailureType], ...] = (
     CommonFailure,
@@ -26,6 +27,7 @@ CATALOGS: tuple[type[FailureType], ...] = (
     BillingFailure,
     DispatchFailure,
     LotWalkFailure,
+    SurveyFailure,
 )
 
 #: failure type string → catalog member (its HTTP status and retryability)

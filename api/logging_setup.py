@@ -1,16 +1,16 @@
-"""Logging for the API process: approval tokens never reach a log line."""
+"""Logging for the API process: approval and survey link tokens never reach a log line."""
 
 from __future__ import annotations
 
 import logging
 import re
 
-_TOKEN_IN_PATH = re.compile(r"(/approve/|/lot-walk-approval/)[^/\s?\"]+")
+_TOKEN_IN_PATH = re.compile(r"(/(?:approve|survey|lot-walk-approval)/)[^/\s?\"]+")
 
 
 def redact_approval_tokens(text: str) -> str:
-    """``/approve/<token>`` (and a lot walk's ``/lot-walk-approval/<token>``) becomes
-    ``/approve/[redacted]`` anywhere in ``text``."""
+    """``/approve/<token>`` becomes ``/approve/[redacted]`` anywhere in ``text`` (and so do a
+    survey link's ``/survey/<token>`` and a lot walk's ``/lot-walk-approval/<token>``)."""
     return _TOKEN_IN_PATH.sub(r"\1[redacted]", text)
 
 

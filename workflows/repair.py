@@ -10,8 +10,11 @@ workflow owns the status (workflows/repair_state.py). Deterministic code only.
 
 from __future__ import annotations
 
+import asyncio
+
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import ActivityError, WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
     from domain.contracts import approval as approval_contract
@@ -40,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         RepairStatus,
         StartRequest,
     )
+    from domain.contracts.survey import SURVEY_WORKFLOW, SurveyInput, SurveyTimings, survey_workflow_id
     from domain.ids import REPAIR_WORKFLOW
     from domain.pricing import override_refusal
     from domain.work_status import (
@@ -67,6 +71,7 @@ from workflows.repair_state import (
     PATCH_DISPATCH_REPLAN,
     PATCH_DISPATCH_REPLAN_WAITS,
     PATCH_SERIAL_STATUS_WRITES,
+    PATCH_SURVEY,
     PATCH_WORKFLOW_OWNS_STATUS,
 )
 
@@ -112,6 +117,8 @@ class RepairWorkflow(ApprovalStep):
             await self._auto_assign()
             await workflow.wait_condition(lambda: self.status in TERMINAL_STATUSES)
         await workflow.wait_condition(workflow.all_handlers_finished)
+        if self._announcements:  # status updates still waiting for the customer's contact window
+            await asyncio.gather(*self._announcements)
         return self._state
 
     # ---- assignment ----------------------------------------------------------------------
@@ -148,6 +155,8 @@ class RepairWorkflow(ApprovalStep):
             await self._set_status(status, actor, result.explanation)
         else:  # runs recorded when the assignment activity wrote the status itself
             self._take(status)
+        if status == WorkStatus.ASSIGNED:
+            self._announce("assigned")  # once per repair (the message key); re-plans tell their own
 
     # ---- dispatch re-plan -----------------------------------------------------------------
 
@@ -399,7 +408,36 @@ class RepairWorkflow(ApprovalStep):
             self._state.total_amount = result.total_amount
             workflow.upsert_search_attributes([SA_AMOUNT.value_set(float(result.total_amount))])
             self._take(WorkStatus.COMPLETED)
+            self._announce("completed")
+            await self._start_survey()
         return self._state
+
+    async def _start_survey(self) -> None:
+        """Start ``survey-{work_order_id}`` as a child left running when the repair completes
+        (ABANDON), for runs started with survey timings and behind ``PATCH_SURVEY``."""
+        durations = self.inp.durations
+        if durations.survey_delay_seconds is None or not workflow.patched(PATCH_SURVEY):
+            return
+        try:
+            await workflow.start_child_workflow(
+                SURVEY_WORKFLOW,
+                SurveyInput(
+                    work_order_id=self._state.work_order_id,
+                    customer_id=self.inp.customer_id,
+                    timings=SurveyTimings(
+                        delay_seconds=durations.survey_delay_seconds,
+                        reminder_seconds=durations.survey_reminder_seconds,
+                        expiry_seconds=durations.survey_expiry_seconds,
+                        hold_recheck_seconds=durations.survey_hold_recheck_seconds,
+                    ),
+                ),
+                id=survey_workflow_id(self._state.work_order_id),
+                parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                static_summary=f"Post-service survey of {self._state.work_order_id}",
+            )
+        except WorkflowAlreadyStartedError:
+            pass  # a survey of this job exists already
 
     @complete.validator
     def _complete_ok(self, req: CompleteRequest) -> None:

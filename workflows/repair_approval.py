@@ -33,7 +33,7 @@ with workflow.unsafe.imports_passed_through():
         RecordApprovalInput,
     )
     from domain.contracts.lot_walk import REPAIR_DECIDED_SIGNAL, RepairDecided
-    from domain.contracts.messaging import ContactTimeInput
+    from domain.contracts.messaging import ContactTimeInput, NotifyCustomerInput
     from domain.contracts.repair import RepairInput
     from domain.work_status import WorkStatus
 
@@ -41,6 +41,7 @@ from workflows.kit import DB_CALL, SEND_CALL, ActivityCall, wait_until
 from workflows.repair_state import (
     PATCH_ONE_APPROVAL_DEADLINE,
     PATCH_QUIET_HOURS,
+    PATCH_STATUS_UPDATES,
     RepairState,
 )
 
@@ -50,6 +51,7 @@ record_approval = ActivityCall(contract.RECORD_APPROVAL, DB_CALL)
 request_customer_approval = ActivityCall(contract.REQUEST_CUSTOMER_APPROVAL, SEND_CALL)
 send_approval_reminder = ActivityCall(contract.SEND_APPROVAL_REMINDER, SEND_CALL)
 next_contact_time = ActivityCall(messaging_contract.NEXT_CONTACT_TIME, DB_CALL)
+notify_customer = ActivityCall(messaging_contract.NOTIFY_CUSTOMER, SEND_CALL)
 #: How often a wait for the contact window re-reads the preferences before giving up on them
 #: changing (each wake re-reads; a week of windows is at most a few wakes).
 MAX_CONTACT_WAITS = 10
@@ -268,6 +270,28 @@ class ApprovalStep(RepairState):
             self._state.delivery_failures += 1
             workflow.logger.warning("%s failed: %s", what, err.cause or err)
 
+    def _announce(self, event: str) -> None:
+        """Tell the customer about ``event`` (``approved``, ``assigned``, ``completed``) in a task
+        of its own: it waits for his contact window, then ``notify_customer`` sends it, holds it
+        for his digest or records it suppressed (his preferences). Only for runs started with
+        ``notify_status_updates`` and behind ``PATCH_STATUS_UPDATES``; the run waits for these
+        tasks before it returns, so none is dropped."""
+        if not self.inp.notify_status_updates or not workflow.patched(PATCH_STATUS_UPDATES):
+            return
+        self._announcements.append(asyncio.ensure_future(self._notify(event)))
+
+    async def _notify(self, event: str) -> None:
+        await self._wait_for_contact_time(lambda: False)
+        try:
+            await notify_customer(
+                NotifyCustomerInput(
+                    workflow_id=workflow.info().workflow_id, work_order_id=self.inp.work_order_id, event=event
+                )
+            )
+        except ActivityError as err:
+            self._state.delivery_failures += 1
+            workflow.logger.warning("status update %s failed: %s", event, err.cause or err)
+
     async def _record_approval(self, approved: bool, mode: str, by: str, reasons: list[str]) -> None:
         """Store the decision; an approval moves the work order to ``approved`` (decided here)."""
         async with self._writing_status():
@@ -285,3 +309,4 @@ class ApprovalStep(RepairState):
         if approved:
             self._state.approved_by = by
             self._take(WorkStatus.APPROVED)
+            self._announce("approved")

@@ -43,6 +43,11 @@ PATCH_DISPATCH_REPLAN_WAITS = "dispatch-replan-waits"
 #: Customer messages wait for the customer's contact windows (quiet hours) before they go out:
 #: the approval link before its deadline is fixed, the reminder until the deadline.
 PATCH_QUIET_HOURS = "quiet-hours"
+#: The customer is told of approval, assignment and completion by his preferences (each update
+#: waits for his contact window in a task of its own, so the repair never waits on it).
+PATCH_STATUS_UPDATES = "customer-status-updates"
+#: Completion starts the post-service survey, ``survey-{work_order_id}`` (an abandoned child).
+PATCH_SURVEY = "post-service-survey"
 
 
 class RepairState:
@@ -63,6 +68,7 @@ class RepairState:
         self._status_writes = asyncio.Lock()
         self._serial_writes = False
         self._assignments = 0
+        self._announcements: list[asyncio.Future[None]] = []
 
     @property
     def status(self) -> WorkStatus:

@@ -1,5 +1,6 @@
 """Inbound SMS from customers (Twilio webhook): YES/NO answer the one pending estimate as the
-approval link would, STOP/START change SMS consent, HELP and anything else get a helpful answer.
+approval link would, a digit 1-5 rates the sender's one open post-service survey (as its page
+would, without a comment), STOP/START change SMS consent, HELP and anything else get a helpful answer.
 
 A YES or NO acts only when the sender's number has exactly one estimate waiting: it claims that
 estimate's live link (single use, like the link's POST) and sends the same workflow update the
@@ -17,13 +18,15 @@ from sqlalchemy.orm import Session
 from temporalio.client import Client
 
 from api.errors import Problem
-from api.services import repair_live
+from api.services import repair_live, survey_answers
+from api.services.survey_answers import Answered
 from config import Settings
-from db.repositories import approval_tokens, communication_preferences
+from db.repositories import approval_tokens, communication_preferences, surveys
 from domain.access import EVERYTHING
 from domain.approval_links import derive_token
 from domain.contracts.approval import ApproveRequest, DeclineRequest
 from domain.inbound_sms import Reply, classify
+from domain.survey import is_low, parse_sms_rating
 from domain.work_status import StaffAction
 
 log = logging.getLogger(__name__)
@@ -43,6 +46,11 @@ TEXTS = {
         "unknown": "{company}: we could not read that. Reply YES to approve or NO to decline your "
         "estimate, HELP for help, STOP to stop texts.",
         "unknown_number": "{company}: this number is not on file with us. Please call the office.",
+        "rated": "Thank you for rating {wo} {rating}/5.",
+        "rated_low": "Thank you for rating {wo} {rating}/5. We are sorry; a manager will call you.",
+        "no_survey": "You have no survey waiting for a rating.",
+        "several_surveys": "You have {n} surveys waiting; rate each at its link:\n{links}",
+        "survey_closed": "That survey has closed. Thank you anyway.",
     },
     "es": {
         "approved": "Gracias: el presupuesto {wo} fue aprobado. Le enviaremos la hora de la visita.",
@@ -58,6 +66,11 @@ TEXTS = {
         "unknown": "{company}: no entendimos. Responda SI para aprobar o NO para rechazar su "
         "presupuesto, AYUDA para ayuda, STOP para no recibir mensajes.",
         "unknown_number": "{company}: este número no está registrado. Llame a la oficina.",
+        "rated": "Gracias por calificar {wo} con {rating}/5.",
+        "rated_low": "Gracias por calificar {wo} con {rating}/5. Lo sentimos; un gerente le llamará.",
+        "no_survey": "No tiene encuestas esperando calificación.",
+        "several_surveys": "Tiene {n} encuestas esperando; califique cada una en su enlace:\n{links}",
+        "survey_closed": "Esa encuesta ya cerró. Gracias de todos modos.",
     },
 }
 
@@ -80,6 +93,11 @@ async def handle(session: Session, *, client: Client, settings: Settings, from_p
     company = settings.company_name
     if not ids:
         return text["unknown_number"].format(company=company)
+    rating = parse_sms_rating(body)
+    if rating is not None:
+        return await _rate(
+            session, client=client, settings=settings, text=text, customer_ids=ids, rating=rating
+        )
     if reply in (Reply.STOP, Reply.START):
         communication_preferences.set_sms_consent(
             session, phone=from_phone, consent=reply == Reply.START, at=now
@@ -127,3 +145,33 @@ async def handle(session: Session, *, client: Client, settings: Settings, from_p
         log.info("SMS answer for %s refused: %s", wo.id, err.status)
         return text["refused" if err.status == 409 else "retry"].format(wo=wo.id, why=err.detail)
     return text["approved" if reply == Reply.APPROVE else "declined"].format(wo=wo.id)
+
+
+async def _rate(
+    session: Session,
+    *,
+    client: Client,
+    settings: Settings,
+    text: dict[str, str],
+    customer_ids: list[int],
+    rating: int,
+) -> str:
+    """A digit 1-5 answers the sender's one open survey (several: the reply lists their links)."""
+    waiting = surveys.open_for_customers(session, customer_ids=customer_ids, now=datetime.now(UTC))
+    if not waiting:
+        return text["no_survey"]
+    if len(waiting) > 1:
+        links = "\n".join(
+            f"{link.work_order_id}: {settings.public_base_url}/survey/{derive_token(settings.secret_key, link.nonce)}"
+            for link in waiting
+        )
+        return text["several_surveys"].format(n=len(waiting), links=links)
+    (link,) = waiting
+    outcome = await survey_answers.answer(
+        session, client=client, link=link, rating=rating, comment=None, via="sms"
+    )
+    if outcome == Answered.RECORDED:
+        return text["rated_low" if is_low(rating) else "rated"].format(wo=link.work_order_id, rating=rating)
+    if outcome == Answered.RETRY:
+        return text["retry"]
+    return text["survey_closed"]

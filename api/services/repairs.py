@@ -95,7 +95,12 @@ def _recorded(
             durations=Durations(
                 approval_reminder_seconds=settings.approval_reminder_seconds,
                 approval_expiry_seconds=settings.approval_expiry_seconds,
+                survey_delay_seconds=settings.survey_delay_seconds,
+                survey_reminder_seconds=settings.survey_reminder_seconds,
+                survey_expiry_seconds=settings.survey_expiry_seconds,
+                survey_hold_recheck_seconds=settings.survey_hold_recheck_seconds,
             ),
+            notify_status_updates=True,
         ),
         summary=f"{job_name} for customer {wo.customer_id}, {wo.priority} priority",
         details=f"Work order {wo.id}, scheduled {wo.scheduled_date}, {wo.repair_count} repair(s)",

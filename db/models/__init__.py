@@ -32,10 +32,13 @@ from db.models.customer360 import (
 from db.models.customers import Customer, CustomerPricing, customer_preferred_technicians
 from db.models.dispatch import DispatchPlan, RouteOptimization
 from db.models.links import ApprovalToken
+from db.models.llm import LlmCacheEntry, LlmCall
 from db.models.lot_walks import LotWalk
 from db.models.messaging import AuditLog, Message
 from db.models.performance import TechnicianCustomerTotals
+from db.models.surveys import SurveyLink
 from db.models.technicians import Technician, TechnicianSkill, technician_managed
+from db.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from db.models.work_orders import JobCost, ServiceRequest, WorkOrder
 
 __all__ = [
@@ -60,6 +63,8 @@ __all__ = [
     "InvoiceWorkOrder",
     "JobCost",
     "Kudos",
+    "LlmCacheEntry",
+    "LlmCall",
     "LotWalk",
     "Message",
     "MessageEvent",
@@ -70,6 +75,7 @@ __all__ = [
     "ServiceCatalogEntry",
     "ServiceFollowUp",
     "ServiceRequest",
+    "SurveyLink",
     "TeamDailyMetrics",
     "Technician",
     "TechnicianAchievement",
@@ -77,6 +83,9 @@ __all__ = [
     "TechnicianCustomerTotals",
     "TechnicianDailyMetrics",
     "TechnicianSkill",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "WorkOrder",
     "customer_preferred_technicians",
     "technician_managed",

@@ -12,8 +12,9 @@ from sqlalchemy import ColumnElement, Select, and_, delete, or_, select, text, t
 from sqlalchemy.orm import Session
 
 from db.models import Customer, WorkOrder
-from db.repositories import audit
+from db.repositories import audit, webhooks
 from domain.access import ENDED_STATUSES, Scope
+from domain.webhooks import STATUS_EVENTS
 from domain.work_status import TERMINAL_STATUSES, WorkStatus, applies
 
 
@@ -120,7 +121,33 @@ def set_status(
         entity_id=work_order.id,
         details={"from": previous, "to": status.value, "reason": reason, "at": at.isoformat()},
     )
+    event_type = STATUS_EVENTS.get(status.value)
+    if event_type is not None:  # outgoing webhooks, in the same transaction as the status
+        webhooks.record_event(
+            session,
+            event_type=event_type,
+            event_key=f"{work_order.id}:{status.value}",
+            payload=status_event_payload(work_order, event_type, at),
+        )
     return True
+
+
+def status_event_payload(work_order: WorkOrder, event_type: str, at: datetime) -> dict[str, object]:
+    """The webhook body of a status event: ids, status and amounts only (no personal data)."""
+    return {
+        "event": event_type,
+        "id": f"{work_order.id}:{work_order.status}",
+        "occurred_at": at.isoformat(),
+        "data": {
+            "work_order_id": work_order.id,
+            "status": work_order.status,
+            "customer_id": work_order.customer_id,
+            "technician_id": work_order.technician_id,
+            "job_type": work_order.job_type,
+            "scheduled_date": work_order.scheduled_date.isoformat() if work_order.scheduled_date else None,
+            "total_amount": str(work_order.total_amount) if work_order.total_amount is not None else None,
+        },
+    }
 
 
 def bookings_on(

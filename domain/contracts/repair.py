@@ -26,10 +26,16 @@ ESTIMATE_UPDATE = "estimate"
 
 
 class Durations(BaseModel):
-    """Waits of the approval step in seconds (from settings at start time)."""
+    """Waits in seconds (from settings at start time): the approval step's, and the post-service
+    survey's (``SurveyWorkflow``, started at completion). ``survey_delay_seconds`` None means no
+    survey: runs started before surveys existed, and callers that do not ask for one."""
 
     approval_reminder_seconds: int = Field(gt=0)
     approval_expiry_seconds: int = Field(gt=0)
+    survey_delay_seconds: int | None = Field(default=None, ge=0)
+    survey_reminder_seconds: int = Field(default=2 * 86400, gt=0)
+    survey_expiry_seconds: int = Field(default=7 * 86400, gt=0)
+    survey_hold_recheck_seconds: int = Field(default=12 * 3600, gt=0)
 
 
 class RepairInput(BaseModel):
@@ -57,6 +63,9 @@ class RepairInput(BaseModel):
     #: set for a repair found on a lot walk (a child of ``lot-walk-…``): it sends no approval
     #: link of its own but waits for the walk's single request; None keeps the usual link
     lot_walk_workflow_id: str | None = None
+    #: tell the customer about approval, assignment and completion (``notify_customer``, by his
+    #: preferences); runs started before status updates, and tests without the activity, leave it off
+    notify_status_updates: bool = False
 
 
 class RepairStatus(BaseModel):

@@ -328,6 +328,33 @@ ROUTES: dict[tuple[str, str], tuple[Callable[..., Call], dict]] = {
         ),
         staff_only(200),
     ),
+    # ---- LLM helpers (seed 004 Phase 2; the fallback answers: no key in the test stack) -------
+    ("POST", "/api/v1/repairs/{work_order_id}/timeline-summary"): (
+        lambda s, foreign=False: Call("POST", f"/api/v1/repairs/{s.work_order_id}/timeline-summary"),
+        seen(200),
+    ),
+    ("POST", "/api/v1/repairs/{work_order_id}/match-technician"): (
+        lambda s, foreign=False: Call("POST", f"/api/v1/repairs/{s.work_order_id}/match-technician"),
+        staff_only(200),
+    ),
+    ("POST", "/api/v1/repairs/{work_order_id}/generate-survey"): (
+        lambda s, foreign=False: Call("POST", f"/api/v1/repairs/{s.work_order_id}/generate-survey"),
+        staff_only(200),
+    ),
+    ("POST", "/api/v1/customers/{customer_id}/followup-suggestions"): (
+        lambda s, foreign=False: Call("POST", f"/api/v1/customers/{s.customer_id}/followup-suggestions"),
+        staff_only(200),
+    ),
+    ("POST", "/api/v1/customers/{customer_id}/generate-greeting"): (
+        lambda s, foreign=False: Call(
+            "POST", f"/api/v1/customers/{s.customer_id}/generate-greeting", params={"channel": "email"}
+        ),
+        staff_only(200),
+    ),
+    ("POST", "/api/v1/customers/{customer_id}/analyze-sentiment"): (
+        lambda s, foreign=False: Call("POST", f"/api/v1/customers/{s.customer_id}/analyze-sentiment"),
+        staff_only(200),
+    ),
     # ---- technicians (the directory is open to all staff; schedules and writes are scoped) ---
     ("GET", "/api/v1/technicians"): (
         lambda s, foreign=False: Call("GET", "/api/v1/technicians"),
@@ -532,6 +559,35 @@ ROUTES: dict[tuple[str, str], tuple[Callable[..., Call], dict]] = {
             "POST", "/api/v1/invoices/batch", json={"work_order_ids": [s.work_order_id]}
         ),
         outcome(*[(409, 409)] + [(403, 403)] * 4),
+    ),
+    # ---- outgoing webhooks: office and admin only (no record of a site: unknown ids are 404) --
+    ("POST", "/api/v1/webhook-subscriptions"): (
+        lambda s, foreign=False: Call(
+            "POST",
+            "/api/v1/webhook-subscriptions",
+            json={"url": "http://127.0.0.1:9/hooks", "event_types": ["work_order.completed"]},
+        ),
+        outcome(*[(201, 201)] + [(403, 403)] * 4),
+    ),
+    ("GET", "/api/v1/webhook-subscriptions"): (
+        lambda s, foreign=False: Call("GET", "/api/v1/webhook-subscriptions"),
+        outcome(*[(200, 200)] + [(403, 403)] * 4),
+    ),
+    ("GET", "/api/v1/webhook-subscriptions/{subscription_id}"): (
+        lambda s, foreign=False: Call("GET", "/api/v1/webhook-subscriptions/987654"),
+        outcome(*[(404, 404)] + [(403, 403)] * 4),
+    ),
+    ("DELETE", "/api/v1/webhook-subscriptions/{subscription_id}"): (
+        lambda s, foreign=False: Call("DELETE", "/api/v1/webhook-subscriptions/987654"),
+        outcome(*[(404, 404)] + [(403, 403)] * 4),
+    ),
+    ("GET", "/api/v1/webhook-subscriptions/{subscription_id}/deliveries"): (
+        lambda s, foreign=False: Call("GET", "/api/v1/webhook-subscriptions/987654/deliveries"),
+        outcome(*[(404, 404)] + [(403, 403)] * 4),
+    ),
+    ("GET", "/api/v1/webhook-subscriptions/{subscription_id}/deliveries/{delivery_id}"): (
+        lambda s, foreign=False: Call("GET", "/api/v1/webhook-subscriptions/987654/deliveries/1"),
+        outcome(*[(404, 404)] + [(403, 403)] * 4),
     ),
     # ---- customer 360 (seed 004 Phase 1): records read in scope, money for office and managers --
     ("GET", "/api/v1/appliances"): (
