@@ -18,6 +18,7 @@ from activities.billing import BillingActivities
 from activities.dispatch import DispatchActivities
 from activities.messaging import MessageSender, gates_from_settings, providers_from_settings
 from activities.notifications import NotificationActivities
+from activities.portal import PortalActivities
 from activities.repair import RepairActivities
 from config import Settings
 from domain.ids import OPTIMIZER_TASK_QUEUE, TASK_QUEUE
@@ -26,6 +27,7 @@ from workflows.billing import BatchInvoicingWorkflow
 from workflows.digest import MessageDigestWorkflow
 from workflows.dispatch import DispatchWorkflow
 from workflows.dunning import DunningWorkflow
+from workflows.portal_login import PortalLoginWorkflow
 from workflows.repair import RepairWorkflow
 
 WORKFLOWS = [
@@ -35,6 +37,7 @@ WORKFLOWS = [
     DunningWorkflow,
     DispatchWorkflow,
     MessageDigestWorkflow,
+    PortalLoginWorkflow,
 ]
 QUEUES = ("main", "optimizer")
 
@@ -62,6 +65,7 @@ def build_workers(
             + BillingActivities(sessions, sender, settings).all()
             + DispatchActivities(sessions, settings, sender=sender).main()
             + NotificationActivities(sessions, sender, settings).all()
+            + PortalActivities(sessions, sender, settings).all()
         )
         workers.append(
             Worker(

@@ -1,15 +1,16 @@
-"""Logging for the API process: approval tokens never reach a log line."""
+"""Logging for the API process: approval and portal login tokens never reach a log line."""
 
 from __future__ import annotations
 
 import logging
 import re
 
-_TOKEN_IN_PATH = re.compile(r"(/approve/)[^/\s?\"]+")
+_TOKEN_IN_PATH = re.compile(r"(/approve/|/portal/login/)[^/\s?\"]+")
 
 
 def redact_approval_tokens(text: str) -> str:
-    """``/approve/<token>`` becomes ``/approve/[redacted]`` anywhere in ``text``."""
+    """``/approve/<token>`` becomes ``/approve/[redacted]`` (and ``/portal/login/<token>``
+    ``/portal/login/[redacted]``) anywhere in ``text``."""
     return _TOKEN_IN_PATH.sub(r"\1[redacted]", text)
 
 

@@ -25,6 +25,7 @@ from db.models.dispatch import DispatchPlan, RouteOptimization
 from db.models.links import ApprovalToken
 from db.models.messaging import AuditLog, Message
 from db.models.performance import TechnicianCustomerTotals
+from db.models.portal import PortalLoginLink, PortalPhoto, PortalSession
 from db.models.technicians import Technician, TechnicianSkill, technician_managed
 from db.models.work_orders import JobCost, ServiceRequest, WorkOrder
 
@@ -49,6 +50,9 @@ __all__ = [
     "MessageEvent",
     "OfficeTask",
     "Payment",
+    "PortalLoginLink",
+    "PortalPhoto",
+    "PortalSession",
     "RouteOptimization",
     "ServiceCatalogEntry",
     "ServiceRequest",
