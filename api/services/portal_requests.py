@@ -39,9 +39,7 @@ class RequestRejected(ValueError):
 
 def job_choices(session: Session) -> list[ServiceCatalogEntry]:
     """The active catalog entries a customer may ask for, by name."""
-    return sorted(
-        session.scalars(catalog.list_stmt(active=True)).all(), key=lambda e: (e.category != "repair", e.name)
-    )
+    return sorted(portal_records.active_catalog(session), key=lambda e: (e.category != "repair", e.name))
 
 
 def offered_slots(
@@ -147,5 +145,4 @@ def record(
         )
         urls.append(f"{settings.public_base_url}/portal/photos/{photo.id}")
     request.photos = urls
-    session.flush()
     return recorded_repair(wo, request, settings=settings, job_name=entry.name, requested_by=None)

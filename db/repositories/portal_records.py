@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from db.models import Invoice, PortalPhoto, ServiceRequest, Technician, WorkOrder
+from db.models import Invoice, PortalPhoto, ServiceCatalogEntry, ServiceRequest, Technician, WorkOrder
 from domain.work_status import TERMINAL_STATUSES, WorkStatus
 
 #: statuses of a visit that is booked and has not ended
@@ -154,3 +154,8 @@ def photo_ids(session: Session, *, customer_id: int, service_request_id: int) ->
             .order_by(PortalPhoto.id)
         )
     )
+
+
+def active_catalog(session: Session) -> list[ServiceCatalogEntry]:
+    """The catalog entries customers may ask for (active ones)."""
+    return list(session.scalars(select(ServiceCatalogEntry).where(ServiceCatalogEntry.is_active.is_(True))))
