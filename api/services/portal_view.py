@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -41,25 +42,37 @@ def status_label(status: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class VisitLine:
-    """A booked visit as shown: ``day`` (``Thu Nov 26``), ``window`` (``9:00 AM - 11:00 AM``
-    or None before one is set) and the technician's first name (None before assignment)."""
+    """A booked visit as shown: ``day`` (``Thu Nov 26``), ``window`` (``9:00 AM - 11:00 AM CST``
+    or None before one is set), the technician's first name (None before assignment) and the
+    window the customer asked for (``Morning, 8:00 AM - 12:00 PM CST``; None: any time)."""
 
     work_order_id: str
     day: str
     window: str | None
     technician: str | None
+    requested: str | None = None
 
 
 def visit_line(wo: WorkOrder, techs: dict[str, Technician], tz_name: str) -> VisitLine:
     """The visit line of ``wo`` in zone ``tz_name``."""
     zone = ZoneInfo(tz_name)
-    window = None
-    if wo.service_window_start and wo.service_window_end:
-        start = wo.service_window_start.astimezone(zone)
-        end = wo.service_window_end.astimezone(zone)
-        window = f"{start:%-I:%M %p} - {end:%-I:%M %p %Z}"
+
+    def span(start: datetime | None, end: datetime | None) -> str | None:
+        if start is None or end is None:
+            return None
+        return f"{start.astimezone(zone):%-I:%M %p} - {end.astimezone(zone):%-I:%M %p %Z}"
+
+    requested = span(wo.preferred_window_start, wo.preferred_window_end)
+    if requested and wo.window_preference in ("morning", "afternoon"):
+        requested = f"{wo.window_preference.capitalize()}, {requested}"
     tech = techs.get(wo.technician_id or "")
-    return VisitLine(wo.id, f"{wo.scheduled_date:%a %b %-d}", window, tech.first_name if tech else None)
+    return VisitLine(
+        wo.id,
+        f"{wo.scheduled_date:%a %b %-d}",
+        span(wo.service_window_start, wo.service_window_end),
+        tech.first_name if tech else None,
+        requested,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -305,3 +305,20 @@ async def test_guessing_tokens_is_limited_per_ip(stack):
     other = httpx.ASGITransport(app=app, client=("198.51.100.9", 40000))
     async with httpx.AsyncClient(transport=other, base_url="http://portal.test") as neighbour:
         assert (await neighbour.get(f"/portal/login/{'A' * 22}")).status_code == 404
+
+
+async def test_the_demo_helper_signs_in_and_files_a_request(stack):
+    from io import StringIO
+
+    from rich.console import Console
+
+    from devstack.portal_demo import play_portal
+
+    customer_id, _ = await portal_customer(stack, first_name="Demo")
+    out = StringIO()
+    summary = await play_portal(stack.http, stack.office, customer_id=customer_id, console=Console(file=out))
+    assert summary.logged_in and summary.work_orders_seen == 0 and summary.work_order_id
+    assert summary.status in {"requested", "pending_approval", "approved", "awaiting_assignment", "assigned"}
+    printed = out.getvalue()
+    assert f"customer {customer_id} signed in by magic link (email)" in printed
+    assert f"filed {summary.work_order_id} from the portal" in printed
