@@ -25,8 +25,12 @@ LOGIN_LINK_MINUTES = 15
 SESSION_HOURS = 12
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTOS = 3
-#: failed magic-link look-ups (and login requests) one IP may make per window
+#: failed magic-link look-ups one IP may make per window (22 characters of 64: guessing is hopeless
+#: anyway; the limit keeps scanners from hammering the database)
 GUESSES_PER_IP = 10
+#: sign-in links one IP may ask for per window (each sends an email or SMS; the SMS caps of the
+#: outbox apply on top, per phone and per day)
+LOGIN_REQUESTS_PER_IP = 20
 GUESS_WINDOW_SECONDS = 600
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{2,}$")

@@ -34,7 +34,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.deps import DbSession
 from config import Settings
 from db.repositories import customers, portal_auth
-from domain.portal import GUESS_WINDOW_SECONDS, GUESSES_PER_IP, SESSION_HOURS
+from domain.portal import GUESS_WINDOW_SECONDS, GUESSES_PER_IP, LOGIN_REQUESTS_PER_IP, SESSION_HOURS
 
 COOKIE = "fo_portal"
 COOKIE_PATH = "/portal"
@@ -198,20 +198,26 @@ def client_ip(request: Request) -> str:
 
 
 class GuessLimiter:
-    """Per-IP moving-window limits (the ``limits`` library, in process memory): ``GUESSES_PER_IP``
-    failed link look-ups, and as many login requests, per ``GUESS_WINDOW_SECONDS``."""
+    """Per-IP moving-window limits (the ``limits`` library, in process memory, so per API
+    process): ``token-guess`` allows ``GUESSES_PER_IP`` failed link look-ups and
+    ``login-request`` ``LOGIN_REQUESTS_PER_IP`` sign-in links per ``GUESS_WINDOW_SECONDS``.
+    ``per_window`` overrides both (tests)."""
 
-    def __init__(self, per_window: int = GUESSES_PER_IP, window_seconds: int = GUESS_WINDOW_SECONDS) -> None:
+    def __init__(self, per_window: int | None = None, window_seconds: int = GUESS_WINDOW_SECONDS) -> None:
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
-        self._item = RateLimitItemPerSecond(per_window, window_seconds)
+        self._items = {
+            "token-guess": RateLimitItemPerSecond(per_window or GUESSES_PER_IP, window_seconds),
+            "login-request": RateLimitItemPerSecond(per_window or LOGIN_REQUESTS_PER_IP, window_seconds),
+        }
 
     def blocked(self, kind: str, ip: str) -> bool:
-        """True when ``ip`` has used up its ``kind`` allowance (nothing is counted)."""
-        return not self._limiter.test(self._item, kind, ip)
+        """True when ``ip`` has used up its ``kind`` allowance (nothing is counted); KeyError
+        for another kind."""
+        return not self._limiter.test(self._items[kind], kind, ip)
 
     def count(self, kind: str, ip: str) -> None:
         """Count one ``kind`` event for ``ip``."""
-        self._limiter.hit(self._item, kind, ip)
+        self._limiter.hit(self._items[kind], kind, ip)
 
 
 def limiter(request: Request) -> GuessLimiter:

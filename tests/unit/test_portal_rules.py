@@ -106,3 +106,18 @@ def test_login_tokens_are_redacted_from_log_lines():
     line = '127.0.0.1:5 - "GET /portal/login/AbCdEfGhIjKlMnOpQrStUv HTTP/1.1" 200'
     assert redact_approval_tokens(line) == '127.0.0.1:5 - "GET /portal/login/[redacted] HTTP/1.1" 200'
     assert redact_approval_tokens('"GET /portal/login HTTP/1.1"') == '"GET /portal/login HTTP/1.1"'
+
+
+def test_the_session_cookie_is_secure_outside_dev():
+    from fastapi.responses import Response
+
+    from api.services.portal_session import CookieState, set_cookie
+    from config import Settings
+
+    for profile, secure in (("dev", False), ("production", True)):
+        settings = Settings(profile=profile, secret_key="s" * 40, database_url="postgresql://x/y")
+        response = Response()
+        set_cookie(response, settings, CookieState(csrf="c", secret="s"))
+        cookie = response.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/portal" in cookie
+        assert ("Secure" in cookie) is secure
