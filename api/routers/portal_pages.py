@@ -66,6 +66,7 @@ async def work_order(
     wo = portal_records.work_order(db, customer_id=user.customer_id, work_order_id=work_order_id[:40])
     if wo is None:
         raise _not_found("work order")
+    db.expunge(wo)  # the live values below are for the page only: never flushed back
     live, _note = await repair_live.current_status(db, client, work_order=wo)
     status = live.status.value if live is not None else wo.status
     if live is not None:
@@ -78,7 +79,6 @@ async def work_order(
         if wo.service_request_id
         else []
     )
-    db.expunge(wo)  # the live values above are for the page only, never written back
     return page(
         request,
         "work_order.html",

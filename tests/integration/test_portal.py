@@ -186,6 +186,36 @@ async def test_every_page_shows_only_the_signed_in_customers_records(stack):
             f"/portal/estimates/{alice_wo}", data={"decision": "approve", "estimate_version": 1}
         )
         assert r.status_code == 403
+        # a form cannot name another customer: the request is hers, Bob's preferences untouched
+        form = await alice.get("/portal/request")
+        slot = re.search(r'name="slot" value="([^"]+)"', form.text).group(1)
+        r = await alice.post(
+            "/portal/request",
+            data={"csrf_token": csrf, "job_type": "repair", "slot": slot, "customer_id": str(bob_id)},
+        )
+        assert r.status_code == 303
+        filed = r.headers["location"].split("/portal/work-orders/")[1].split("?")[0]
+        assert (await stack.http.get(f"/api/v1/repairs/{filed}", headers=stack.office)).json()[
+            "customer_id"
+        ] == alice_id
+        prefs = await alice.get("/portal/preferences")
+        r = await alice.post(
+            "/portal/preferences",
+            data={
+                "channel": "email",
+                "language": "es",
+                "frequency": "immediate",
+                "csrf_token": csrf,
+                "customer_id": str(bob_id),
+            },
+        )
+        assert r.status_code == 303 and "Bob" not in prefs.text
+        bob_prefs = (
+            await stack.http.get(
+                f"/api/v1/customers/{bob_id}/communication-preferences", headers=stack.office
+            )
+        ).json()
+        assert bob_prefs["language"] == "en"
         # her own estimate: approved through the workflow update the approval link uses
         r = await alice.post(
             f"/portal/estimates/{alice_wo}",
