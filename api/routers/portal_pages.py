@@ -18,7 +18,7 @@ from api.schemas.communication import CommunicationPreferencesIn
 from api.services import communication, repair_live
 from api.services.invoice_pdf import Issuer, render_invoice_pdf
 from api.services.portal_session import PortalCustomer, PortalPageError, check_csrf, page, redirect
-from api.services.portal_view import status_label, visit_line, work_order_rows
+from api.services.portal_view import STATUS_TONES, status_label, visit_line, work_order_rows
 from db.repositories import customers, portal_records
 from domain.access import EVERYTHING
 from domain.contracts.approval import ApproveRequest, DeclineRequest
@@ -87,6 +87,7 @@ async def work_order(
         wo=wo,
         status=status,
         status_text=status_label(status),
+        status_tone=STATUS_TONES.get(status, "active"),
         visit=visit_line(wo, techs, settings.timezone),
         photos=photos,
     )
