@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
+from decimal import Decimal
 
 import pytest
 
@@ -46,7 +47,7 @@ async def test_customer_signs_in_sees_his_own_work_and_files_a_request(stack, br
     other_id, _ = await portal_customer(stack, first_name="Victor")
     mine = await pending_repair(stack, customer_id)
     theirs = await pending_repair(stack, other_id)
-    invoice_id = make_invoice(stack, customer_id, f"INV-T-{uuid.uuid4().hex[:6]}")
+    invoice_id = make_invoice(stack, customer_id, f"INV-T-{uuid.uuid4().hex[:6]}", paid=Decimal("50.00"))
     context = await browser.new_context(**PHONE)
     page = await context.new_page()
     errors: list[str] = []
@@ -81,6 +82,8 @@ async def test_customer_signs_in_sees_his_own_work_and_files_a_request(stack, br
     await page.screenshot(path=shot("6-invoices"), full_page=True)
     await page.locator(f"a[href='/portal/invoices/{invoice_id}']").click()
     assert await page.locator("#total").inner_text() == "$108.25"
+    assert await page.locator("#balance").inner_text() == "$58.25"
+    assert "CARD" in await page.locator(".payment").inner_text()  # the payment history
     await page.screenshot(path=shot("7-invoice"), full_page=True)
     pdf = await context.request.get(f"{base}/portal/invoices/{invoice_id}/pdf")
     assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from db.models import Invoice, PortalPhoto, ServiceRequest
+from db.models import Invoice, InvoiceLine, Payment, PortalPhoto, ServiceRequest, WorkOrder
 from db.session import transaction
 from devstack.portal_demo import csrf_of, demo_photo, file_request, latest_login_link, log_in, request_link
 from tests.integration.test_repair_api import new_customer, wait_status
@@ -42,8 +42,9 @@ async def pending_repair(stack, customer_id: int, repair_count: int = 2) -> str:
     return r.json()["id"]
 
 
-def make_invoice(stack, customer_id: int, number: str) -> int:
-    """An issued invoice row of ``customer_id`` (billing's own tests cover how they are made)."""
+def make_invoice(stack, customer_id: int, number: str, paid: Decimal = Decimal("0")) -> int:
+    """An issued invoice row of ``customer_id`` with one line, and a card payment of ``paid`` if
+    any (billing's own tests cover how invoices and payments are made)."""
     from datetime import UTC, date, datetime
 
     with transaction(stack.sessions) as s:
@@ -61,11 +62,35 @@ def make_invoice(stack, customer_id: int, number: str) -> int:
             tax_rate=Decimal("0.0825"),
             tax_amount=Decimal("8.25"),
             total=Decimal("108.25"),
-            amount_paid=Decimal("0"),
-            balance=Decimal("108.25"),
+            amount_paid=paid,
+            balance=Decimal("108.25") - paid,
         )
         s.add(inv)
         s.flush()
+        wo = s.scalars(select(WorkOrder.id).where(WorkOrder.customer_id == customer_id)).first()
+        if wo is not None:
+            s.add(
+                InvoiceLine(
+                    invoice_id=inv.id,
+                    line_no=1,
+                    work_order_id=wo,
+                    description="Repair, 2 repairs",
+                    quantity=Decimal("1"),
+                    unit_price=Decimal("100.00"),
+                    amount=Decimal("100.00"),
+                )
+            )
+        if paid:
+            s.add(
+                Payment(
+                    invoice_id=inv.id,
+                    method="CARD",
+                    amount=paid,
+                    reference=f"ref-{number}",
+                    fingerprint="0" * 64,
+                    recorded_by="test",
+                )
+            )
         return inv.id
 
 
