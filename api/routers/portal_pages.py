@@ -162,7 +162,7 @@ def invoice(invoice_id: int, request: Request, db: DbSession, user: PortalCustom
 
 @router.get("/portal/invoices/{invoice_id}/pdf")
 def invoice_pdf(invoice_id: int, db: DbSession, settings: AppSettings, user: PortalCustomer) -> Response:
-    """The invoice PDF as it stands now (the billing service's renderer)."""
+    """The invoice PDF as it stands now (the billing service's renderer), as a download."""
     row = portal_records.invoice(db, customer_id=user.customer_id, invoice_id=invoice_id)
     customer = customers.get(db, user.customer_id)
     if row is None or customer is None:
@@ -171,7 +171,7 @@ def invoice_pdf(invoice_id: int, db: DbSession, settings: AppSettings, user: Por
     return Response(
         data,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{row.number}.pdf"'},
+        headers={"Content-Disposition": f'attachment; filename="{row.number}.pdf"'},
     )
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import RateLimitItemPerSecond
@@ -34,7 +34,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.deps import DbSession
 from config import Settings
 from db.repositories import customers, portal_auth
-from domain.portal import GUESS_WINDOW_SECONDS, GUESSES_PER_IP, LOGIN_REQUESTS_PER_IP, SESSION_HOURS
+from domain.portal import (
+    GUESS_WINDOW_SECONDS,
+    GUESSES_PER_IP,
+    LOGIN_REQUESTS_PER_IP,
+    MAX_PHOTO_BYTES,
+    MAX_PHOTOS,
+    SESSION_HOURS,
+)
 
 COOKIE = "fo_portal"
 COOKIE_PATH = "/portal"
@@ -54,8 +61,31 @@ SECURITY_HEADERS = {
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates" / "portal"))
 
 
+#: the largest body a portal form may send: every photo at its limit, plus the text fields
+MAX_REQUEST_BYTES = MAX_PHOTOS * MAX_PHOTO_BYTES + 64 * 1024
+
+
+def _body_refusal(scope: Scope) -> tuple[int, str] | None:
+    """(status, reason) when a portal request's body must not even be read: a body without a
+    ``Content-Length`` (411) or over :data:`MAX_REQUEST_BYTES` (413)."""
+    if scope.get("method") in ("GET", "HEAD", "OPTIONS"):
+        return None
+    lengths = [v for k, v in scope.get("headers", ()) if k.lower() == b"content-length"]
+    if not lengths:
+        return 411, "Length Required"
+    try:
+        length = int(lengths[0])
+    except ValueError:
+        return 411, "Length Required"
+    if length > MAX_REQUEST_BYTES:
+        return 413, f"The form is larger than {MAX_REQUEST_BYTES // (1024 * 1024)} MB"
+    return None
+
+
 class PortalSecurityHeaders:
-    """ASGI middleware: every response under ``/portal`` gets :data:`SECURITY_HEADERS`."""
+    """ASGI middleware: every response under ``/portal`` gets :data:`SECURITY_HEADERS`, and a
+    body the portal would never accept (see :func:`_body_refusal`) is refused before it is read
+    (the NUL gate inside reads form bodies whole)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -63,6 +93,12 @@ class PortalSecurityHeaders:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(COOKIE_PATH):
             await self.app(scope, receive, send)
+            return
+        refusal = _body_refusal(scope)
+        if refusal is not None:
+            status, reason = refusal
+            headers = {**SECURITY_HEADERS, "Connection": "close"}
+            await PlainTextResponse(reason, status_code=status, headers=headers)(scope, receive, send)
             return
 
         async def with_headers(message: Message) -> None:

@@ -121,3 +121,16 @@ def test_the_session_cookie_is_secure_outside_dev():
         cookie = response.headers["set-cookie"]
         assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/portal" in cookie
         assert ("Secure" in cookie) is secure
+
+
+def test_portal_bodies_over_the_limit_or_without_length_are_refused_unread():
+    from api.services.portal_session import MAX_REQUEST_BYTES, _body_refusal
+
+    def scope(method: str, length: int | None) -> dict:
+        headers = [] if length is None else [(b"content-length", str(length).encode())]
+        return {"type": "http", "method": method, "path": "/portal/request", "headers": headers}
+
+    assert _body_refusal(scope("GET", None)) is None
+    assert _body_refusal(scope("POST", MAX_REQUEST_BYTES)) is None
+    assert _body_refusal(scope("POST", MAX_REQUEST_BYTES + 1))[0] == 413
+    assert _body_refusal(scope("POST", None))[0] == 411
