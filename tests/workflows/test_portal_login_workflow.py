@@ -4,10 +4,14 @@ only; the integration test reads a real history for the token), a refused send e
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 
+import pytest_asyncio
 from temporalio import activity
 from temporalio.client import WorkflowFailureError
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from domain.contracts.messaging import MessagingFailure
@@ -18,7 +22,22 @@ from domain.contracts.portal import (
     SendLoginLinkResult,
     portal_login_workflow_id,
 )
+from tests.conftest import wheel_binary
+from tests.workflows.conftest import register_search_attributes
 from workflows.portal_login import PortalLoginWorkflow
+
+
+@pytest_asyncio.fixture(scope="module")
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server of this module's own: the outage test skips through the send
+    retries' backoff, and the shared server's clock stays the other tests' alone."""
+    environment = await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter,
+        test_server_existing_path=wheel_binary("temporal-test-server"),
+    )
+    await register_search_attributes(environment)
+    yield environment
+    await environment.shutdown()
 
 
 async def run(env, task_queue, send) -> tuple[str, SendLoginLinkResult | BaseException]:
