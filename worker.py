@@ -20,6 +20,7 @@ from activities.llm import LlmActivities
 from activities.lot_walk import LotWalkActivities
 from activities.messaging import MessageSender, gates_from_settings, providers_from_settings
 from activities.notifications import NotificationActivities
+from activities.portal import PortalActivities
 from activities.repair import RepairActivities
 from activities.survey import survey_activities
 from activities.webhooks import WebhookActivities
@@ -32,6 +33,7 @@ from workflows.dispatch import DispatchWorkflow
 from workflows.dunning import DunningWorkflow
 from workflows.llm import LlmHelperWorkflow
 from workflows.lot_walk import LotWalkWorkflow
+from workflows.portal_login import PortalLoginWorkflow
 from workflows.repair import RepairWorkflow
 from workflows.survey import SurveyWorkflow
 from workflows.webhooks import WebhookDeliveryWorkflow, WebhookDispatchWorkflow
@@ -48,6 +50,7 @@ WORKFLOWS = [
     WebhookDeliveryWorkflow,
     SurveyWorkflow,
     LlmHelperWorkflow,
+    PortalLoginWorkflow,
 ]
 QUEUES = ("main", "optimizer")
 
@@ -79,6 +82,7 @@ def build_workers(
             + WebhookActivities(sessions).all()
             + survey_activities(sessions, sender, settings).all()
             + LlmActivities(sessions, settings).all()
+            + PortalActivities(sessions, sender, settings).all()
         )
         workers.append(
             Worker(

@@ -16,6 +16,7 @@ from temporalio.client import Client
 from api.errors import PROBLEM_RESPONSES, install_error_handlers, install_problem_schema, problem_response
 from api.input_guard import RefuseNul
 from api.logging_setup import install_token_redaction
+from api.portal import install_portal
 from api.routers import (
     approval_pages,
     catalog,
@@ -109,6 +110,7 @@ def create_app(
     app.include_router(approval_pages.router)
     app.include_router(lot_walk_pages.router)
     app.include_router(survey_pages.router)
+    install_portal(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -5,7 +5,7 @@ contain NUL``) nor in ``jsonb`` (``unsupported Unicode escape sequence``), and n
 id or search term has a use for it. :class:`RefuseNul` refuses it with a 422 problem+json
 before any route runs, wherever it is: the percent-decoded path, the query string, a header,
 a JSON body (raw, or escaped as ``\\u0000`` in any string or object key, at any depth) or a
-form body (urlencoded or multipart). Bodies of other media types are passed on untouched.
+form body (urlencoded, or multipart outside an uploaded file's bytes). Bodies of other media types are passed on untouched.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator, Iterator
+from email import policy as email_policy
 from email.message import Message
+from email.parser import BytesParser
 from typing import Any
 from urllib.parse import parse_qsl, unquote_to_bytes
 
@@ -90,8 +92,25 @@ def nul_location(scope: Scope, body: bytes = b"") -> str | None:
                 return "the form body"
         return None
     if media == "multipart/form-data" and b"\x00" in body:
-        return "the form body"
+        return "the form body" if _multipart_text_has_nul(_header(scope, b"content-type") or "", body) else None
     return None
+
+
+def _multipart_text_has_nul(content_type: str, body: bytes) -> bool:
+    """Whether a multipart body carries U+0000 anywhere but inside an uploaded file's bytes (a
+    photo is binary; its part headers and every text field are still checked). A body that does
+    not parse as multipart counts as carrying it."""
+    message = BytesParser(policy=email_policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+    )
+    if not message.is_multipart():
+        return True
+    for part in message.iter_parts():
+        if any(NUL in str(value) for value in part.values()):
+            return True
+        if part.get_filename() is None and b"\x00" in (part.get_payload(decode=True) or b""):
+            return True
+    return False
 
 
 def _is_json(media: str) -> bool:

@@ -1,16 +1,17 @@
-"""Logging for the API process: approval and survey link tokens never reach a log line."""
+"""Logging for the API process: approval, survey and portal sign-in link tokens never reach a log line."""
 
 from __future__ import annotations
 
 import logging
 import re
 
-_TOKEN_IN_PATH = re.compile(r"(/(?:approve|survey|lot-walk-approval)/)[^/\s?\"]+")
+_TOKEN_IN_PATH = re.compile(r"(/(?:approve|survey|lot-walk-approval|portal/login)/)[^/\s?\"]+")
 
 
 def redact_approval_tokens(text: str) -> str:
     """``/approve/<token>`` becomes ``/approve/[redacted]`` anywhere in ``text`` (and so do a
-    survey link's ``/survey/<token>`` and a lot walk's ``/lot-walk-approval/<token>``)."""
+    survey link's ``/survey/<token>``, a lot walk's ``/lot-walk-approval/<token>`` and a portal
+    sign-in link's ``/portal/login/<token>``)."""
     return _TOKEN_IN_PATH.sub(r"\1[redacted]", text)
 
 

@@ -12,9 +12,10 @@ status_updates  repair_requested, approved, assigned, on_the_way,           yes 
                 completed, lot_walk_scheduled
 billing         invoice, dunning_1, dunning_2, dunning_3                    no          no
 surveys         survey                                                      yes         no
+account         portal_login (the magic link the customer just asked for)   no          no
 ==============  ==========================================================  ==========  =======
 
-Approvals and billing are transactional (the customer must act on them), so they cannot be opted
+Approvals, billing and account messages are transactional (the customer must act on them), so they cannot be opted
 out of and are never held for a digest; every category waits for the customer's contact windows.
 """
 
@@ -34,6 +35,7 @@ class Category(StrEnum):
     STATUS_UPDATES = "status_updates"
     BILLING = "billing"
     SURVEYS = "surveys"
+    ACCOUNT = "account"
 
 
 #: Categories a customer may opt out of (the others carry something he must act on).
@@ -56,6 +58,7 @@ EVENTS: dict[str, Category] = {
     "dunning_2": Category.BILLING,
     "dunning_3": Category.BILLING,
     "survey": Category.SURVEYS,
+    "portal_login": Category.ACCOUNT,
 }
 #: The digest itself (one message a day listing the held status updates).
 DIGEST_EVENT = "daily_digest"

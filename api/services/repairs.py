@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -29,7 +29,7 @@ from api.auth import Staff
 from api.errors import Conflict, NotFound, Problem
 from api.schemas.repairs import ApprovalOut, EstimateLineOut, RepairCreate, UpfrontEstimate
 from config import Settings
-from db.models import ServiceRequest, WorkOrder
+from db.models import Customer, ServiceRequest, WorkOrder
 from db.repositories import audit, catalog, customers, rows, service_requests, technicians
 from db.repositories import work_orders as repo
 from domain.access import Scope
@@ -69,7 +69,7 @@ class RecordedRepair:
     new: bool = True
 
 
-def _recorded(
+def recorded_repair(
     wo: WorkOrder,
     request: ServiceRequest,
     *,
@@ -78,6 +78,8 @@ def _recorded(
     requested_by: str | None,
     new: bool = True,
 ) -> RecordedRepair:
+    """What :func:`start_workflow` needs for a written request (the workflow's start input and
+    the UI texts); ``requested_by`` is the technician whose approval limit may apply."""
     return RecordedRepair(
         new=new,
         work_order_id=wo.id,
@@ -144,7 +146,7 @@ def record_repair(
             if wo is None:
                 raise Conflict("the request with this Idempotency-Key was withdrawn; use a new key")
             entry = catalog.get(session, wo.job_type)
-            return _recorded(
+            return recorded_repair(
                 wo,
                 earlier,
                 settings=settings,
@@ -177,6 +179,51 @@ def record_repair(
     if scheduled > today + timedelta(days=MAX_DAYS_AHEAD):
         raise Problem(422, f"scheduled_date {scheduled} is more than {MAX_DAYS_AHEAD} days ahead")
 
+    wo, request = write_request(
+        session,
+        customer=customer,
+        job_type=entry.code,
+        today=today,
+        scheduled=scheduled,
+        actor=staff.actor,
+        description=body.description,
+        photos=body.photos,
+        priority=body.priority,
+        repair_count=body.repair_count,
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
+        from_lot_walk=body.from_lot_walk,
+        repair_position=body.repair_position,
+        visit_repair_count=body.visit_repair_count,
+    )
+    return recorded_repair(wo, request, settings=settings, job_name=entry.name, requested_by=requested_by)
+
+
+def write_request(
+    session: Session,
+    *,
+    customer: Customer,
+    job_type: str,
+    today: date,
+    scheduled: date,
+    actor: str,
+    description: str | None,
+    photos: list[str],
+    priority: str,
+    repair_count: int,
+    source: str = "api",
+    idempotency_key: str | None = None,
+    fingerprint: str | None = None,
+    window: tuple[str, datetime, datetime] | None = None,
+    from_lot_walk: bool = False,
+    repair_position: int = 1,
+    visit_repair_count: int | None = None,
+) -> tuple[WorkOrder, ServiceRequest]:
+    """Write a checked request: its service request (``source`` ``api`` or ``portal``) and its work
+    order (status ``requested``, a new id), audited as created by ``actor``; ``window`` is the
+    customer's (``morning``/``afternoon``, start, end); a lot-walk finding carries its position
+    among the visit's repairs (seed 001 2.3). The caller commits, then starts the
+    workflow. Conflict when the caller's Idempotency-Key raced in from a concurrent retry."""
     work_order_id = repo.next_work_order_id(session, on=today)
     try:
         with session.begin_nested():
@@ -184,16 +231,17 @@ def record_repair(
                 session,
                 ServiceRequest(
                     customer_id=customer.id,
-                    service_type=entry.code,
-                    description=body.description,
-                    photos=body.photos,
-                    priority=body.priority,
+                    service_type=job_type,
+                    description=description,
+                    photos=photos,
+                    priority=priority,
                     status="accepted",
                     scheduled_date=scheduled,
-                    requested_by=staff.actor,
+                    requested_by=actor,
                     work_order_id=work_order_id,
                     idempotency_key=idempotency_key,
                     idempotency_fingerprint=fingerprint,
+                    source=source,
                 ),
             )
     except IntegrityError as err:  # the same caller's key raced in from a concurrent retry
@@ -203,27 +251,30 @@ def record_repair(
         WorkOrder(
             id=work_order_id,
             customer_id=customer.id,
-            job_type=entry.code,
+            job_type=job_type,
             status=WorkStatus.REQUESTED.value,
-            priority=body.priority,
+            priority=priority,
             scheduled_date=scheduled,
             service_location=customers.service_location(customer),
-            repair_count=body.repair_count,
-            from_lot_walk=body.from_lot_walk,
-            repair_position=body.repair_position,
-            visit_repair_count=body.visit_repair_count,
+            repair_count=repair_count,
+            from_lot_walk=from_lot_walk,
+            repair_position=repair_position,
+            visit_repair_count=visit_repair_count,
             workflow_id=repair_workflow_id(work_order_id),
             service_request_id=request.id,
+            window_preference=window[0] if window else None,
+            preferred_window_start=window[1] if window else None,
+            preferred_window_end=window[2] if window else None,
         ),
     )
     audit.record(
         session,
-        actor=staff.actor,
+        actor=actor,
         action="created",
         entity_id=work_order_id,
-        details={"service_request_id": request.id, "workflow_id": wo.workflow_id},
+        details={"service_request_id": request.id, "workflow_id": wo.workflow_id, "source": source},
     )
-    return _recorded(wo, request, settings=settings, job_name=entry.name, requested_by=requested_by)
+    return wo, request
 
 
 async def start_workflow(session: Session, *, client: Client, repair: RecordedRepair) -> None:

@@ -36,6 +36,7 @@ from db.models.llm import LlmCacheEntry, LlmCall
 from db.models.lot_walks import LotWalk
 from db.models.messaging import AuditLog, Message
 from db.models.performance import TechnicianCustomerTotals
+from db.models.portal import PortalLoginLink, PortalPhoto, PortalSession
 from db.models.surveys import SurveyLink
 from db.models.technicians import Technician, TechnicianSkill, technician_managed
 from db.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookSubscription
@@ -70,6 +71,9 @@ __all__ = [
     "MessageEvent",
     "OfficeTask",
     "Payment",
+    "PortalLoginLink",
+    "PortalPhoto",
+    "PortalSession",
     "Review",
     "RouteOptimization",
     "ServiceCatalogEntry",

@@ -52,6 +52,8 @@ class ServiceRequest(Base, Timestamped):
     idempotency_key: Mapped[str | None] = mapped_column(String(100))
     #: SHA-256 of the request body: the same caller reusing a key for another request is refused
     idempotency_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    #: where the request came from: ``api`` (staff, ``POST /api/v1/repairs``) or ``portal``
+    source: Mapped[str] = mapped_column(String(20), default="api", server_default="api")
 
 
 class WorkOrder(Base, Timestamped):
