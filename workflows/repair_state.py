@@ -43,6 +43,10 @@ PATCH_DISPATCH_REPLAN_WAITS = "dispatch-replan-waits"
 #: Customer messages wait for the customer's contact windows (quiet hours) before they go out:
 #: the approval link before its deadline is fixed, the reminder until the deadline.
 PATCH_QUIET_HOURS = "quiet-hours"
+#: An approved repair is inserted into its day's routes by the micro-batched ``insert_repair``
+#: activity (issue 7) instead of the per-job CP-SAT ``assign_technician`` (runs recorded before
+#: it scheduled the CP-SAT activity).
+PATCH_BATCHED_INSERTION = "batched-insertion"
 
 
 class RepairState:

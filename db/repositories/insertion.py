@@ -1,0 +1,50 @@
+"""Reads for inserting new repairs into a day's routes (issue 7): the requested work orders and
+the jobs already booked on a day; never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from db.models import Customer, ServiceCatalogEntry, WorkOrder
+from db.repositories.dispatch import OpenJob, with_customer_history
+from domain.work_status import TERMINAL_STATUSES, WorkStatus
+
+
+def _rows() -> Select[Any]:
+    """Work orders joined to their customer's site and their catalog entry."""
+    return (
+        select(WorkOrder, Customer.latitude, Customer.longitude, ServiceCatalogEntry)
+        .join(Customer, Customer.id == WorkOrder.customer_id)
+        .join(ServiceCatalogEntry, ServiceCatalogEntry.code == WorkOrder.job_type)
+    )
+
+
+def requested(session: Session, *, work_order_ids: Collection[str]) -> dict[str, OpenJob]:
+    """The work orders ``work_order_ids`` (any status) with site, catalog entry and the
+    customer's history, row-locked (FOR UPDATE OF work_orders), by id; unknown ids are absent."""
+    if not work_order_ids:
+        return {}
+    stmt = _rows().where(WorkOrder.id.in_(list(work_order_ids))).order_by(WorkOrder.id)
+    stmt = stmt.with_for_update(of=WorkOrder)
+    return {j.work_order.id: j for j in with_customer_history(session, session.execute(stmt).all())}
+
+
+def booked_on(session: Session, *, day: date, exclude: Collection[str] = ()) -> list[OpenJob]:
+    """Jobs booked on ``day``: a technician, not started and not ended, whatever the status the
+    workflow has persisted yet (an assignment is written before ``assigned`` is); by id, without
+    ``exclude``, row-locked."""
+    ended = [s.value for s in TERMINAL_STATUSES] + [WorkStatus.IN_PROGRESS.value]
+    stmt = _rows().where(
+        WorkOrder.scheduled_date == day,
+        WorkOrder.technician_id.is_not(None),
+        WorkOrder.status.not_in(ended),
+    )
+    if exclude:
+        stmt = stmt.where(WorkOrder.id.not_in(list(exclude)))
+    stmt = stmt.order_by(WorkOrder.id).with_for_update(of=WorkOrder)
+    return with_customer_history(session, session.execute(stmt).all())
