@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Mapping, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -39,20 +40,29 @@ from activities.dispatch import floor_quarter
 from activities.errors import failure, permanent_db_errors
 from activities.travel import travel_provider
 from config import Settings
-from db.repositories import audit, insertion
+from db.repositories import audit, dispatch, insertion
 from db.repositories import work_orders as repo
 from db.repositories.dispatch import OpenJob, technician_records
 from db.session import transaction
 from domain.contracts.assignment import INSERT_REPAIR, AssignInput, AssignResult
 from domain.contracts.shared import CommonFailure
 from domain.routing import RoutingError, TravelProvider, check_plan, points_of
-from domain.routing.day import DispatchPolicy, JobRecord, build_day
+from domain.routing.day import DispatchPolicy, JobRecord, TechnicianRecord, build_day
 from domain.routing.insert import insert_batch
 from domain.routing.slots import current_sequences
 from domain.schedule import local_today
 from domain.work_status import TERMINAL_STATUSES
 
 WAIT_BEAT_SECONDS = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Day:
+    """A day of the horizon as read once per batch: its booked jobs and the technicians."""
+
+    day: date
+    booked: list[OpenJob]
+    technicians: list[TechnicianRecord]
 
 
 @dataclass
@@ -143,6 +153,7 @@ class InsertionActivities:
         today = local_today(now, tz)
         answers: dict[str, AssignResult | Exception] = {}
         actors = {key: inp.actor for key, inp in requests}
+        batch_id = uuid.uuid4().hex
         with transaction(self._sessions) as session:
             while not repo.try_advisory_xact_lock(session, key=ASSIGNMENT_LOCK_KEY):
                 threading.Event().wait(0.05)
@@ -169,11 +180,19 @@ class InsertionActivities:
                     pending[key] = _Request(job, max(wo.scheduled_date or today, today))
             if pending:
                 first = min(r.first_day for r in pending.values())
+                last = first + timedelta(days=HORIZON_DAYS - 1)
+                booked = insertion.booked_between(session, first=first, last=last, exclude=list(pending))
+                staff = dispatch.technicians(session)
                 for offset in range(HORIZON_DAYS):
                     day = first + timedelta(days=offset)
                     due = {k: r for k, r in pending.items() if r.first_day <= day}
                     if due:
-                        self._place_day(session, day, now, today, due, answers, actors, len(requests))
+                        day_ = _Day(
+                            day, booked.get(day, []), technician_records(session, day=day, staff=staff)
+                        )
+                        self._place_day(
+                            session, day_, now, today, due, answers, actors, len(requests), batch_id
+                        )
                         for key in due:
                             if key in answers:
                                 del pending[key]
@@ -190,22 +209,23 @@ class InsertionActivities:
     def _place_day(
         self,
         session: Session,
-        day: date,
+        day_: _Day,
         now: datetime,
         today: date,
         due: dict[str, _Request],
         answers: dict[str, AssignResult | Exception],
         actors: Mapping[str, str],
         batch_size: int,
+        batch_id: str,
     ) -> None:
-        """Insert the ``due`` requests into ``day``'s routes and write those placed."""
-        booked = insertion.booked_on(session, day=day, exclude=list(due))
+        """Insert the ``due`` requests into the day's routes and write those placed."""
+        day, booked = day_.day, day_.booked
         records = [_record(j, booked=True, now=now) for j in booked]
         records += [_record(r.job, booked=False, now=now) for r in due.values()]
         dp = build_day(
             day,
             self._settings.timezone,
-            technician_records(session, day=day),
+            day_.technicians,
             records,
             policy=self._policy,
             now=now if day <= today else None,
@@ -261,6 +281,7 @@ class InsertionActivities:
                     "window_start": start.isoformat(),
                     "explanation": explanation,
                     "batch": batch_size,
+                    "batch_id": batch_id,
                     "solve_ms": round((time.perf_counter() - started) * 1000, 1),
                 },
             )

@@ -211,12 +211,15 @@ class DayRecords:
     open_jobs: dict[str, OpenJob]
 
 
-def technician_records(session: Session, *, day: date) -> list[TechnicianRecord]:
-    """Active technicians as routing records, each with the started job of ``day`` he is on
-    (its site and expected end: start + catalog duration), by id."""
+def technician_records(
+    session: Session, *, day: date, staff: Sequence[Technician] | None = None
+) -> list[TechnicianRecord]:
+    """Active technicians (``staff`` when the caller has read them already) as routing records,
+    each with the started job of ``day`` he is on (its site and expected end: start + catalog
+    duration), by id."""
     started = {s.technician_id: s for s in started_jobs(session, day=day)}
     techs = []
-    for t in technicians(session):
+    for t in technicians(session) if staff is None else staff:
         busy = started.get(t.id)
         techs.append(
             TechnicianRecord(

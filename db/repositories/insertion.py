@@ -7,10 +7,10 @@ from collections.abc import Collection
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from db.models import Customer, ServiceCatalogEntry, WorkOrder
+from db.models import AuditLog, Customer, ServiceCatalogEntry, WorkOrder
 from db.repositories.dispatch import OpenJob, with_customer_history
 from domain.work_status import TERMINAL_STATUSES, WorkStatus
 
@@ -34,17 +34,39 @@ def requested(session: Session, *, work_order_ids: Collection[str]) -> dict[str,
     return {j.work_order.id: j for j in with_customer_history(session, session.execute(stmt).all())}
 
 
-def booked_on(session: Session, *, day: date, exclude: Collection[str] = ()) -> list[OpenJob]:
-    """Jobs booked on ``day``: a technician, not started and not ended, whatever the status the
-    workflow has persisted yet (an assignment is written before ``assigned`` is); by id, without
-    ``exclude``, row-locked."""
+def booked_between(
+    session: Session, *, first: date, last: date, exclude: Collection[str] = ()
+) -> dict[date, list[OpenJob]]:
+    """Jobs booked on each day from ``first`` to ``last``: a technician, not started and not
+    ended, whatever the status the workflow has persisted yet (an assignment is written before
+    ``assigned`` is); by day, then id; without ``exclude``; row-locked."""
     ended = [s.value for s in TERMINAL_STATUSES] + [WorkStatus.IN_PROGRESS.value]
     stmt = _rows().where(
-        WorkOrder.scheduled_date == day,
+        WorkOrder.scheduled_date >= first,
+        WorkOrder.scheduled_date <= last,
         WorkOrder.technician_id.is_not(None),
         WorkOrder.status.not_in(ended),
     )
     if exclude:
         stmt = stmt.where(WorkOrder.id.not_in(list(exclude)))
     stmt = stmt.order_by(WorkOrder.id).with_for_update(of=WorkOrder)
-    return with_customer_history(session, session.execute(stmt).all())
+    by_day: dict[date, list[OpenJob]] = {}
+    for job in with_customer_history(session, session.execute(stmt).all()):
+        by_day.setdefault(job.work_order.scheduled_date, []).append(job)
+    return by_day
+
+
+def insertion_batches(session: Session, *, work_order_ids: Collection[str]) -> dict[str, int]:
+    """Insertion batches that placed any of ``work_order_ids``: batch id → its size (from the
+    ``assigned`` audit entries the insertion activity writes)."""
+    batch = AuditLog.details["batch_id"].astext
+    stmt = (
+        select(batch, func.max(AuditLog.details["batch"].as_integer()))
+        .where(
+            AuditLog.action == "assigned",
+            AuditLog.entity_id.in_(list(work_order_ids)),
+            batch.is_not(None),
+        )
+        .group_by(batch)
+    )
+    return {str(b): int(n) for b, n in session.execute(stmt)}
