@@ -72,6 +72,12 @@ class Settings(BaseSettings):
     insertion_batch_window_ms: int = Field(default=50, ge=0, le=5000)
     insertion_improve_seconds: float = Field(default=0.2, ge=0, le=30)
     optimizer_max_concurrent_activities: int = Field(default=64, ge=1, le=1000)
+    #: live tracking: a position this close to a site marks arrival; an ETA this far past the
+    #: window's end is late (the rest of the day is re-planned); positions older than this are
+    #: not used for an ETA (the home base is)
+    geofence_radius_meters: float = Field(default=150.0, gt=0, le=5000)
+    late_margin_minutes: int = Field(default=15, ge=0, le=600)
+    location_max_age_minutes: int = Field(default=30, gt=0, le=1440)
 
     sms_provider: Literal["outbox", "twilio"] = "outbox"
     email_provider: Literal["outbox", "sendgrid"] = "outbox"

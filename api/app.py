@@ -28,6 +28,7 @@ from api.routers import (
     repairs,
     technician_performance,
     technicians,
+    tracking,
     webhooks,
 )
 from config import Settings, get_settings
@@ -90,6 +91,7 @@ def create_app(
         messages,
         invoices,
         dispatch,
+        tracking,
         communication,
         webhooks,
     ):

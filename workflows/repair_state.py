@@ -63,6 +63,7 @@ class RepairState:
         self._status_writes = asyncio.Lock()
         self._serial_writes = False
         self._assignments = 0
+        self._eta_told = False
 
     @property
     def status(self) -> WorkStatus:

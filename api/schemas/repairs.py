@@ -68,6 +68,9 @@ class RepairOut(BaseModel):
     total_labor_minutes: int | None
     workflow_id: str | None
     created_at: datetime
+    #: live tracking: arrival inside the site's geofence and the ETA given on "on my way"
+    arrived_at: datetime | None = None
+    eta_at: datetime | None = None
 
 
 class RepairDetail(RepairOut):

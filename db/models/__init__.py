@@ -26,6 +26,7 @@ from db.models.links import ApprovalToken
 from db.models.messaging import AuditLog, Message
 from db.models.performance import TechnicianCustomerTotals
 from db.models.technicians import Technician, TechnicianSkill, technician_managed
+from db.models.tracking import TechnicianLocation
 from db.models.work_orders import JobCost, ServiceRequest, WorkOrder
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "TechnicianBpiScore",
     "TechnicianCustomerTotals",
     "TechnicianDailyMetrics",
+    "TechnicianLocation",
     "TechnicianSkill",
     "WorkOrder",
     "customer_preferred_technicians",

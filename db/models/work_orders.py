@@ -108,6 +108,10 @@ class WorkOrder(Base, Timestamped):
     pinned_technician_id: Mapped[str | None] = mapped_column(ForeignKey("technicians.id"))
     pinned_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     pinned_by: Mapped[str | None] = mapped_column(String(80))
+    #: live tracking: first position inside the site's geofence; "on my way" and the ETA then given
+    arrived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    on_my_way_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    eta_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     job_costs: Mapped[list[JobCost]] = relationship(back_populates="work_order", cascade="all, delete-orphan")
 

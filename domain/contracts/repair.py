@@ -68,6 +68,9 @@ class RepairStatus(BaseModel):
     total_amount: Decimal | None = None
     reminders_sent: int = 0
     delivery_failures: int = 0
+    #: live tracking: arrival inside the site's geofence, and the ETA given on "on my way"
+    arrived_at: datetime | None = None
+    eta: datetime | None = None
 
 
 # ---- activity payloads ---------------------------------------------------------------------
