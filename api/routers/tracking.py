@@ -1,12 +1,15 @@
-"""Live tracking: technicians post positions (geofence arrival); "on my way" with the ETA."""
+"""Live tracking: technicians post positions (geofence arrival); "on my way" with the ETA; the
+route map of a technician-day."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
-from api.deps import AppSettings, CurrentScope, DbSession, FieldStaff, TemporalClient
+from api.deps import AppSettings, CurrentScope, CurrentStaff, DbSession, FieldStaff, TemporalClient
+from api.schemas.common import IsoDate
 from api.schemas.tracking import LocationBody, LocationOut, OnMyWayBody, OnMyWayOut
 from api.services import tracking as service
+from api.services.route_map import route_map_png
 
 router = APIRouter(tags=["tracking"])
 
@@ -55,3 +58,25 @@ async def on_my_way(
     return await service.on_my_way(
         db, client, work_order_id=work_order_id, body=body, staff=staff, scope=scope, settings=settings
     )
+
+
+@router.get(
+    "/api/v1/dispatch/{service_date}/technicians/{technician_id}/map.png",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}}},
+    summary="A technician-day's route map",
+)
+def route_map(
+    service_date: IsoDate,
+    technician_id: str,
+    db: DbSession,
+    staff: CurrentStaff,
+    scope: CurrentScope,
+    settings: AppSettings,
+) -> Response:
+    """PNG of the technician's route in the day's current plan: home base, numbered stops with
+    planned arrival times, drives in order. Technicians see their own, managers their team's."""
+    png = route_map_png(
+        db, day=service_date, technician_id=technician_id, scope=scope, tz_name=settings.timezone
+    )
+    return Response(png, media_type="image/png")

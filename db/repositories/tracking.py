@@ -62,3 +62,15 @@ def arrival_sites(session: Session, *, technician_id: str, day: date) -> list[Si
         .order_by(WorkOrder.id)
     )
     return [Site(wo_id, lat, lon) for wo_id, lat, lon in session.execute(stmt)]
+
+
+def sites_of(session: Session, *, work_order_ids: list[str]) -> dict[str, tuple[float, float]]:
+    """Each work order's site (its customer's latitude, longitude), by work order id."""
+    if not work_order_ids:
+        return {}
+    stmt = (
+        select(WorkOrder.id, Customer.latitude, Customer.longitude)
+        .join(Customer, Customer.id == WorkOrder.customer_id)
+        .where(WorkOrder.id.in_(work_order_ids))
+    )
+    return {wo_id: (lat, lon) for wo_id, lat, lon in session.execute(stmt)}

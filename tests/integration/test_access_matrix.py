@@ -212,6 +212,12 @@ ROUTES: dict[tuple[str, str], tuple[Callable[..., Call], dict]] = {
         # a technician or manager key posts only its own position; office any technician's
         outcome((201, 201), (403, 403), (403, 403), (201, 403), (201, 403)),
     ),
+    ("GET", "/api/v1/dispatch/{service_date}/technicians/{technician_id}/map.png"): (
+        lambda s, foreign=False: Call(
+            "GET", f"/api/v1/dispatch/{s.day}/technicians/{s.technician_id}/map.png"
+        ),
+        seen(200),
+    ),
     ("POST", "/api/v1/repairs/{work_order_id}/unpin"): (
         lambda s, foreign=False: Call("POST", f"/api/v1/repairs/{s.work_order_id}/unpin", json={}),
         outcome((409, 409), (409, 404), (403, 404), (403, 403), (403, 403)),

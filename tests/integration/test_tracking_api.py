@@ -4,7 +4,9 @@ a late technician re-plans the day, and a technician posts only his own position
 from __future__ import annotations
 
 import asyncio
+import os
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -142,3 +144,30 @@ async def test_positions_only_for_oneself_and_sane_input(stack):
         f"/api/v1/repairs/{wo}/on-my-way", json={}, headers=tech_headers(stack, stranger)
     )
     assert r.status_code in (403, 404)
+
+
+async def test_route_map_of_a_technician_day(stack):
+    """After the day's re-plan, the map shows the technician's stops; a technician sees only his."""
+    from tests.integration.test_dispatch_api import finished
+
+    wo, _ = await assigned_repair(stack)
+    day = local_today(datetime.now(UTC), stack.settings.timezone) + timedelta(days=1)
+    with transaction(stack.sessions) as session:
+        session.get(WorkOrder, wo).scheduled_date = day
+    replan = await stack.http.post(f"/api/v1/dispatch/{day}/replan", headers=stack.office)
+    assert replan.status_code == 202, replan.text
+    await finished(stack, replan.json())
+    plan = (await stack.http.get(f"/api/v1/dispatch/{day}", headers=stack.office)).json()
+    planned = next(r["technician_id"] for r in plan["routes"] for s in r["stops"] if s["work_order_id"] == wo)
+    r = await stack.http.get(
+        f"/api/v1/dispatch/{day}/technicians/{planned}/map.png", headers=tech_headers(stack, planned)
+    )
+    assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+    assert r.content[:8] == b"\x89PNG\r\n\x1a\n" and len(r.content) > 10_000
+    if out := os.environ.get("FIELDOPS_ROUTE_MAP_OUT"):
+        Path(out).write_bytes(r.content)  # noqa: ASYNC240 - a debugging aid, off by default
+    other = next(t for t in stack.tech_keys if t != planned)
+    hidden = await stack.http.get(
+        f"/api/v1/dispatch/{day}/technicians/{planned}/map.png", headers=tech_headers(stack, other)
+    )
+    assert hidden.status_code == 404
