@@ -171,3 +171,11 @@ async def test_route_map_of_a_technician_day(stack):
         f"/api/v1/dispatch/{day}/technicians/{planned}/map.png", headers=tech_headers(stack, other)
     )
     assert hidden.status_code == 404
+
+
+async def test_the_demo_drive_marks_the_arrival(stack):
+    from devstack.tracking_demo import play_tracking
+
+    wo, tech = await assigned_repair(stack)
+    shown = await play_tracking(stack.http, stack.office, stack.tech_keys[tech], work_order_id=wo)
+    assert shown["technician"] == tech and shown["arrived"] == wo and shown["eta"]
