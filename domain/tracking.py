@@ -6,8 +6,9 @@ Pure: the API reads positions and work orders, these functions decide.
    ``radius_m`` metres (great-circle distance) of the site; a fix whose accuracy is worse than
    the radius cannot prove it (it is stored, but marks nothing).
 2. Which jobs a position can mark: his own jobs of that local day that are assigned and not
-   started or ended yet, and not already marked arrived; the nearest site inside the geofence
-   wins (two sites within one geofence: only the nearest is visited now).
+   started or ended yet, and not already marked arrived. Of the sites inside the geofence, the
+   job he most recently said he was on his way to wins, else the nearest (two jobs at one site:
+   only one is visited now).
 3. ETA: on "on my way", the estimated arrival is now + the drive minutes from his newest
    position (when younger than ``position_max_age``), else from his home base.
 4. Late: a technician is late when the ETA is more than ``margin_minutes`` after the end of the
@@ -25,11 +26,13 @@ from domain.geo import haversine_km
 
 @dataclass(frozen=True, slots=True)
 class Site:
-    """A job that a position may mark arrived: work order id and site (lat, lon degrees)."""
+    """A job that a position may mark arrived: work order id, site (lat, lon degrees) and when
+    the technician said he was on his way to it (aware; None: he did not)."""
 
     work_order_id: str
     lat: float
     lon: float
+    on_my_way_at: datetime | None = None
 
 
 def distance_m(lat: float, lon: float, site_lat: float, site_lon: float) -> float:
@@ -46,9 +49,11 @@ def arrived_at(
         raise ValueError("the geofence radius must be positive")
     if accuracy_m is not None and accuracy_m > radius_m:
         return None
-    inside = [(distance_m(lat, lon, s.lat, s.lon), s.work_order_id, s) for s in sites]
-    inside = [x for x in inside if x[0] <= radius_m]
-    return min(inside)[2] if inside else None
+    inside = [s for s in sites if distance_m(lat, lon, s.lat, s.lon) <= radius_m]
+    announced = [s for s in inside if s.on_my_way_at is not None]
+    if announced:
+        return max(announced, key=lambda s: (s.on_my_way_at, s.work_order_id))
+    return min(inside, key=lambda s: (distance_m(lat, lon, s.lat, s.lon), s.work_order_id), default=None)
 
 
 def estimated_arrival(now: datetime, drive_minutes: float) -> datetime:

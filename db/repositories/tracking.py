@@ -49,9 +49,9 @@ def latest_location(session: Session, *, technician_id: str, since: datetime) ->
 
 def arrival_sites(session: Session, *, technician_id: str, day: date) -> list[Site]:
     """The technician's jobs of ``day`` that are assigned (not started, not ended) and not yet
-    marked arrived, with their customer's site; by work order id."""
+    marked arrived, with their customer's site and when he said he was on his way; by id."""
     stmt = (
-        select(WorkOrder.id, Customer.latitude, Customer.longitude)
+        select(WorkOrder.id, Customer.latitude, Customer.longitude, WorkOrder.on_my_way_at)
         .join(Customer, Customer.id == WorkOrder.customer_id)
         .where(
             WorkOrder.technician_id == technician_id,
@@ -61,7 +61,7 @@ def arrival_sites(session: Session, *, technician_id: str, day: date) -> list[Si
         )
         .order_by(WorkOrder.id)
     )
-    return [Site(wo_id, lat, lon) for wo_id, lat, lon in session.execute(stmt)]
+    return [Site(wo_id, lat, lon, at) for wo_id, lat, lon, at in session.execute(stmt)]
 
 
 def sites_of(session: Session, *, work_order_ids: list[str]) -> dict[str, tuple[float, float]]:

@@ -37,3 +37,11 @@ def test_eta_rounds_up_to_the_minute_and_lateness_has_a_margin():
         estimated_arrival(NOW.replace(tzinfo=None), 5)
     with pytest.raises(ValueError):
         estimated_arrival(NOW, -1)
+
+
+def test_the_job_he_is_on_his_way_to_wins_over_a_nearer_one():
+    told = Site("WO-3", 30.2756, -97.7404, on_my_way_at=NOW)
+    earlier = Site("WO-4", 30.2747, -97.7404, on_my_way_at=NOW - timedelta(hours=2))
+    assert arrived_at(30.2748, -97.7404, 5, [SITE, told], radius_m=150) == told
+    assert arrived_at(30.2748, -97.7404, 5, [earlier, told, SITE], radius_m=150) == told
+    assert arrived_at(30.2800, -97.7404, 5, [told], radius_m=150) is None
