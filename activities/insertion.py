@@ -31,6 +31,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 
@@ -46,7 +47,16 @@ from db.repositories.dispatch import OpenJob, technician_records
 from db.session import transaction
 from domain.contracts.assignment import INSERT_REPAIR, AssignInput, AssignResult
 from domain.contracts.shared import CommonFailure
-from domain.routing import RoutingError, TravelProvider, check_plan, points_of
+from domain.geo import EARTH_RADIUS_KM
+from domain.routing import (
+    HaversineTravel,
+    Point,
+    RoutingError,
+    TravelMatrix,
+    TravelProvider,
+    check_plan,
+    points_of,
+)
 from domain.routing.day import DispatchPolicy, JobRecord, TechnicianRecord, build_day
 from domain.routing.insert import insert_batch
 from domain.routing.slots import current_sequences
@@ -56,6 +66,24 @@ from domain.work_status import TERMINAL_STATUSES
 WAIT_BEAT_SECONDS = 1.0
 
 
+def travel_matrix(provider: TravelProvider, points: Sequence[Point]) -> TravelMatrix:
+    """``provider``'s matrix over ``points``; the haversine provider's is computed with numpy
+    (the same formula as :func:`domain.geo.haversine_km`, vectorised: a batch's days have tens
+    of points each, and the pure-Python matrix was a third of a batch's time)."""
+    if not isinstance(provider, HaversineTravel) or not points:
+        return provider.matrix(points)
+    if provider.speed_kmh <= 0 or provider.road_factor <= 0:
+        raise ValueError("speed_kmh and road_factor must be positive")
+    rad = np.radians(np.asarray(points, dtype=float))
+    lat, lon = rad[:, 0:1], rad[:, 1:2]
+    a = np.sin((lat.T - lat) / 2) ** 2 + np.cos(lat) * np.cos(lat.T) * np.sin((lon.T - lon) / 2) ** 2
+    km = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(a))) * provider.road_factor
+    minutes = km / provider.speed_kmh * 60.0
+    return TravelMatrix(
+        minutes=tuple(tuple(row) for row in minutes.tolist()), km=tuple(tuple(row) for row in km.tolist())
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class _Day:
     """A day of the horizon as read once per batch: its booked jobs and the technicians."""
@@ -63,6 +91,7 @@ class _Day:
     day: date
     booked: list[OpenJob]
     technicians: list[TechnicianRecord]
+    last: bool  # some request's last day: the reasons of jobs left out are worked out
 
 
 @dataclass
@@ -179,25 +208,25 @@ class InsertionActivities:
                 else:
                     pending[key] = _Request(job, max(wo.scheduled_date or today, today))
             if pending:
+                span = timedelta(days=HORIZON_DAYS - 1)  # each request's own horizon
                 first = min(r.first_day for r in pending.values())
-                last = first + timedelta(days=HORIZON_DAYS - 1)
+                last = max(r.first_day for r in pending.values()) + span
                 booked = insertion.booked_between(session, first=first, last=last, exclude=list(pending))
                 staff = dispatch.technicians(session)
-                for offset in range(HORIZON_DAYS):
-                    day = first + timedelta(days=offset)
-                    due = {k: r for k, r in pending.items() if r.first_day <= day}
+                day = first
+                while day <= last and pending:
+                    due = {k: r for k, r in pending.items() if r.first_day <= day <= r.first_day + span}
                     if due:
-                        day_ = _Day(
-                            day, booked.get(day, []), technician_records(session, day=day, staff=staff)
-                        )
+                        techs = technician_records(session, day=day, staff=staff, started=day <= today)
+                        final = any(day == r.first_day + span for r in due.values())
+                        day_ = _Day(day, booked.get(day, []), techs, final)
                         self._place_day(
                             session, day_, now, today, due, answers, actors, len(requests), batch_id
                         )
                         for key in due:
                             if key in answers:
                                 del pending[key]
-                    if not pending:
-                        break
+                    day += timedelta(days=1)
             for key, req in pending.items():
                 wo = req.job.work_order
                 explanation = f"no room in the next {HORIZON_DAYS} days: {req.reason}"
@@ -243,10 +272,15 @@ class InsertionActivities:
         new = [index[k] for k in due if k in index]
         if not new:
             return
-        matrix = self._travel.matrix(points_of(problem))
+        matrix = travel_matrix(self._travel, points_of(problem))
         started = time.perf_counter()
         result = insert_batch(
-            problem, matrix, seqs, new, improve_seconds=self._settings.insertion_improve_seconds
+            problem,
+            matrix,
+            seqs,
+            new,
+            improve_seconds=self._settings.insertion_improve_seconds,
+            explain_unplaced=day_.last,
         )
         violations = check_plan(problem, result.plan(problem), matrix)
         if violations:  # never written: the whole batch fails and is retried

@@ -212,15 +212,15 @@ class DayRecords:
 
 
 def technician_records(
-    session: Session, *, day: date, staff: Sequence[Technician] | None = None
+    session: Session, *, day: date, staff: Sequence[Technician] | None = None, started: bool = True
 ) -> list[TechnicianRecord]:
     """Active technicians (``staff`` when the caller has read them already) as routing records,
     each with the started job of ``day`` he is on (its site and expected end: start + catalog
-    duration), by id."""
-    started = {s.technician_id: s for s in started_jobs(session, day=day)}
+    duration; not read when ``started`` is False, e.g. for a day that has not begun), by id."""
+    on_site = {s.technician_id: s for s in started_jobs(session, day=day)} if started else {}
     techs = []
     for t in technicians(session) if staff is None else staff:
-        busy = started.get(t.id)
+        busy = on_site.get(t.id)
         techs.append(
             TechnicianRecord(
                 technician_id=t.id,

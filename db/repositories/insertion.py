@@ -39,7 +39,8 @@ def booked_between(
 ) -> dict[date, list[OpenJob]]:
     """Jobs booked on each day from ``first`` to ``last``: a technician, not started and not
     ended, whatever the status the workflow has persisted yet (an assignment is written before
-    ``assigned`` is); by day, then id; without ``exclude``; row-locked."""
+    ``assigned`` is); by day, then id; without ``exclude``; row-locked. Their customers'
+    preferences are not read (a booked job keeps its technician)."""
     ended = [s.value for s in TERMINAL_STATUSES] + [WorkStatus.IN_PROGRESS.value]
     stmt = _rows().where(
         WorkOrder.scheduled_date >= first,
@@ -51,8 +52,10 @@ def booked_between(
         stmt = stmt.where(WorkOrder.id.not_in(list(exclude)))
     stmt = stmt.order_by(WorkOrder.id).with_for_update(of=WorkOrder)
     by_day: dict[date, list[OpenJob]] = {}
-    for job in with_customer_history(session, session.execute(stmt).all()):
-        by_day.setdefault(job.work_order.scheduled_date, []).append(job)
+    for wo, lat, lon, entry in session.execute(stmt):
+        # a booked job keeps its technician: the customer's history does not matter here
+        job = OpenJob(wo, lat, lon, entry.duration_minutes, entry.required_skill, frozenset(), None)
+        by_day.setdefault(wo.scheduled_date, []).append(job)
     return by_day
 
 

@@ -225,12 +225,15 @@ def insert_batch(
     new_jobs: Sequence[int],
     *,
     improve_seconds: float = 0.2,
+    explain_unplaced: bool = True,
 ) -> BatchResult:
     """Insert the job indices ``new_jobs`` into the current routes ``seqs`` (rules 1 to 4).
 
     ``seqs`` has one list per technician of ``problem`` (problem order) holding indices of
     already-booked jobs; ``new_jobs`` must be in no list. ``matrix`` is over
-    :func:`domain.routing.points_of`. Raises RoutingError when ``seqs`` does not match the
+    :func:`domain.routing.points_of`. ``explain_unplaced`` False skips rule 4's reasons (each
+    left-out job is then ``capacity``, "no room left"): a caller trying several days needs the
+    reason of the last day only. Raises RoutingError when ``seqs`` does not match the
     technicians, a new job is already routed, or an index repeats or is out of range.
     """
     started = time.perf_counter()
@@ -306,7 +309,12 @@ def insert_batch(
                 state.restore(k, saved_seq, saved_route)
         if improved:
             construct()
-    unplaced = tuple(_reason(problem, matrix, j, state.frozen) for j in sorted(pending))
+    unplaced = tuple(
+        _reason(problem, matrix, j, state.frozen)
+        if explain_unplaced
+        else Unassigned(problem.jobs[j].job_id, ReasonCode.CAPACITY, "no room left in the current routes")
+        for j in sorted(pending)
+    )
     return BatchResult(
         routes=tuple(state.routes),
         sequences=tuple(tuple(s) for s in state.seqs),
