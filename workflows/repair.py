@@ -30,7 +30,6 @@ with workflow.unsafe.imports_passed_through():
         AssignResult,
     )
     from domain.contracts.dispatch import REPLAN_SIGNAL, ReplanSignal
-    from domain.contracts.messaging import NOTIFY_CUSTOMER, NotifyCustomerInput
     from domain.contracts.repair import (
         STATUS_QUERY,
         CancelRequest,
@@ -42,7 +41,6 @@ with workflow.unsafe.imports_passed_through():
         RepairStatus,
         StartRequest,
     )
-    from domain.contracts.tracking import ARRIVED_SIGNAL, ON_MY_WAY_UPDATE, ArrivalSignal, OnMyWayRequest
     from domain.ids import REPAIR_WORKFLOW
     from domain.work_status import (
         TERMINAL_STATUSES,
@@ -61,7 +59,6 @@ from workflows.kit import (
     SA_PRIORITY,
     SA_STATUS,
     SA_TECHNICIAN,
-    SEND_CALL,
     ActivityCall,
     failure,
 )
@@ -73,16 +70,16 @@ from workflows.repair_state import (
     PATCH_SERIAL_STATUS_WRITES,
     PATCH_WORKFLOW_OWNS_STATUS,
 )
+from workflows.repair_tracking import TrackingStep
 
 create_work_order = ActivityCall(contract.CREATE_WORK_ORDER, DB_CALL)
 record_completion = ActivityCall(contract.RECORD_COMPLETION, DB_CALL)
 assign_technician = ActivityCall(assignment_contract.ASSIGN_TECHNICIAN, OPTIMIZER_CALL)
 insert_repair = ActivityCall(INSERT_REPAIR, OPTIMIZER_CALL)
-notify_customer = ActivityCall(NOTIFY_CUSTOMER, SEND_CALL)
 
 
 @workflow.defn(name=REPAIR_WORKFLOW)
-class RepairWorkflow(ApprovalStep):
+class RepairWorkflow(ApprovalStep, TrackingStep):
     """Durable process of one work order; ID ``repair-{work_order_id}``."""
 
     @workflow.run
@@ -193,51 +190,6 @@ class RepairWorkflow(ApprovalStep):
                 ),
                 "dispatch",
             )
-
-    # ---- live tracking ---------------------------------------------------------------------
-
-    @workflow.signal(name=ARRIVED_SIGNAL)
-    def technician_arrived(self, sig: ArrivalSignal) -> None:
-        """The assigned technician entered the site's geofence (the API stored it on the work
-        order); the first arrival is kept. Issues no command."""
-        if (
-            self._started
-            and self._state.arrived_at is None
-            and sig.technician_id == self._state.technician_id
-        ):
-            self._state.arrived_at = sig.at
-
-    @workflow.update(name=ON_MY_WAY_UPDATE)
-    async def on_my_way(self, req: OnMyWayRequest) -> RepairStatus:
-        """Keep the ETA and tell the customer once (a repeated "on my way" only updates the ETA;
-        the message is keyed by workflow and event). A failed send is counted, not fatal."""
-        self._state.eta = req.eta
-        if self._eta_told:
-            return self._state
-        self._eta_told = True
-        try:
-            await notify_customer(
-                NotifyCustomerInput(
-                    workflow_id=workflow.info().workflow_id,
-                    work_order_id=self._state.work_order_id,
-                    event="on_the_way",
-                )
-            )
-        except ActivityError as err:
-            self._state.delivery_failures += 1
-            workflow.logger.warning("on-the-way message failed: %s", err.cause or err)
-        return self._state
-
-    @on_my_way.validator
-    def _on_my_way_ok(self, req: OnMyWayRequest) -> None:
-        if not self._started:
-            raise failure(RepairFailure.NOT_STARTED, "workflow has not started yet")
-        if self.status != WorkStatus.ASSIGNED:
-            raise failure(
-                RepairFailure.INVALID_TRANSITION,
-                f"only an assigned repair can be on its way (it is {self.status})",
-            )
-        self._validate_technician(req.technician_id)
 
     # ---- query and validators ------------------------------------------------------------
 
