@@ -69,7 +69,7 @@ class Settings(BaseSettings):
     #: insertion of approved repairs into the day's routes (issue 7): how long the optimizer
     #: worker collects concurrent requests into one batch, the improvement time of a batch, and
     #: how many insertion requests one optimizer worker holds at once (they wait for the batch)
-    insertion_batch_window_ms: int = Field(default=50, ge=0, le=5000)
+    insertion_batch_window_ms: int = Field(default=400, ge=0, le=5000)
     insertion_improve_seconds: float = Field(default=0.2, ge=0, le=30)
     optimizer_max_concurrent_activities: int = Field(default=64, ge=1, le=1000)
     #: live tracking: a position this close to a site marks arrival; an ETA this far past the
