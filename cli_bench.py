@@ -85,10 +85,18 @@ def bench_dispatch(
     time_limit: Annotated[float, typer.Option("--time-limit", help="OR-Tools seconds")] = 8.0,
     seed: Annotated[int, typer.Option(help="random seed of the day")] = 7,
     inserts: Annotated[int, typer.Option(min=0, help="single-job insertions to time")] = 40,
+    burst: Annotated[
+        int, typer.Option(min=0, help="repairs approved at once through the real flow (0: skip)")
+    ] = 200,
 ) -> None:
-    """A synthetic Austin-area day: optimizer beside greedy nearest-feasible, and insertion latency."""
+    """A synthetic Austin-area day: optimizer beside greedy nearest-feasible, insertion latency,
+    and a burst of approved repairs through the repair flow beside a bare workflow."""
     from bench.dispatch import render, run
 
     result = run(jobs, technicians, time_limit, seed, inserts)
     render(result, console)
+    if burst:
+        from bench import burst as burst_bench
+
+        burst_bench.render(burst_bench.run(burst, console), console)
     raise typer.Exit(0 if result.feasible and result.greedy_feasible and result.same_feasible else 1)

@@ -76,6 +76,18 @@ class Settings(BaseSettings):
     osrm_url: str | None = None
     dispatch_time_limit_seconds: float = Field(default=8.0, gt=0)
     dispatch_schedule_time: str = Field(default="05:30", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    #: insertion of approved repairs into the day's routes (issue 7): how long the optimizer
+    #: worker collects concurrent requests into one batch, the improvement time of a batch, and
+    #: how many insertion requests one optimizer worker holds at once (they wait for the batch)
+    insertion_batch_window_ms: int = Field(default=400, ge=0, le=5000)
+    insertion_improve_seconds: float = Field(default=0.2, ge=0, le=30)
+    optimizer_max_concurrent_activities: int = Field(default=64, ge=1, le=1000)
+    #: live tracking: a position this close to a site marks arrival; an ETA this far past the
+    #: window's end is late (the rest of the day is re-planned); positions older than this are
+    #: not used for an ETA (the home base is)
+    geofence_radius_meters: float = Field(default=150.0, gt=0, le=5000)
+    late_margin_minutes: int = Field(default=15, ge=0, le=600)
+    location_max_age_minutes: int = Field(default=30, gt=0, le=1440)
 
     sms_provider: Literal["outbox", "twilio"] = "outbox"
     email_provider: Literal["outbox", "sendgrid"] = "outbox"

@@ -1,5 +1,5 @@
 """Builds the Temporal workers: the main queue (workflows + DB/messaging activities) and the
-optimizer queue (OR-Tools solves, one at a time, scaled separately)."""
+optimizer queue (OR-Tools solves, one at a time under an advisory lock, scaled separately)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from activities.approvals import ApprovalActivities
 from activities.assignment import AssignmentActivities
 from activities.billing import BillingActivities
 from activities.dispatch import DispatchActivities
+from activities.insertion import InsertionActivities
 from activities.llm import LlmActivities
 from activities.lot_walk import LotWalkActivities
 from activities.messaging import MessageSender, gates_from_settings, providers_from_settings
@@ -101,9 +102,14 @@ def build_workers(
                 client,
                 task_queue=optimizer_task_queue,
                 activities=AssignmentActivities(sessions, settings).all()
-                + DispatchActivities(sessions, settings).optimizer(),
-                activity_executor=ThreadPoolExecutor(max_workers=1),
-                max_concurrent_activities=1,
+                + DispatchActivities(sessions, settings).optimizer()
+                + InsertionActivities(sessions, settings).all(),
+                # insertions wait for their batch in their slot; solves take turns on the
+                # assignment advisory lock, so more slots never means two solves at once
+                activity_executor=ThreadPoolExecutor(
+                    max_workers=settings.optimizer_max_concurrent_activities
+                ),
+                max_concurrent_activities=settings.optimizer_max_concurrent_activities,
             )
         )
     return workers

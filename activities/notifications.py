@@ -56,7 +56,7 @@ from domain.ids import message_key
 #: Lines a digest SMS lists before "+ N more" (the email lists them all).
 DIGEST_SMS_ITEMS = 3  # three subject lines keep a Spanish (UCS-2) digest within 3 segments
 #: Events a work order's workflow can announce with what the work order row holds.
-WORK_ORDER_EVENTS = frozenset({"repair_requested", "approved", "assigned", "completed"})
+WORK_ORDER_EVENTS = frozenset({"repair_requested", "approved", "assigned", "on_the_way", "completed"})
 
 
 def digest_key(customer_id: int, day: date) -> str:
@@ -102,6 +102,7 @@ class NotificationActivities:
             "technician": technician.first_name if technician else "",
             "window_start": wo.service_window_start,
             "window_end": wo.service_window_end,
+            "eta": wo.eta_at,
         }
 
     @activity.defn(name=NOTIFY_CUSTOMER.name)

@@ -35,6 +35,7 @@ from api.routers import (
     survey_pages,
     technician_performance,
     technicians,
+    tracking,
     webhook_subscriptions,
     webhooks,
 )
@@ -98,6 +99,7 @@ def create_app(
         messages,
         invoices,
         dispatch,
+        tracking,
         communication,
         customer_records,
         customer360,

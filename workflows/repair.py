@@ -2,7 +2,7 @@
 
 The API has written the work order → quote → approval decision (an activity, so decision and
 reasons are in the history) → auto/manager approval, or a customer link with reminder and expiry
-(workflows/repair_approval.py) → OR-Tools assignment → start and complete by the technician
+(workflows/repair_approval.py) → insertion into the day's routes (OR-Tools model, batched) → start and complete by the technician
 (updates) → completed work stays uninvoiced for batch invoicing. Cancel is allowed until
 completion. Every staff action is an update whose validator refuses it in the wrong state; the
 workflow owns the status (workflows/repair_state.py). Deterministic code only.
@@ -28,7 +28,13 @@ with workflow.unsafe.imports_passed_through():
         RecordPriceOverrideInput,
         ReviseEstimateRequest,
     )
-    from domain.contracts.assignment import AssignInput, AssignmentFailure, AssignRequest, AssignResult
+    from domain.contracts.assignment import (
+        INSERT_REPAIR,
+        AssignInput,
+        AssignmentFailure,
+        AssignRequest,
+        AssignResult,
+    )
     from domain.contracts.dispatch import REPLAN_SIGNAL, ReplanSignal
     from domain.contracts.lot_walk import LOT_WALK_DECISION_SIGNAL, LotWalkChildDecision
     from domain.contracts.repair import (
@@ -68,21 +74,24 @@ from workflows.kit import (
 )
 from workflows.repair_approval import ApprovalStep
 from workflows.repair_state import (
+    PATCH_BATCHED_INSERTION,
     PATCH_DISPATCH_REPLAN,
     PATCH_DISPATCH_REPLAN_WAITS,
     PATCH_SERIAL_STATUS_WRITES,
     PATCH_SURVEY,
     PATCH_WORKFLOW_OWNS_STATUS,
 )
+from workflows.repair_tracking import TrackingStep
 
 create_work_order = ActivityCall(contract.CREATE_WORK_ORDER, DB_CALL)
 record_completion = ActivityCall(contract.RECORD_COMPLETION, DB_CALL)
 assign_technician = ActivityCall(assignment_contract.ASSIGN_TECHNICIAN, OPTIMIZER_CALL)
 record_price_override = ActivityCall(approval_contract.RECORD_PRICE_OVERRIDE, DB_CALL)
+insert_repair = ActivityCall(INSERT_REPAIR, OPTIMIZER_CALL)
 
 
 @workflow.defn(name=REPAIR_WORKFLOW)
-class RepairWorkflow(ApprovalStep):
+class RepairWorkflow(ApprovalStep, TrackingStep):
     """Durable process of one work order; ID ``repair-{work_order_id}``."""
 
     @workflow.run
@@ -127,9 +136,15 @@ class RepairWorkflow(ApprovalStep):
         return await assign_technician(inp, task_queue=self.inp.optimizer_task_queue)
 
     async def _auto_assign(self) -> None:
-        """Run the optimizer; when it finds nobody (or fails), wait for staff to assign by hand."""
+        """Insert the approved repair into its day's routes (micro-batched with the repairs
+        approved at the same time; behind ``PATCH_BATCHED_INSERTION``, before it the per-job
+        CP-SAT model); when it finds nobody (or fails), wait for staff to assign by hand."""
+        inp = AssignInput(work_order_id=self._state.work_order_id)
         try:
-            result = await self._assign(AssignInput(work_order_id=self._state.work_order_id))
+            if workflow.patched(PATCH_BATCHED_INSERTION):
+                result = await insert_repair(inp, task_queue=self.inp.optimizer_task_queue)
+            else:
+                result = await self._assign(inp)
         except ActivityError as err:
             if not self._cancelled:
                 await self._set_status(

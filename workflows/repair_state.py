@@ -48,6 +48,10 @@ PATCH_QUIET_HOURS = "quiet-hours"
 PATCH_STATUS_UPDATES = "customer-status-updates"
 #: Completion starts the post-service survey, ``survey-{work_order_id}`` (an abandoned child).
 PATCH_SURVEY = "post-service-survey"
+#: An approved repair is inserted into its day's routes by the micro-batched ``insert_repair``
+#: activity (issue 7) instead of the per-job CP-SAT ``assign_technician`` (runs recorded before
+#: it scheduled the CP-SAT activity).
+PATCH_BATCHED_INSERTION = "batched-insertion"
 
 
 class RepairState:
@@ -69,6 +73,7 @@ class RepairState:
         self._serial_writes = False
         self._assignments = 0
         self._announcements: list[asyncio.Future[None]] = []
+        self._eta_told = False
 
     @property
     def status(self) -> WorkStatus:

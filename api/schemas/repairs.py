@@ -144,6 +144,9 @@ class RepairOut(BaseModel):
         default=1, description="position of the first repair within its visit or lot walk"
     )
     visit_repair_count: int | None = None
+    #: live tracking: arrival inside the site's geofence and the ETA given on "on my way"
+    arrived_at: datetime | None = None
+    eta_at: datetime | None = None
 
 
 class RepairDetail(RepairOut):

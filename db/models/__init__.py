@@ -39,6 +39,7 @@ from db.models.performance import TechnicianCustomerTotals
 from db.models.portal import PortalLoginLink, PortalPhoto, PortalSession
 from db.models.surveys import SurveyLink
 from db.models.technicians import Technician, TechnicianSkill, technician_managed
+from db.models.tracking import TechnicianLocation
 from db.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from db.models.work_orders import JobCost, ServiceRequest, WorkOrder
 
@@ -86,6 +87,7 @@ __all__ = [
     "TechnicianBpiScore",
     "TechnicianCustomerTotals",
     "TechnicianDailyMetrics",
+    "TechnicianLocation",
     "TechnicianSkill",
     "WebhookAttempt",
     "WebhookDelivery",

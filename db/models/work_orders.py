@@ -134,6 +134,10 @@ class WorkOrder(Base, Timestamped):
     visit_repair_count: Mapped[int | None] = mapped_column(Integer)
     #: the lot walk that found this repair (``lot-walk-{customer_id}-{date}``), or None
     lot_walk_id: Mapped[str | None] = mapped_column(String(60), index=True)
+    #: live tracking: first position inside the site's geofence; "on my way" and the ETA then given
+    arrived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    on_my_way_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    eta_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     job_costs: Mapped[list[JobCost]] = relationship(back_populates="work_order", cascade="all, delete-orphan")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -83,7 +84,12 @@ def open_jobs(session: Session, *, day: date, lock: bool = False, overdue: bool 
     )
     if lock:
         stmt = stmt.with_for_update(of=WorkOrder)
-    rows = session.execute(stmt).all()
+    return with_customer_history(session, session.execute(stmt).all())
+
+
+def with_customer_history(session: Session, rows: Sequence[Any]) -> list[OpenJob]:
+    """``(WorkOrder, latitude, longitude, ServiceCatalogEntry)`` rows as OpenJobs, with each
+    customer's preferred technicians and the technician of his last completed job (two queries)."""
     customer_ids = {wo.customer_id for wo, *_ in rows}
     preferred: dict[int, set[str]] = {}
     last: dict[int, str] = {}
@@ -205,15 +211,16 @@ class DayRecords:
     open_jobs: dict[str, OpenJob]
 
 
-def day_records(
-    session: Session, *, day: date, tz_name: str, lock: bool = False, overdue: bool = True
-) -> DayRecords:
-    """Technician and job records of ``day`` for ``domain.routing.day.build_day``; ``lock`` as in
-    :func:`open_jobs`. A job's age counts from its creation date in ``tz_name``."""
-    started = {s.technician_id: s for s in started_jobs(session, day=day)}
+def technician_records(
+    session: Session, *, day: date, staff: Sequence[Technician] | None = None, started: bool = True
+) -> list[TechnicianRecord]:
+    """Active technicians (``staff`` when the caller has read them already) as routing records,
+    each with the started job of ``day`` he is on (its site and expected end: start + catalog
+    duration; not read when ``started`` is False, e.g. for a day that has not begun), by id."""
+    on_site = {s.technician_id: s for s in started_jobs(session, day=day)} if started else {}
     techs = []
-    for t in technicians(session):
-        busy = started.get(t.id)
+    for t in technicians(session) if staff is None else staff:
+        busy = on_site.get(t.id)
         techs.append(
             TechnicianRecord(
                 technician_id=t.id,
@@ -224,6 +231,15 @@ def day_records(
                 busy_at=(busy.lat, busy.lon) if busy else None,
             )
         )
+    return techs
+
+
+def day_records(
+    session: Session, *, day: date, tz_name: str, lock: bool = False, overdue: bool = True
+) -> DayRecords:
+    """Technician and job records of ``day`` for ``domain.routing.day.build_day``; ``lock`` as in
+    :func:`open_jobs`. A job's age counts from its creation date in ``tz_name``."""
+    techs = technician_records(session, day=day)
     jobs = open_jobs(session, day=day, lock=lock, overdue=overdue)
     zone = ZoneInfo(tz_name)
     records = [

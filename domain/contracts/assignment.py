@@ -68,3 +68,11 @@ class AssignmentFailure(FailureType):
         True,
         "this attempt was given up (heartbeat timeout) before it wrote anything; a retry runs",
     )
+
+
+INSERT_REPAIR: ActivitySpec[AssignInput, AssignResult] = ActivitySpec(
+    "insert_repair",
+    AssignInput,
+    AssignResult,
+    lambda i: "Insert into the day's routes (batched, OR-Tools routing model)",
+)

@@ -85,6 +85,9 @@ class RepairStatus(BaseModel):
     delivery_failures: int = 0
     #: the price staff set instead of the quoted one (USD), None without an override
     cost_override: Decimal | None = None
+    #: live tracking: arrival inside the site's geofence, and the ETA given on "on my way"
+    arrived_at: datetime | None = None
+    eta: datetime | None = None
 
 
 # ---- activity payloads ---------------------------------------------------------------------

@@ -214,6 +214,25 @@ ROUTES: dict[tuple[str, str], tuple[Callable[..., Call], dict]] = {
         # like assign: managers need can_assign_work; in scope the completed job answers 409
         outcome((409, 409), (409, 404), (403, 404), (403, 403), (403, 403)),
     ),
+    ("POST", "/api/v1/repairs/{work_order_id}/on-my-way"): (
+        lambda s, foreign=False: Call("POST", f"/api/v1/repairs/{s.work_order_id}/on-my-way", json={}),
+        seen(409),  # in scope, the completed job is not on its way
+    ),
+    ("POST", "/api/v1/technicians/{technician_id}/locations"): (
+        lambda s, foreign=False: Call(
+            "POST",
+            f"/api/v1/technicians/{s.technician_id}/locations",
+            json={"latitude": 30.3, "longitude": -97.7},
+        ),
+        # a technician or manager key posts only its own position; office any technician's
+        outcome((201, 201), (403, 403), (403, 403), (201, 403), (201, 403)),
+    ),
+    ("GET", "/api/v1/dispatch/{service_date}/technicians/{technician_id}/map.png"): (
+        lambda s, foreign=False: Call(
+            "GET", f"/api/v1/dispatch/{s.day}/technicians/{s.technician_id}/map.png"
+        ),
+        seen(200),
+    ),
     ("POST", "/api/v1/repairs/{work_order_id}/unpin"): (
         lambda s, foreign=False: Call("POST", f"/api/v1/repairs/{s.work_order_id}/unpin", json={}),
         outcome((409, 409), (409, 404), (403, 404), (403, 403), (403, 403)),

@@ -43,6 +43,7 @@ class ActivityName:
     RECORD_APPROVAL = approval.RECORD_APPROVAL.name
     RECORD_PRICE_OVERRIDE = approval.RECORD_PRICE_OVERRIDE.name
     ASSIGN_TECHNICIAN = assignment.ASSIGN_TECHNICIAN.name
+    INSERT_REPAIR = assignment.INSERT_REPAIR.name
     SET_WORK_STATUS = repair.SET_WORK_STATUS.name
     RECORD_COMPLETION = repair.RECORD_COMPLETION.name
     NEXT_CONTACT_TIME = messaging.NEXT_CONTACT_TIME.name
@@ -160,6 +161,18 @@ class StubActivities:
     @activity.defn(name=ActivityName.ASSIGN_TECHNICIAN)
     async def assign_technician(self, inp: AssignInput) -> AssignResult:
         self._log(ActivityName.ASSIGN_TECHNICIAN, inp)
+        return await self._assignment(inp)
+
+    @activity.defn(name=ActivityName.INSERT_REPAIR)
+    async def insert_repair(self, inp: AssignInput) -> AssignResult:
+        self._log(ActivityName.INSERT_REPAIR, inp)
+        return await self._assignment(inp)
+
+    def optimizer(self) -> list:
+        """The optimizer queue's stubs: per-job assignment (manual, recorded runs) and insertion."""
+        return [self.assign_technician, self.insert_repair]
+
+    async def _assignment(self, inp: AssignInput) -> AssignResult:
         if self.fail_assignment:
             raise ApplicationError("solver crashed", type="NotFound", non_retryable=True)
         if inp.technician_id and not self.room_for_manual:

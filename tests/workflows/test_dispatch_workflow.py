@@ -125,7 +125,7 @@ async def test_replan_signals_and_notifies_exactly_the_changed_repairs(env, task
             workflows=[RepairWorkflow, DispatchWorkflow],
             activities=[*stubs.all(), dispatch_stub.notify],
         ),
-        Worker(env.client, task_queue=opt, activities=[stubs.assign_technician, dispatch_stub.solve]),
+        Worker(env.client, task_queue=opt, activities=[*stubs.optimizer(), dispatch_stub.solve]),
     ):
         handles = [
             await env.client.start_workflow(
@@ -207,7 +207,7 @@ async def test_a_replan_arriving_while_another_is_applied_waits_instead_of_being
     stubs = StubActivities(auto_approve=True)
     async with (
         Worker(env.client, task_queue=task_queue, workflows=[RepairWorkflow], activities=stubs.all()),
-        Worker(env.client, task_queue=opt, activities=[stubs.assign_technician]),
+        Worker(env.client, task_queue=opt, activities=stubs.optimizer()),
     ):
         handle = await env.client.start_workflow(
             RepairWorkflow.run, _repair(wo, opt), id=repair_workflow_id(wo), task_queue=task_queue

@@ -189,7 +189,7 @@ async def test_lot_walk_with_mixed_approval(env, task_queue):
             workflows=[LotWalkWorkflow, RepairWorkflow],
             activities=stubs.all(),
         ),
-        Worker(env.client, task_queue=inp.optimizer_task_queue, activities=[stubs.assign_technician]),
+        Worker(env.client, task_queue=inp.optimizer_task_queue, activities=stubs.optimizer()),
     ):
         handle = await env.client.start_workflow(LotWalkWorkflow.run, inp, id=walk_id, task_queue=task_queue)
         walking = await wait_state(handle, LotWalkState.WALKER_ASSIGNED)
@@ -313,7 +313,7 @@ async def test_a_walk_without_findings_closes_as_not_walked(env, task_queue):
     inp = walk_input(task_queue)
     async with (
         Worker(env.client, task_queue=task_queue, workflows=[LotWalkWorkflow], activities=stubs.all()),
-        Worker(env.client, task_queue=inp.optimizer_task_queue, activities=[stubs.assign_technician]),
+        Worker(env.client, task_queue=inp.optimizer_task_queue, activities=stubs.optimizer()),
     ):
         handle = await env.client.start_workflow(
             LotWalkWorkflow.run, inp, id=f"lot-walk-7-x-{uuid.uuid4().hex[:6]}", task_queue=task_queue
@@ -333,7 +333,7 @@ async def test_a_scheduled_run_starts_the_days_walk_once(env, task_queue):
     )
     async with (
         Worker(env.client, task_queue=task_queue, workflows=[LotWalkWorkflow], activities=stubs.all()),
-        Worker(env.client, task_queue=inp.optimizer_task_queue, activities=[stubs.assign_technician]),
+        Worker(env.client, task_queue=inp.optimizer_task_queue, activities=stubs.optimizer()),
     ):
         first = await env.client.start_workflow(
             LotWalkWorkflow.run, inp, id=f"lot-walk-7-scheduled-{uuid.uuid4().hex[:6]}", task_queue=task_queue

@@ -48,7 +48,7 @@ async def running(env, task_queue: str, stubs: StubActivities, inp: RepairInput)
     inp = inp.model_copy(update={"optimizer_task_queue": f"{task_queue}-opt"})
     async with (
         Worker(env.client, task_queue=task_queue, workflows=[RepairWorkflow], activities=stubs.all()),
-        Worker(env.client, task_queue=inp.optimizer_task_queue, activities=[stubs.assign_technician]),
+        Worker(env.client, task_queue=inp.optimizer_task_queue, activities=stubs.optimizer()),
     ):
         handle = await env.client.start_workflow(
             RepairWorkflow.run,
@@ -100,6 +100,9 @@ async def test_auto_approved_repair_runs_to_completion(env, task_queue):
     # the API wrote the work order: the run starts with the quote
     assert stubs.names()[:2] == [ActivityName.QUOTE_WORK_ORDER, ActivityName.DECIDE_APPROVAL]
     assert ActivityName.CREATE_WORK_ORDER not in stubs.names()
+    # the approved repair is inserted into the day's routes (batched), not assigned by CP-SAT
+    assert ActivityName.INSERT_REPAIR in stubs.names()
+    assert ActivityName.ASSIGN_TECHNICIAN not in stubs.names()
     # the workflow owns the status: every status it took was persisted, in the order taken
     assert stubs.persisted == [
         WorkStatus.APPROVED,

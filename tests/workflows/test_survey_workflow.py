@@ -152,7 +152,7 @@ async def test_completion_starts_the_survey_and_tells_the_customer(own_env, task
             workflows=[RepairWorkflow, SurveyWorkflow],
             activities=stubs.all() + survey.all()[:4],  # the repair stubs answer next_contact_time
         ),
-        Worker(env.client, task_queue=inp.optimizer_task_queue, activities=[stubs.assign_technician]),
+        Worker(env.client, task_queue=inp.optimizer_task_queue, activities=stubs.optimizer()),
     ):
         handle = await env.client.start_workflow(
             RepairWorkflow.run, inp, id=f"repair-{inp.work_order_id}", task_queue=task_queue
@@ -182,7 +182,7 @@ async def test_without_survey_timings_or_status_updates_nothing_new_happens(env,
     inp = repair_input(502).model_copy(update={"optimizer_task_queue": f"{task_queue}-opt"})
     async with (
         Worker(env.client, task_queue=task_queue, workflows=[RepairWorkflow], activities=stubs.all()),
-        Worker(env.client, task_queue=inp.optimizer_task_queue, activities=[stubs.assign_technician]),
+        Worker(env.client, task_queue=inp.optimizer_task_queue, activities=stubs.optimizer()),
     ):
         handle = await env.client.start_workflow(
             RepairWorkflow.run,
