@@ -42,13 +42,17 @@ from api.app import create_app
 from api.auth import create_api_key
 from config import Settings
 from db.models import (
+    Appliance,
     Customer,
     CustomerPricing,
+    Expense,
     Invoice,
     InvoiceLine,
     InvoiceWorkOrder,
     Message,
+    Review,
     ServiceCatalogEntry,
+    ServiceFollowUp,
     Technician,
     WorkOrder,
 )
@@ -111,6 +115,8 @@ class Site:
     crew_id: str  # an inactive technician managed by the owner's manager (for technician writes)
     catalog_code: str  # an unused job type (catalog writes)
     invoice_id: int = 0  # an open invoice of the job
+    appliance_id: int = 0  # customer 360 records of the customer and its job
+    follow_up_id: int = 0
 
     @property
     def secrets(self) -> tuple[str, str, str]:
@@ -520,6 +526,135 @@ ROUTES: dict[tuple[str, str], tuple[Callable[..., Call], dict]] = {
         ),
         outcome(*[(409, 409)] + [(403, 403)] * 4),
     ),
+    # ---- customer 360 (seed 004 Phase 1): records read in scope, money for office and managers --
+    ("GET", "/api/v1/appliances"): (
+        lambda s, foreign=False: Call(
+            "GET",
+            "/api/v1/appliances",
+            params={"customer_id": s.customer_id},
+            listed=lambda body: any(i["id"] == s.appliance_id for i in body["items"]),
+        ),
+        seen(HIT, MISS),
+    ),
+    ("POST", "/api/v1/appliances"): (
+        lambda s, foreign=False: Call(
+            "POST", "/api/v1/appliances", json={"customer_id": s.customer_id, "type": "grease trap"}
+        ),
+        seen(201),  # a technician records appliances at the customers he serves
+    ),
+    ("GET", "/api/v1/appliances/{appliance_id}"): (
+        lambda s, foreign=False: Call("GET", f"/api/v1/appliances/{s.appliance_id}"),
+        seen(200),
+    ),
+    ("PATCH", "/api/v1/appliances/{appliance_id}"): (
+        lambda s, foreign=False: Call(
+            "PATCH", f"/api/v1/appliances/{s.appliance_id}", json={"last_service_date": str(s.day)}
+        ),
+        seen(200),
+    ),
+    ("DELETE", "/api/v1/appliances/{appliance_id}"): (
+        lambda s, foreign=False: Call("DELETE", f"/api/v1/appliances/{s.appliance_id}"),
+        staff_only(204),
+    ),
+    ("GET", "/api/v1/expenses"): (
+        lambda s, foreign=False: Call(
+            "GET",
+            "/api/v1/expenses",
+            params={"work_order_id": s.work_order_id},
+            listed=lambda body: any(i["work_order_id"] == s.work_order_id for i in body["items"]),
+        ),
+        staff_only(HIT, MISS),
+    ),
+    ("POST", "/api/v1/expenses"): (
+        lambda s, foreign=False: Call(
+            "POST",
+            "/api/v1/expenses",
+            json={
+                "work_order_id": s.work_order_id,
+                "category": "disposal",
+                "amount": "30.00",
+                "incurred_on": str(s.day),
+            },
+        ),
+        staff_only(201),
+    ),
+    ("GET", "/api/v1/reviews"): (
+        lambda s, foreign=False: Call(
+            "GET",
+            "/api/v1/reviews",
+            params={"work_order_id": s.work_order_id},
+            listed=lambda body: any(i["work_order_id"] == s.work_order_id for i in body["items"]),
+        ),
+        seen(HIT, MISS),
+    ),
+    ("POST", "/api/v1/reviews"): (
+        # the site's job has a survey review; staff add the manual one
+        lambda s, foreign=False: Call(
+            "POST", "/api/v1/reviews", json={"work_order_id": s.work_order_id, "rating": 5}
+        ),
+        staff_only(201),
+    ),
+    ("GET", "/api/v1/follow-ups"): (
+        lambda s, foreign=False: Call(
+            "GET",
+            "/api/v1/follow-ups",
+            params={"customer_id": s.customer_id},
+            listed=lambda body: any(i["id"] == s.follow_up_id for i in body["items"]),
+        ),
+        seen(HIT, MISS),
+    ),
+    ("POST", "/api/v1/follow-ups"): (
+        lambda s, foreign=False: Call(
+            "POST",
+            "/api/v1/follow-ups",
+            json={"customer_id": s.customer_id, "reason": "how is the new pump?"},
+        ),
+        staff_only(201),
+    ),
+    ("GET", "/api/v1/follow-ups/{follow_up_id}"): (
+        lambda s, foreign=False: Call("GET", f"/api/v1/follow-ups/{s.follow_up_id}"),
+        seen(200),
+    ),
+    ("PATCH", "/api/v1/follow-ups/{follow_up_id}"): (
+        lambda s, foreign=False: Call(
+            "PATCH", f"/api/v1/follow-ups/{s.follow_up_id}", json={"status": "done"}
+        ),
+        seen(200),  # whoever sees it may close it
+    ),
+    ("GET", "/api/v1/customers/{customer_id}/referrals"): (
+        lambda s, foreign=False: Call("GET", f"/api/v1/customers/{s.customer_id}/referrals"),
+        seen(200),
+    ),
+    ("POST", "/api/v1/customers/{customer_id}/referral-code"): (
+        lambda s, foreign=False: Call("POST", f"/api/v1/customers/{s.customer_id}/referral-code"),
+        staff_only(200),
+    ),
+    ("PUT", "/api/v1/customers/{customer_id}/referred-by"): (
+        lambda s, foreign=False: Call(
+            "PUT", f"/api/v1/customers/{s.customer_id}/referred-by", json={"referral_code": None}
+        ),
+        staff_only(200),
+    ),
+    ("GET", "/api/v1/customers/{customer_id}/technician-ratings"): (
+        lambda s, foreign=False: Call("GET", f"/api/v1/customers/{s.customer_id}/technician-ratings"),
+        seen(200),
+    ),
+    ("PUT", "/api/v1/customers/{customer_id}/technician-ratings/{work_order_id}"): (
+        lambda s, foreign=False: Call(
+            "PUT",
+            f"/api/v1/customers/{s.customer_id}/technician-ratings/{s.work_order_id}",
+            json={"rating": 4},
+        ),
+        staff_only(200),
+    ),
+    ("GET", "/api/v1/customers/{customer_id}/financials"): (
+        lambda s, foreign=False: Call("GET", f"/api/v1/customers/{s.customer_id}/financials"),
+        staff_only(200),
+    ),
+    ("GET", "/api/v1/repairs/{work_order_id}/financials"): (
+        lambda s, foreign=False: Call("GET", f"/api/v1/repairs/{s.work_order_id}/financials"),
+        staff_only(200),
+    ),
 }
 
 
@@ -691,6 +826,30 @@ def make_site(stack, world: World, technician_id: str) -> Site:
         session.flush()
         session.add(InvoiceWorkOrder(work_order_id=wo.id, invoice_id=invoice.id))
         wo.invoiced_at = datetime.now(UTC)
+        appliance = Appliance(customer_id=customer.id, type="septic tank", work_order_id=wo.id)
+        follow_up = ServiceFollowUp(
+            customer_id=customer.id, work_order_id=wo.id, reason="call", created_by="acc"
+        )
+        session.add_all([appliance, follow_up])
+        session.add(
+            Expense(
+                work_order_id=wo.id,
+                customer_id=customer.id,
+                category="permit",
+                amount=Decimal("9.00"),
+                incurred_on=day,
+                created_by="acc",
+            )
+        )
+        session.add(
+            Review(
+                work_order_id=wo.id,
+                customer_id=customer.id,
+                technician_id=technician_id,
+                rating=4,
+                source="survey",
+            )
+        )
         session.flush()
         return Site(
             technician_id,
@@ -704,6 +863,8 @@ def make_site(stack, world: World, technician_id: str) -> Site:
             crew.id,
             f"acc_{tag}",
             invoice.id,
+            appliance.id,
+            follow_up.id,
         )
 
 
