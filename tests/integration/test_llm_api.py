@@ -15,6 +15,8 @@ import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -53,6 +55,8 @@ MODEL_ANSWERS: dict[str, dict[str, Any]] = {
     "Sentiment": {"score": -0.6, "label": "negative", "themes": ["delay"], "summary": "Model: unhappy."},
     "MatchExplanation": {"explanation": "Model: the closest skilled technician.", "factors": ["drive"]},
     "SurveyMessage": {"message": "Model: how did we do? Reply 1-5.", "questions": ["Rate us 1-5", "Why?"]},
+    "ProfitabilityNarrative": {"summary": "Model: thin margin.", "recommendations": ["Raise prices"]},
+    "MaintenanceAdvice": {"overview": "Model: book the grease trap.", "advice": {}},
 }
 
 
@@ -167,7 +171,10 @@ async def customer_with_job(http, office, tech_keys, words: str) -> tuple[int, s
 
 
 def endpoints(customer: int, wo: str) -> dict[str, str]:
+    """The helper endpoints about one customer and one of its repairs, by answer schema."""
     return {
+        "ProfitabilityNarrative": f"/api/v1/customers/{customer}/profitability-analysis",
+        "MaintenanceAdvice": f"/api/v1/customers/{customer}/predict-maintenance",
         "TimelineSummary": f"/api/v1/repairs/{wo}/timeline-summary",
         "MatchExplanation": f"/api/v1/repairs/{wo}/match-technician",
         "SurveyMessage": f"/api/v1/repairs/{wo}/generate-survey",
@@ -254,8 +261,16 @@ async def test_every_helper_answers_from_the_model_with_a_key(stack, keyed):
 
         again = await keyed.http.post(path, headers=keyed.office)
         assert again.json()["source"] == "cache" and again.json()["answer"] == body["answer"]
+    appliance = await keyed.http.post(
+        "/api/v1/appliances", json={"customer_id": customer, "type": "grease trap"}, headers=keyed.office
+    )
+    r = await keyed.http.post(
+        f"/api/v1/appliances/{appliance.json()['id']}/predict-maintenance", headers=keyed.office
+    )
+    assert r.status_code == 200 and r.json()["source"] == "model"
+    assert r.json()["facts"]["predictions"][0]["status"] == "unknown"
     requests = keyed.fake.requests[before:]
-    assert len(requests) == 6  # one per helper; the repeats came from the cache
+    assert len(requests) == 9  # one per helper; the repeats came from the cache
     sent = json.dumps([r["body"] for r in requests])
     for secret in (*contact.values(), contact["phone"][2:]):
         assert secret not in sent, secret
@@ -265,7 +280,7 @@ async def test_every_helper_answers_from_the_model_with_a_key(stack, keyed):
         rows = llm_repo.calls(session, subject=f"customer:{customer}") + llm_repo.calls(
             session, subject=f"work_order:{wo}"
         )
-    assert sorted(r.source for r in rows) == ["cache"] * 6 + ["model"] * 6
+    assert sorted(r.source for r in rows) == ["cache"] * 8 + ["model"] * 8
     model_rows = [r for r in rows if r.source == "model"]
     assert all(r.prompt_tokens == 120 and r.completion_tokens == 40 and r.cost_usd > 0 for r in model_rows)
 
@@ -288,3 +303,69 @@ async def test_a_failing_model_still_answers_with_the_fallback(stack, keyed):
     body = r.json()
     assert body["source"] == "fallback" and body["fallback_reason"].startswith("malformed answer")
     assert body["answer"]["message"].startswith("Hola Marisol")
+
+
+async def test_maintenance_and_profitability_from_the_customer_360_records(stack):
+    customer, wo, _ = await customer_with_job(stack.http, stack.office, stack.tech_keys, "fine")
+    today = date.fromisoformat(
+        (
+            await stack.http.post(f"/api/v1/customers/{customer}/predict-maintenance", headers=stack.office)
+        ).json()["facts"]["as_of"]
+    )
+    made = {}
+    for kind, body in {
+        "grease": {"type": "grease trap", "last_service_date": str(today - timedelta(days=100))},
+        "septic": {"type": "septic tank", "installed_on": str(today - timedelta(days=2 * 365))},
+        "heater": {"type": "water heater"},
+    }.items():
+        r = await stack.http.post(
+            "/api/v1/appliances", json={"customer_id": customer, **body}, headers=stack.office
+        )
+        assert r.status_code == 201, r.text
+        made[kind] = r.json()["id"]
+    expense = {"work_order_id": wo, "category": "disposal", "amount": "400.00", "incurred_on": str(today)}
+    assert (await stack.http.post("/api/v1/expenses", json=expense, headers=stack.office)).status_code == 201
+    review = {"work_order_id": wo, "rating": 1, "comment": "Awful, the yard was left filthy"}
+    assert (await stack.http.post("/api/v1/reviews", json=review, headers=stack.office)).status_code == 201
+
+    one = (
+        await stack.http.post(
+            f"/api/v1/appliances/{made['grease']}/predict-maintenance", headers=stack.office
+        )
+    ).json()
+    assert one["subject"] == f"appliance:{made['grease']}" and one["source"] == "fallback"
+    (grease,) = one["facts"]["predictions"]
+    assert grease["status"] == "overdue" and grease["interval_days"] == 90 and grease["days_until_due"] == -10
+    assert grease["due"] == str(today - timedelta(days=10))
+    assert one["answer"]["advice"][str(made["grease"])].startswith("The grease trap was due on")
+
+    every = (
+        await stack.http.post(f"/api/v1/customers/{customer}/predict-maintenance", headers=stack.office)
+    ).json()
+    order = [(p["appliance_id"], p["status"]) for p in every["facts"]["predictions"]]
+    assert order == [(made["grease"], "overdue"), (made["heater"], "unknown"), (made["septic"], "ok")]
+    septic = every["facts"]["predictions"][2]
+    assert septic["due"] == str(today - timedelta(days=2 * 365) + timedelta(days=3 * 365))
+    assert every["answer"]["overview"].startswith("2 of 3 appliance(s) need service now")
+
+    money = (
+        await stack.http.post(f"/api/v1/customers/{customer}/profitability-analysis", headers=stack.office)
+    ).json()
+    totals = money["facts"]["totals_usd"]
+    financials = (
+        await stack.http.get(f"/api/v1/customers/{customer}/financials", headers=stack.office)
+    ).json()
+    assert Decimal(totals["margin"]) == Decimal(str(financials["totals"]["margin"]))  # the customer 360 rules
+    assert Decimal(totals["margin"]) < 0 and money["facts"]["expenses_by_category_usd"] == {
+        "disposal": "400.00"
+    }
+    assert any(r.startswith("Review pricing of repair") for r in money["answer"]["recommendations"])
+
+    mood = (
+        await stack.http.post(f"/api/v1/customers/{customer}/analyze-sentiment", headers=stack.office)
+    ).json()
+    assert mood["facts"]["texts_analyzed"] == 2 and mood["answer"]["label"] == "negative"
+
+    assert (
+        await stack.http.post("/api/v1/appliances/999999/predict-maintenance", headers=stack.office)
+    ).status_code == 404
