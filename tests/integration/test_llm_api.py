@@ -31,6 +31,7 @@ from temporalio.testing import WorkflowEnvironment
 from api.app import create_app
 from db.repositories import llm as llm_repo
 from db.session import transaction
+from devstack.llm_demo import play_llm_helpers
 from domain.ids import SEARCH_ATTRIBUTES
 from tests.conftest import wheel_binary
 from tests.integration.conftest import free_port
@@ -369,3 +370,17 @@ async def test_maintenance_and_profitability_from_the_customer_360_records(stack
     assert (
         await stack.http.post("/api/v1/appliances/999999/predict-maintenance", headers=stack.office)
     ).status_code == 404
+
+
+async def test_the_demo_helper_prints_one_answer_of_each_kind(stack, capsys):
+    customer, wo, _ = await customer_with_job(
+        stack.http, stack.office, stack.tech_keys, "Quick and friendly crew, thank you"
+    )
+    body = {"customer_id": customer, "type": "grease trap", "last_service_date": "2026-09-01"}
+    assert (await stack.http.post("/api/v1/appliances", json=body, headers=stack.office)).status_code == 201
+    lines = await play_llm_helpers(stack.http, stack.office, customer_id=customer, work_order_id=wo)
+    printed = capsys.readouterr().out.strip().splitlines()
+    assert printed == list(lines.values()) and len(printed) == 9
+    assert all("[fallback]" in line for line in printed)
+    with capsys.disabled():
+        print("\n" + "\n".join(printed))
