@@ -38,7 +38,7 @@ from activities.llm_facts import (
     privacy_of,
 )
 from activities.llm_match import prepare_match
-from activities.llm_service import Answered, LlmService
+from activities.llm_service import Answered, LlmService, Privacy
 from config import Settings
 from db.repositories import customer_records, customers, work_orders
 from db.session import transaction
@@ -228,11 +228,23 @@ async def repair_history(client: Client, workflow_id: str) -> list[HistoryEvent]
     return list(history.events)
 
 
+def _scrubbed(value: Any, privacy: Privacy) -> Any:
+    """``value`` (an answer's JSON) with every string scrubbed of the customer's contact details."""
+    if isinstance(value, str):
+        return privacy.scrub(value)
+    if isinstance(value, list):
+        return [_scrubbed(v, privacy) for v in value]
+    if isinstance(value, dict):
+        return {k: _scrubbed(v, privacy) for k, v in value.items()}
+    return value
+
+
 def _result(kind: HelperKind, prepared: Prepared, answered: Answered) -> HelperResult:
+    """The activity's result; the answer is scrubbed once more, as it goes into the history."""
     return HelperResult(
         kind=kind,
         subject=prepared.subject,
-        answer=answered.value.model_dump(mode="json"),
+        answer=_scrubbed(answered.value.model_dump(mode="json"), prepared.privacy),
         facts=prepared.facts,
         source=answered.source,
         model=answered.model,

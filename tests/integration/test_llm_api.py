@@ -287,7 +287,24 @@ async def test_every_helper_answers_from_the_model_with_a_key(stack, keyed):
 
 
 async def test_a_failing_model_still_answers_with_the_fallback(stack, keyed):
-    customer, wo, _ = await customer_with_job(keyed.http, keyed.office, stack.tech_keys, "all good, thanks")
+    customer, wo, contact = await customer_with_job(
+        keyed.http, keyed.office, stack.tech_keys, "all good, thanks"
+    )
+    # a contact detail the model writes never reaches the history nor the answer
+    surname = contact["last_name"]
+    keyed.fake.replies.append(
+        ok(
+            {
+                "score": 0.5,
+                "label": "positive",
+                "themes": [],
+                "summary": f"{surname} is pleased, call 512 555 0199",
+            }
+        )
+    )
+    r = await keyed.http.post(f"/api/v1/customers/{customer}/analyze-sentiment", headers=keyed.office)
+    assert r.json()["source"] == "model"
+    assert r.json()["answer"]["summary"] == "[customer] is pleased, call [phone]"
     keyed.fake.replies.extend([Reply(status=429, headers={"retry-after-ms": "10"})])
     r = await keyed.http.post(f"/api/v1/repairs/{wo}/generate-survey", headers=keyed.office)
     assert r.status_code == 200
