@@ -26,12 +26,15 @@ import uvicorn
 from pydantic import SecretStr
 from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
+from activities.llm import LlmActivities
 from api.app import create_app
 from db.repositories import llm as llm_repo
 from db.session import transaction
 from devstack.llm_demo import play_llm_helpers
+from domain.contracts.llm import WriteSurveyInput
 from domain.ids import SEARCH_ATTRIBUTES
 from tests.conftest import wheel_binary
 from tests.integration.conftest import free_port
@@ -199,7 +202,10 @@ async def test_every_helper_answers_without_a_key(stack):
     timeline = answers["TimelineSummary"]
     assert timeline["subject"] == f"work_order:{wo}" and wo in timeline["answer"]["summary"]
     whats = [e["what"] for e in timeline["facts"]["events"]]
-    assert "workflow started" in whats  # from the repair's Temporal history
+    assert (
+        whats.count("workflow started") == 1 and whats.count("workflow completed") == 1
+    )  # the Temporal history
+    assert whats.index("update complete accepted") < whats.index("workflow completed")
     assert any(w.startswith("update start") for w in whats) and any(
         w.startswith("update complete") for w in whats
     )
@@ -401,3 +407,50 @@ async def test_the_demo_helper_prints_one_answer_of_each_kind(stack, capsys):
     assert all("[fallback]" in line for line in printed)
     with capsys.disabled():
         print("\n" + "\n".join(printed))
+
+
+async def test_survey_helpers_for_the_survey_workflow(stack, keyed):
+    """The public helpers another capability calls: ``write_survey_message`` (an activity) and
+    ``score_sentiment`` (a method: the customer's words stay out of histories)."""
+    customer, wo, contact = await customer_with_job(stack.http, stack.office, stack.tech_keys, "ok")
+    plain = LlmActivities(stack.sessions, stack.settings)
+    survey = await asyncio.to_thread(
+        plain.write_survey_message, WriteSurveyInput(work_order_id=wo, language="es")
+    )
+    assert survey.source == "fallback" and survey.channel == "sms" and survey.language == "es"
+    assert (
+        survey.message.startswith("Gracias por elegirnos para su reparación") and len(survey.questions) == 3
+    )
+    mood = await asyncio.to_thread(
+        plain.score_sentiment,
+        f"{contact['first_name']} says: terrible, slow and rude",
+        subject=f"survey:{wo}",
+        customer_id=customer,
+    )
+    assert mood.source == "fallback" and mood.value.label == "negative"
+
+    keyed_settings = stack.settings.model_copy(
+        update={
+            "llm_api_key": SecretStr("sk-fake"),
+            "llm_base_url": keyed.fake.base_url,
+            "llm_max_retries": 0,
+        }
+    )
+    with_key = LlmActivities(stack.sessions, keyed_settings)
+    survey = await asyncio.to_thread(
+        with_key.write_survey_message, WriteSurveyInput(work_order_id=wo, channel="email")
+    )
+    assert survey.source == "model" and survey.message == MODEL_ANSWERS["SurveyMessage"]["message"]
+    before = len(keyed.fake.requests)
+    mood = await asyncio.to_thread(
+        with_key.score_sentiment,
+        f"{contact['first_name']} here: the crew was late",
+        subject=f"survey:{wo}",
+        customer_id=customer,
+    )
+    assert mood.source == "model" and mood.value.label == "negative"
+    (sent,) = keyed.fake.prompts()[before:]
+    assert "[customer] here: the crew was late" in sent and contact["first_name"] not in sent
+    with pytest.raises(ApplicationError) as missing:
+        await asyncio.to_thread(plain.write_survey_message, WriteSurveyInput(work_order_id="WO-NONE"))
+    assert missing.value.type == "NotFound"
