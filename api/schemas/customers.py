@@ -139,6 +139,10 @@ class CustomerOut(BaseModel):
     payment_terms: str
     credit_hold: bool
     notes: str | None
+    referred_by_id: int | None = Field(
+        default=None, description="the customer who referred this one (seed 004)"
+    )
+    referral_code: str | None = Field(default=None, description="the code this customer hands out, once made")
     preferred_technician_ids: list[str] = Field(
         default_factory=list,
         validation_alias=AliasChoices("preferred_technician_ids", "preferred_technicians"),

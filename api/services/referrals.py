@@ -49,6 +49,7 @@ def set_referred_by(session: Session, *, customer_id: int, scope: Scope, code: s
             raise Problem(422, f"no customer has referral code {code.strip().upper()}")
         if referrer.id == customer.id:
             raise Problem(422, "a customer cannot refer itself")
+        repo.lock_referrals(session)  # until commit: no concurrent change slips past the loop check
         chain = [
             referrer.id,
             *repo.referrers(session, customer_id=referrer.id, depth=REFERRAL_TREE_DEPTH * 10),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import literal, select, update
+from sqlalchemy import func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -71,6 +71,16 @@ def referrers(session: Session, *, customer_id: int, depth: int) -> list[int]:
         .where(Customer.referred_by_id.is_not(None), up.c.level < depth)
     )
     return [row.id for row in session.execute(select(up.c.id, up.c.level).order_by(up.c.level))]
+
+
+#: the transaction-scoped advisory lock that serialises changes of who referred whom
+REFERRAL_LOCK_KEY = 0x0C360_0001
+
+
+def lock_referrals(session: Session) -> None:
+    """Wait for and take the advisory lock of referral changes until the transaction ends, so two
+    concurrent changes cannot each pass the loop check and together close a loop."""
+    session.execute(select(func.pg_advisory_xact_lock(REFERRAL_LOCK_KEY)))
 
 
 def set_referrer(session: Session, *, customer: Customer, referred_by_id: int | None) -> None:
