@@ -34,19 +34,40 @@ def _first_text(kind: str, body: dict) -> str:
     return text if len(text) <= LINE_CHARS else text[: LINE_CHARS - 1] + "…"
 
 
+async def demo_subjects(http: httpx.AsyncClient, headers: dict[str, str]) -> tuple[int, str]:
+    """The fleet customer (the largest ``fleet_size``) and its newest completed repair; raises
+    RuntimeError when the demo has none."""
+    r = await http.get("/api/v1/customers", params={"page_size": 100}, headers=headers)
+    r.raise_for_status()
+    customer = max(r.json()["items"], key=lambda c: (c.get("fleet_size") or 0, -c["id"]))
+    r = await http.get(
+        "/api/v1/repairs",
+        params={"customer_id": customer["id"], "status": "completed", "page_size": 100},
+        headers=headers,
+    )
+    r.raise_for_status()
+    jobs = sorted(r.json()["items"], key=lambda j: (j.get("actual_end_time") or "", j["id"]))
+    if not jobs:
+        raise RuntimeError(f"customer {customer['id']} has no completed repair for the LLM helpers")
+    return customer["id"], jobs[-1]["id"]
+
+
 async def play_llm_helpers(
     http: httpx.AsyncClient,
     headers: dict[str, str],
     *,
-    customer_id: int,
-    work_order_id: str,
+    customer_id: int | None = None,
+    work_order_id: str | None = None,
     echo: Callable[[str], None] = print,
 ) -> dict[str, str]:
     """Call every LLM helper once: the repair's timeline summary, technician match and survey;
     the customer's follow-ups, greeting, sentiment, profitability and maintenance; and the
     maintenance of the customer's first appliance (skipped, and said so, when it has none).
+    Without ids, the fleet customer and its newest completed repair (:func:`demo_subjects`).
     Prints ``helper subject [source] answer`` per call through ``echo`` and returns the lines
     by helper. Raises ``httpx.HTTPStatusError`` for an answer other than 200."""
+    if customer_id is None or work_order_id is None:
+        customer_id, work_order_id = await demo_subjects(http, headers)
     calls = [
         ("timeline-summary", f"/api/v1/repairs/{work_order_id}/timeline-summary"),
         ("match-technician", f"/api/v1/repairs/{work_order_id}/match-technician"),

@@ -33,7 +33,7 @@ from activities.llm import LlmActivities
 from api.app import create_app
 from db.repositories import llm as llm_repo
 from db.session import transaction
-from devstack.llm_demo import play_llm_helpers
+from devstack.llm_demo import demo_subjects, play_llm_helpers
 from domain.contracts.llm import WriteSurveyInput
 from domain.ids import SEARCH_ATTRIBUTES
 from tests.conftest import wheel_binary
@@ -454,3 +454,13 @@ async def test_survey_helpers_for_the_survey_workflow(stack, keyed):
     with pytest.raises(ApplicationError) as missing:
         await asyncio.to_thread(plain.write_survey_message, WriteSurveyInput(work_order_id="WO-NONE"))
     assert missing.value.type == "NotFound"
+
+
+async def test_the_demo_helper_finds_the_fleet_customer_itself(stack, capsys):
+    customer, wo = await demo_subjects(stack.http, stack.office)
+    fleet = (await stack.http.get(f"/api/v1/customers/{customer}", headers=stack.office)).json()
+    assert fleet["fleet_size"] > 0
+    lines = await play_llm_helpers(stack.http, stack.office)
+    assert f"timeline-summary work_order:{wo}" in lines and f"generate-greeting customer:{customer}" in lines
+    with capsys.disabled():
+        print("\n" + "\n".join(lines.values()))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from devstack.llm_demo import play_llm_helpers
+from devstack.llm_demo import demo_subjects, play_llm_helpers
 
 ANSWERS = {
     "timeline-summary": {"summary": "Work order WO-1 is completed."},
@@ -44,3 +44,20 @@ async def test_every_helper_is_called_once_and_printed():
     assert len(printed) == 9 and list(lines.values()) == printed
     assert any("[welcome] Hi Rosa, welcome aboard!" in line for line in printed)
     assert any("positive +0.61: Happy." in line for line in printed)
+
+
+async def test_without_ids_the_fleet_customer_and_its_newest_completed_repair():
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/v1/customers":
+            items = [{"id": 1, "fleet_size": 0}, {"id": 2, "fleet_size": 45}, {"id": 3, "fleet_size": 3}]
+            return httpx.Response(200, json={"items": items})
+        assert request.url.params["customer_id"] == "2" and request.url.params["status"] == "completed"
+        items = [
+            {"id": "WO-B", "actual_end_time": "2026-11-25T15:00:00Z"},
+            {"id": "WO-A", "actual_end_time": "2026-11-25T18:00:00Z"},
+            {"id": "WO-C", "actual_end_time": None},
+        ]
+        return httpx.Response(200, json={"items": items})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler), base_url="http://demo") as http:
+        assert await demo_subjects(http, {}) == (2, "WO-A")

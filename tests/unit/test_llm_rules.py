@@ -174,3 +174,8 @@ def test_helper_workflow_ids():
         helper_workflow_id(HelperKind.TIMELINE_SUMMARY, "work_order:WO-20261122-0001", "abc")
         == "llm-timeline-summary-work_order-WO-20261122-0001-abc"
     )
+
+
+def test_followups_name_job_types_in_words():
+    (out,) = followups(jobs=[job(TODAY - timedelta(days=1), job_type="grease_trap")], as_of=TODAY, channel="sms")
+    assert out.action == f"Ask how the grease trap on {TODAY - timedelta(days=1)} went"
