@@ -25,6 +25,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.errors import failure
+from activities.llm_c360 import customer_words, prepare_maintenance, prepare_profitability
 from activities.llm_facts import (
     MESSAGE_CHARS,
     Prepared,
@@ -37,10 +38,11 @@ from activities.llm_facts import (
     privacy_of,
 )
 from activities.llm_match import prepare_match
-from activities.llm_service import Answered, LlmService
+from activities.llm_service import Answered, LlmService, Privacy
 from config import Settings
-from db.repositories import customers, work_orders
+from db.repositories import customer_records, customers, work_orders
 from db.session import transaction
+from domain.access import EVERYTHING
 from domain.contracts.llm import (
     ANSWER_MODELS,
     RUN_LLM_HELPER,
@@ -122,7 +124,14 @@ class LlmActivities:
                 wo = work_orders.get(session, inp.work_order_id or "")
                 if wo is None:
                     raise failure(CommonFailure.NOT_FOUND, f"work order {inp.work_order_id} not found")
-            customer_id = wo.customer_id if wo is not None else inp.customer_id
+            appliance = None
+            if inp.kind is HelperKind.MAINTENANCE and inp.appliance_id is not None:
+                appliance = customer_records.appliance(session, inp.appliance_id, scope=EVERYTHING)
+                if appliance is None:
+                    raise failure(CommonFailure.NOT_FOUND, f"appliance {inp.appliance_id} not found")
+            customer_id = (
+                wo.customer_id if wo is not None else appliance.customer_id if appliance else inp.customer_id
+            )
             customer = customers.get(session, customer_id or 0)
             if customer is None:
                 raise failure(CommonFailure.NOT_FOUND, f"customer {customer_id} not found")
@@ -147,11 +156,13 @@ class LlmActivities:
                 )
                 check = message_check(prepared.facts["max_chars"])
             elif inp.kind is HelperKind.SENTIMENT:
-                prepared = prepare_sentiment(session, customer)
-            else:
-                raise failure(
-                    CommonFailure.NOT_FOUND, f"the {inp.kind.value} helper needs the customer 360 tables"
+                prepared = prepare_sentiment(session, customer, customer_words(session, customer.id))
+            elif inp.kind is HelperKind.MAINTENANCE:
+                prepared = prepare_maintenance(
+                    session, customer, inp.as_of, self._settings.timezone, appliance
                 )
+            else:
+                prepared = prepare_profitability(session, customer)
             return prepared, check
 
     @activity.defn(name=WRITE_SURVEY_MESSAGE.name)
@@ -217,11 +228,23 @@ async def repair_history(client: Client, workflow_id: str) -> list[HistoryEvent]
     return list(history.events)
 
 
+def _scrubbed(value: Any, privacy: Privacy) -> Any:
+    """``value`` (an answer's JSON) with every string scrubbed of the customer's contact details."""
+    if isinstance(value, str):
+        return privacy.scrub(value)
+    if isinstance(value, list):
+        return [_scrubbed(v, privacy) for v in value]
+    if isinstance(value, dict):
+        return {k: _scrubbed(v, privacy) for k, v in value.items()}
+    return value
+
+
 def _result(kind: HelperKind, prepared: Prepared, answered: Answered) -> HelperResult:
+    """The activity's result; the answer is scrubbed once more, as it goes into the history."""
     return HelperResult(
         kind=kind,
         subject=prepared.subject,
-        answer=answered.value.model_dump(mode="json"),
+        answer=_scrubbed(answered.value.model_dump(mode="json"), prepared.privacy),
         facts=prepared.facts,
         source=answered.source,
         model=answered.model,

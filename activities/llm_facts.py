@@ -35,6 +35,15 @@ from domain.engagement import JobFact, followups, greeting_occasion
 
 #: the most timeline events a prompt holds (the newest are kept)
 MAX_EVENTS = 60
+#: history events that close a workflow run, and how the timeline says it
+CLOSE_EVENTS = {
+    "workflow_execution_completed": "completed",
+    "workflow_execution_failed": "failed",
+    "workflow_execution_timed_out": "timed out",
+    "workflow_execution_terminated": "terminated",
+    "workflow_execution_canceled": "cancelled",
+    "workflow_execution_continued_as_new": "continued as new",
+}
 #: characters a message may have per channel (two SMS segments; a short email)
 MESSAGE_CHARS = {"sms": 300, "email": 480}
 
@@ -116,14 +125,8 @@ def history_events(events: Iterable[HistoryEvent]) -> list[dict[str, str]]:
             what = f"update {e.workflow_execution_update_accepted_event_attributes.accepted_request.input.name} accepted"
         elif kind == "workflow_execution_signaled":
             what = f"signal {e.workflow_execution_signaled_event_attributes.signal_name}"
-        elif kind.startswith("workflow_execution_") and kind.split("_")[-1] in (
-            "completed",
-            "failed",
-            "terminated",
-            "canceled",
-            "continued",
-        ):
-            what = f"workflow {kind.split('_')[-1]}"
+        elif kind in CLOSE_EVENTS:
+            what = f"workflow {CLOSE_EVENTS[kind]}"
         if what:
             at = e.event_time.ToDatetime(tzinfo=UTC).isoformat(timespec="seconds")
             out.append({"at": at, "source": "workflow", "what": what})

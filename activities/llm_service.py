@@ -16,7 +16,8 @@ retries, the PostgreSQL cache, token and cost accounting, and the deterministic 
    backoff and jitter, honouring ``Retry-After``; each request times out after
    ``FIELDOPS_LLM_TIMEOUT_SECONDS``. The answer is validated with the kind's pydantic model; a
    malformed one is asked for once more (with the validation errors), then the fallback answers.
-   A valid answer is cached for ``FIELDOPS_LLM_CACHE_TTL_SECONDS``;
+   A valid answer is cached for ``FIELDOPS_LLM_CACHE_TTL_SECONDS`` (expired rows are deleted
+   as each new answer is stored);
 6. every request is recorded in ``llm_calls``: source, model, attempts, prompt and completion
    tokens, cost in USD (``FIELDOPS_LLM_{INPUT,OUTPUT}_USD_PER_MILLION_TOKENS``), duration and
    the fallback reason. Prompt and answer are logged (``fieldops.llm``) after redaction.
@@ -207,6 +208,7 @@ class LlmService:
                 ]
                 continue
             with transaction(self._sessions) as session:
+                repo.purge_expired(session, now=now)  # the table holds live answers only
                 repo.store_answer(
                     session,
                     prompt_hash=prompt_hash,

@@ -131,7 +131,7 @@ def followups(*, jobs: Sequence[JobFact], as_of: date, channel: str) -> list[Fol
         if 0 <= (as_of - job.day).days <= RECENT_JOB_DAYS:
             out.append(
                 FollowUp(
-                    f"Ask how the {job.job_type} on {job.day} went",
+                    f"Ask how the {_name(job.job_type)} on {job.day} went",
                     f"{job.work_order_id} completed {job.day}",
                     1,
                     channel,
@@ -142,7 +142,7 @@ def followups(*, jobs: Sequence[JobFact], as_of: date, channel: str) -> list[Fol
             amount = f" of ${job.amount_usd}" if job.amount_usd else ""
             out.append(
                 FollowUp(
-                    f"Call about the {job.status} {job.job_type} estimate{amount}",
+                    f"Call about the {job.status} {_name(job.job_type)} estimate{amount}",
                     f"{job.work_order_id} {job.status} ({job.day})",
                     2,
                     "phone",
@@ -163,7 +163,7 @@ def followups(*, jobs: Sequence[JobFact], as_of: date, channel: str) -> list[Fol
             when = "overdue since" if days < 0 else "due on"
             out.append(
                 FollowUp(
-                    f"Offer to book the next {job_type}",
+                    f"Offer to book the next {_name(job_type)}",
                     f"last on {job.day}; {when} {due}",
                     max(days, 0),
                     channel,
@@ -171,6 +171,10 @@ def followups(*, jobs: Sequence[JobFact], as_of: date, channel: str) -> list[Fol
             )
     out.sort(key=lambda f: (f.due_in_days, f.action))
     return out[:5]
+
+
+def _name(job_type: str) -> str:
+    return job_type.replace("_", " ")
 
 
 def sentiment_label(score: float) -> str:

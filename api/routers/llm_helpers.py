@@ -15,7 +15,9 @@ from domain.contracts.llm import (
     FollowupSuggestions,
     Greeting,
     HelperKind,
+    MaintenanceAdvice,
     MatchExplanation,
+    ProfitabilityNarrative,
     Sentiment,
     SurveyMessage,
     TimelineSummary,
@@ -200,3 +202,80 @@ async def analyze_sentiment(
         actor=staff.actor,
     )
     return HelperOut[Sentiment].model_validate(result.model_dump(mode="json"))
+
+
+@router.post(
+    "/api/v1/customers/{customer_id}/profitability-analysis",
+    response_model=HelperOut[ProfitabilityNarrative],
+    summary="Analyse a customer's profitability",
+)
+async def profitability_analysis(
+    customer_id: int,
+    db: DbSession,
+    client: TemporalClient,
+    settings: AppSettings,
+    staff: OfficeStaff,
+    scope: CurrentScope,
+) -> HelperOut[ProfitabilityNarrative]:
+    """A reading of the customer's financials (the customer 360 rules: payments, expenses, job
+    costs, lifetime value, margin, outstanding balance), the margin per job type and the
+    expenses per category (all in ``facts``), with recommendations. Office and managers."""
+    result, _ = await service.for_customer(
+        db,
+        client,
+        kind=HelperKind.PROFITABILITY,
+        customer_id=customer_id,
+        scope=scope,
+        settings=settings,
+        actor=staff.actor,
+    )
+    return HelperOut[ProfitabilityNarrative].model_validate(result.model_dump(mode="json"))
+
+
+@router.post(
+    "/api/v1/customers/{customer_id}/predict-maintenance",
+    response_model=HelperOut[MaintenanceAdvice],
+    summary="Predict maintenance of a customer's appliances",
+)
+async def predict_customer_maintenance(
+    customer_id: int,
+    db: DbSession,
+    client: TemporalClient,
+    settings: AppSettings,
+    staff: CurrentStaff,
+    scope: CurrentScope,
+) -> HelperOut[MaintenanceAdvice]:
+    """When each of the customer's appliances is next due (``facts.predictions``, soonest first:
+    the interval of its type, or the one observed in its service history; ``domain/maintenance.py``)
+    and what to do about it. Every key, within its scope."""
+    result, _ = await service.for_customer(
+        db,
+        client,
+        kind=HelperKind.MAINTENANCE,
+        customer_id=customer_id,
+        scope=scope,
+        settings=settings,
+        actor=staff.actor,
+    )
+    return HelperOut[MaintenanceAdvice].model_validate(result.model_dump(mode="json"))
+
+
+@router.post(
+    "/api/v1/appliances/{appliance_id}/predict-maintenance",
+    response_model=HelperOut[MaintenanceAdvice],
+    summary="Predict an appliance's maintenance",
+)
+async def predict_appliance_maintenance(
+    appliance_id: int,
+    db: DbSession,
+    client: TemporalClient,
+    settings: AppSettings,
+    staff: CurrentStaff,
+    scope: CurrentScope,
+) -> HelperOut[MaintenanceAdvice]:
+    """When the appliance is next due and why (``facts.predictions``), with advice. Every key
+    whose scope holds the appliance's customer."""
+    result = await service.for_appliance(
+        db, client, appliance_id=appliance_id, scope=scope, settings=settings, actor=staff.actor
+    )
+    return HelperOut[MaintenanceAdvice].model_validate(result.model_dump(mode="json"))

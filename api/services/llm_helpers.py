@@ -18,13 +18,14 @@ from temporalio.client import Client, WorkflowFailureError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.service import RPCError
 
-from api.errors import Problem
+from api.errors import NotFound, Problem
 from api.failures import http_status, innermost_application_error
 from api.services.customers import get_customer
 from api.services.repair_live import release_connection
 from api.services.repairs import get_work_order
 from config import Settings
 from db.models import Customer
+from db.repositories import customer_records
 from domain.access import Scope
 from domain.contracts.llm import (
     CUSTOMER_PLACEHOLDER,
@@ -89,6 +90,30 @@ async def for_customer(
     )  # type: ignore[arg-type]
     release_connection(session)
     return await run(client, inp, subject=f"customer:{customer.id}"), customer
+
+
+async def for_appliance(
+    session: Session,
+    client: Client,
+    *,
+    appliance_id: int,
+    scope: Scope,
+    settings: Settings,
+    actor: str,
+) -> HelperResult:
+    """The maintenance prediction of an appliance whose customer is in ``scope`` (NotFound otherwise)."""
+    appliance = customer_records.appliance(session, appliance_id, scope=scope)
+    if appliance is None:
+        raise NotFound(f"appliance {appliance_id} does not exist")
+    inp = HelperInput(
+        kind=HelperKind.MAINTENANCE,
+        customer_id=appliance.customer_id,
+        appliance_id=appliance.id,
+        as_of=today(settings),
+        requested_by=actor,
+    )
+    release_connection(session)
+    return await run(client, inp, subject=f"appliance:{appliance.id}")
 
 
 def fill_customer(result: HelperResult, customer: Customer, field: str = "message") -> HelperResult:

@@ -374,6 +374,18 @@ ROUTES: dict[tuple[str, str], tuple[Callable[..., Call], dict]] = {
         lambda s, foreign=False: Call("POST", f"/api/v1/customers/{s.customer_id}/analyze-sentiment"),
         staff_only(200),
     ),
+    ("POST", "/api/v1/customers/{customer_id}/profitability-analysis"): (
+        lambda s, foreign=False: Call("POST", f"/api/v1/customers/{s.customer_id}/profitability-analysis"),
+        staff_only(200),  # money: office and managers, as the customer's financials
+    ),
+    ("POST", "/api/v1/customers/{customer_id}/predict-maintenance"): (
+        lambda s, foreign=False: Call("POST", f"/api/v1/customers/{s.customer_id}/predict-maintenance"),
+        seen(200),
+    ),
+    ("POST", "/api/v1/appliances/{appliance_id}/predict-maintenance"): (
+        lambda s, foreign=False: Call("POST", f"/api/v1/appliances/{s.appliance_id}/predict-maintenance"),
+        seen(200),
+    ),
     # ---- technicians (the directory is open to all staff; schedules and writes are scoped) ---
     ("GET", "/api/v1/technicians"): (
         lambda s, foreign=False: Call("GET", "/api/v1/technicians"),
