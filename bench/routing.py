@@ -24,6 +24,7 @@ from rich.console import Console
 from rich.table import Table
 
 from domain.routing import EuclideanTravel, SolveParams, check_plan, points_of, solve
+from domain.routing.improve import ImproveParams, solve_improved
 from domain.routing.solomon import parse_solomon, to_problem
 
 CSV_COLUMNS = ("instance", "vehicles", "distance", "seconds", "feasible", "served", "gap_pct")
@@ -58,12 +59,24 @@ def read_reference(path: Path, column: str = "distance") -> dict[str, float]:
         return {row["instance"].strip().upper(): float(row[column]) for row in reader if row[column].strip()}
 
 
-def run_instance(path: Path, params: SolveParams, reference: dict[str, float] | None = None) -> BenchRow:
-    """Solve one Solomon file and check the plan independently."""
+def run_instance(
+    path: Path,
+    params: SolveParams,
+    reference: dict[str, float] | None = None,
+    improve: ImproveParams | None = None,
+) -> BenchRow:
+    """Solve one Solomon file and check the plan independently.
+
+    With ``improve`` the solve is :func:`domain.routing.improve.solve_improved` (whole-day search,
+    then decomposition LNS; ``improve.time_limit_seconds`` is the budget), else one ``solve``.
+    """
     inst = parse_solomon(path.read_text())
     problem = to_problem(inst)
     matrix = EuclideanTravel().matrix(points_of(problem))
-    plan = solve(problem, matrix, params)
+    if improve is not None:
+        plan, _ = solve_improved(problem, matrix, improve)
+    else:
+        plan = solve(problem, matrix, params)
     problems = [f"{v.subject}: {v.message}" for v in check_plan(problem, plan, matrix)]
     if plan.served != len(inst.customers):
         problems.append(f"{len(inst.customers) - plan.served} customer(s) not served")
@@ -113,13 +126,17 @@ def run(
     reference_column: str = "distance",
     csv_out: Path | None = None,
     console: Console | None = None,
+    improve: ImproveParams | None = None,
 ) -> list[BenchRow]:
-    """Solve every file in turn, print a line per instance as it finishes, then a table and the mean gap."""
+    """Solve every file in turn, print a line per instance as it finishes, then a table and the mean gap.
+
+    ``improve`` as in :func:`run_instance` (its time limit then applies instead of ``params``').
+    """
     console = console or Console()
     ref = read_reference(reference, reference_column) if reference else None
     rows: list[BenchRow] = []
     for path in files:
-        row = run_instance(path, params, ref)
+        row = run_instance(path, params, ref, improve)
         rows.append(row)
         gap = "" if row.gap_pct is None else f" gap {row.gap_pct:+.2f}%"
         console.print(
@@ -128,7 +145,9 @@ def run(
         )
         for p in row.problems[:5]:
             console.print(f"  [red]{p}[/red]")
-    table = Table(title=f"routing: {len(rows)} instance(s), {params.time_limit_seconds:g} s each")
+    seconds = improve.time_limit_seconds if improve is not None else params.time_limit_seconds
+    method = "OR-Tools + decomposition LNS" if improve is not None else "OR-Tools"
+    table = Table(title=f"routing ({method}): {len(rows)} instance(s), {seconds:g} s each")
     for col in ("instance", "vehicles", "distance", "seconds", "feasible", "served", "gap %"):
         table.add_column(col, justify="left" if col == "instance" else "right")
     for r in rows:
