@@ -45,7 +45,7 @@ def bench_routing(
     ] = True,
     initial_share: Annotated[
         float, typer.Option(min=0.01, max=1.0, help="share of the time limit for the whole-day search")
-    ] = 0.3,
+    ] = 0.2,
     sub_seconds: Annotated[float, typer.Option(min=0.05, help="seconds per LNS sub-problem")] = 1.0,
     sub_jobs: Annotated[int, typer.Option(min=2, help="jobs per LNS sub-problem (whole routes)")] = 30,
     seed: Annotated[int, typer.Option(help="seed of the LNS sub-problem choice")] = 0,

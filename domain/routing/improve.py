@@ -1,22 +1,27 @@
 """Improvement around the OR-Tools solver: decomposition LNS with OR-Tools as the repair step.
 
 One OR-Tools guided local search over the whole day stalls well above the best known distances
-on 100-customer VRPTW benchmarks (Solomon 1987); the search spends its time on moves between
-routes that are far apart. This module keeps the whole-day search short and then repeats, until
-the time limit:
+on 100-customer VRPTW benchmarks (Solomon 1987): each of its steps scans every move over the
+whole day (about a second per step here, with time windows), so in 30 s it takes a few dozen
+steps. This module runs the whole-day search only to its first local optimum (one per
+first-solution strategy, the cheapest kept) and then repeats, until the time limit:
 
 1. **ruin**: pick a seed job at random and take the routes that serve the jobs nearest to it
-   (nearest first) until about ``sub_jobs`` jobs are covered, plus one unused technician when
-   there is one (so the repair may open a route);
+   (nearest first) until about ``sub_jobs`` jobs and ``min_routes`` routes are covered, plus
+   one unused technician when there is one (so the repair may open a route); a set of routes
+   already re-solved without gain since it last changed is not tried again;
 2. **recreate**: solve that sub-problem (only those technicians and jobs, the same rules) with
-   OR-Tools guided local search for ``sub_seconds``, warm-started from the current routes, so
-   its answer is never worse than what it replaces;
+   OR-Tools guided local search for ``sub_seconds``, from its first-solution heuristic (a
+   restart, which escapes the current routes' shape) or, for grown sub-problems, warm-started
+   from the current routes;
 3. **accept** the new routes when they serve the same jobs at a lower cost (travel minutes +
-   soft-preference costs, the objective :func:`domain.routing.solver.solve` reports).
+   soft-preference costs, the objective :func:`domain.routing.solver.solve` reports);
+4. after ``stall_rounds`` sub-problems in a row without gain, sub-problems grow by half of
+   ``sub_jobs`` (and their time in proportion), up to the whole day; a gain resets the size.
 
 This is the decomposition scheme of POPMUSIC (Taillard & Voss 2002) and of the route-based LNS
 of Shaw (1998) / Pisinger & Ropke (2007), with an exact-rule solver as the repair. The
-sub-problems are small, so guided local search converges on them within a second.
+sub-problems are small, so guided local search takes hundreds of steps a second on them.
 
 Every sub-plan is checked by :func:`domain.routing.check.check_plan` inside ``solve`` and the
 assembled plan is checked again before it is returned (RoutingError on a violation), so no
@@ -47,17 +52,24 @@ class ImproveParams:
     FirstSolutionStrategy names; a restart each, the cheapest plan is kept; ``base`` settings
     otherwise); each sub-problem gets ``sub_seconds`` and about ``sub_jobs`` jobs, but at least
     ``min_routes`` routes (long routes, as in Solomon's R2/C2/RC2, would otherwise be re-solved
-    one at a time). ``seed`` makes the choice of sub-problems reproducible (the OR-Tools
-    search itself is deterministic; its time limits are not).
+    one at a time). The whole-day search uses ``initial_metaheuristic`` (measured on Solomon
+    R1/R2/RC: guided local search beats a plain descent there, the LNS then does the rest).
+    ``warm_start`` True starts every sub-problem from the current routes; by default only grown
+    ones do (``stall_rounds``), the others restart from OR-Tools' first-solution heuristic.
+    ``seed`` makes the choice of sub-problems reproducible (the OR-Tools search itself is
+    deterministic; its time limits are not).
     """
 
     time_limit_seconds: float = 30.0
-    initial_share: float = 0.3
+    initial_share: float = 0.2
     sub_seconds: float = 1.0
     sub_jobs: int = 30
     min_routes: int = 2
     seed: int = 0
     first_solutions: tuple[str, ...] = ("PARALLEL_CHEAPEST_INSERTION", "SAVINGS")
+    initial_metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    warm_start: bool = False
+    stall_rounds: int = 4
     base: SolveParams = field(default_factory=SolveParams)
 
 
@@ -90,6 +102,7 @@ class _Lns:
         self.problem, self.matrix, self.params = problem, matrix, params
         self.rng = random.Random(params.seed)
         self.sub_jobs = params.sub_jobs
+        self.stalled = 0
         self.failed: set[frozenset[tuple[int, ...]]] = set()
         index = {j.job_id: i for i, j in enumerate(problem.jobs)}
         self.seqs: list[list[int]] = [[index[s.job_id] for s in r.stops] for r in plan.routes]
@@ -154,20 +167,34 @@ class _Lns:
         sub_m = _sub_matrix(self.matrix, idx)
         warm = [[pos[j] for j in self.seqs[k]] for k in ks]
         base = replace(self.params.base, time_limit_seconds=seconds)
-        plan = solve(sub, sub_m, base, initial_routes=warm)
+        grown = len(jobs) > self.params.sub_jobs * 1.25
+        plan = solve(sub, sub_m, base, initial_routes=warm if self.params.warm_start or grown else None)
         if plan.unassigned:
-            self.failed.add(self.key(ks))
-            return False
+            return self._fail(ks)
         sub_index = {j.job_id: x for x, j in enumerate(sub.jobs)}
         new_seqs = [[jobs[sub_index[s.job_id]] for s in r.stops] for r in plan.routes]
         new_cost = [_cost(p, seq, r) for seq, r in zip(new_seqs, plan.routes, strict=True)]
         if sum(new_cost) >= sum(self.costs[k] for k in ks) - 1e-7:
-            self.failed.add(self.key(ks))
-            return False
+            return self._fail(ks)
         for k, seq, c in zip(ks, new_seqs, new_cost, strict=True):
             self.seqs[k] = seq
             self.costs[k] = c
+        self.stalled = 0
+        self.sub_jobs = self.params.sub_jobs
         return True
+
+    def _fail(self, ks: Sequence[int]) -> bool:
+        """Remember a sub-problem solved without gain; after ``stall_rounds`` in a row, grow them."""
+        self.failed.add(self.key(ks))
+        self.stalled += 1
+        if self.stalled >= self.params.stall_rounds:
+            self.stalled = 0
+            self.sub_jobs = min(self.sub_jobs + self.params.sub_jobs // 2, len(self.problem.jobs))
+        return False
+
+    def seconds_for(self) -> float:
+        """Sub-problem time: ``sub_seconds``, in proportion when sub-problems have grown."""
+        return self.params.sub_seconds * max(1.0, self.sub_jobs / self.params.sub_jobs)
 
 
 def improve_plan(
@@ -195,7 +222,7 @@ def improve_plan(
             break
         ks = lns.pick()
         rounds += 1
-        if lns.repair(ks, min(params.sub_seconds, max(left - 0.05, 0.05))):
+        if lns.repair(ks, min(lns.seconds_for(), max(left - 0.05, 0.05))):
             accepted += 1
     routes: list[Route] = []
     for k in range(len(problem.technicians)):
@@ -240,7 +267,16 @@ def solve_improved(
     share = params.time_limit_seconds * params.initial_share / len(strategies)
     plan: Plan | None = None
     for name in strategies:
-        cand = solve(problem, matrix, replace(params.base, time_limit_seconds=share, first_solution=name))
+        cand = solve(
+            problem,
+            matrix,
+            replace(
+                params.base,
+                time_limit_seconds=share,
+                first_solution=name,
+                metaheuristic=params.initial_metaheuristic,
+            ),
+        )
         if plan is None or (cand.served, -cand.objective) > (plan.served, -plan.objective):
             plan = cand
     assert plan is not None
