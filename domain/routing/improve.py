@@ -38,8 +38,9 @@ from dataclasses import dataclass, field, replace
 
 from domain.routing.check import check_plan
 from domain.routing.model import Plan, Route, RoutingError, RoutingProblem
+from domain.routing.params import SolveParams
 from domain.routing.schedule import end_node, schedule_route, start_node
-from domain.routing.solver import SolveParams, solve
+from domain.routing.solver import solve
 from domain.routing.travel import TravelMatrix
 
 
@@ -109,8 +110,9 @@ class _Lns:
         self.costs = [_cost(problem, seq, r) for seq, r in zip(self.seqs, plan.routes, strict=True)]
         n = len(problem.jobs)
         # jobs nearest first, by drive minutes either way (the relatedness of Shaw 1998)
+        m = matrix.minutes
         self.near = [
-            sorted(range(n), key=lambda b, a=a: matrix.minutes[a][b] + matrix.minutes[b][a]) for a in range(n)
+            sorted(range(n), key=[m[a][b] + m[b][a] for b in range(n)].__getitem__) for a in range(n)
         ]
 
     def route_of(self) -> dict[int, int]:

@@ -49,6 +49,8 @@ from domain.routing.params import SolveParams, search_parameters
 from domain.routing.schedule import end_node, schedule_route, start_node
 from domain.routing.travel import TravelMatrix
 
+__all__ = ["SolveParams", "solve"]  # SolveParams lives in domain.routing.params
+
 _CAP_INF = 10**15
 
 
