@@ -141,7 +141,7 @@ class _Lns:
 
         Route sets already re-solved without gain since they last changed are skipped (the
         "optimised parts" of POPMUSIC); when every seed tried leads to one, sub-problems grow by
-        ``min_routes`` routes' worth of jobs, up to the whole day.
+        half of ``sub_jobs``, up to the whole day.
         """
         owner = self.route_of()
         served = list(owner)
