@@ -57,6 +57,11 @@ class ImproveParams:
     R1/R2/RC: guided local search beats a plain descent there, the LNS then does the rest).
     ``warm_start`` True starts every sub-problem from the current routes; by default only grown
     ones do (``stall_rounds``), the others restart from OR-Tools' first-solution heuristic.
+    When the first whole-day plan has ``long_route_jobs`` jobs or more per route (Solomon's C2,
+    R2, RC2), the whole-day search is run again from scratch with ``long_route_share`` of the
+    time limit and the other strategies are skipped: with three to eight routes a sub-problem of
+    two routes is a third of the day, and on those instances (measured: R211, C203, RC208 at
+    30 s) a longer whole-day search before the LNS gives shorter plans.
     ``seed`` makes the choice of sub-problems reproducible (the OR-Tools search itself is
     deterministic; its time limits are not).
     """
@@ -71,6 +76,8 @@ class ImproveParams:
     initial_metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     warm_start: bool = False
     stall_rounds: int = 4
+    long_route_jobs: float = 15.0
+    long_route_share: float = 0.6
     base: SolveParams = field(default_factory=SolveParams)
 
 
@@ -253,6 +260,15 @@ def improve_plan(
     return out, ImproveStats(rounds, accepted, start_cost, cost)
 
 
+def _initial(params: ImproveParams, first_solution: str, seconds: float) -> SolveParams:
+    return replace(
+        params.base,
+        time_limit_seconds=seconds,
+        first_solution=first_solution,
+        metaheuristic=params.initial_metaheuristic,
+    )
+
+
 def solve_improved(
     problem: RoutingProblem, matrix: TravelMatrix, params: ImproveParams | None = None
 ) -> tuple[Plan, ImproveStats]:
@@ -269,18 +285,17 @@ def solve_improved(
     share = params.time_limit_seconds * params.initial_share / len(strategies)
     plan: Plan | None = None
     for name in strategies:
-        cand = solve(
-            problem,
-            matrix,
-            replace(
-                params.base,
-                time_limit_seconds=share,
-                first_solution=name,
-                metaheuristic=params.initial_metaheuristic,
-            ),
-        )
+        cand = solve(problem, matrix, _initial(params, name, share))
         if plan is None or (cand.served, -cand.objective) > (plan.served, -plan.objective):
             plan = cand
+        if plan.vehicles_used and plan.served / plan.vehicles_used >= params.long_route_jobs:
+            # long routes: the whole-day search beats the decomposition; give it the long share
+            longer = params.time_limit_seconds * params.long_route_share - (time.perf_counter() - t0)
+            if longer > share:
+                cand = solve(problem, matrix, _initial(params, name, longer))
+                if (cand.served, -cand.objective) > (plan.served, -plan.objective):
+                    plan = cand
+            break
     assert plan is not None
     left = params.time_limit_seconds - (time.perf_counter() - t0)
     out, stats = improve_plan(problem, matrix, plan, params, left)
