@@ -39,10 +39,21 @@ def bench_routing(
         bool, typer.Option(help="add cross-exchange, relocate-neighbors and path-LNS moves")
     ] = False,
     scale: Annotated[int, typer.Option(help="integer ticks per time/distance unit inside the solver")] = 1000,
+    lns: Annotated[
+        bool,
+        typer.Option(help="improve the whole-day search by decomposition LNS (domain/routing/improve.py)"),
+    ] = True,
+    initial_share: Annotated[
+        float, typer.Option(min=0.01, max=1.0, help="share of the time limit for the whole-day search")
+    ] = 0.2,
+    sub_seconds: Annotated[float, typer.Option(min=0.05, help="seconds per LNS sub-problem")] = 1.0,
+    sub_jobs: Annotated[int, typer.Option(min=2, help="jobs per LNS sub-problem (whole routes)")] = 30,
+    seed: Annotated[int, typer.Option(help="seed of the LNS sub-problem choice")] = 0,
 ) -> None:
     """Solve Solomon-format VRPTW files; print vehicles, distance, seconds, feasibility, served and gap."""
     from bench.routing import run
     from domain.routing import SolveParams
+    from domain.routing.improve import ImproveParams
 
     params = SolveParams(
         time_limit_seconds=time_limit,
@@ -54,6 +65,18 @@ def bench_routing(
         time_scale=scale,
         cost_scale=scale,
     )
+    improve = (
+        ImproveParams(
+            time_limit_seconds=time_limit,
+            initial_share=initial_share,
+            sub_seconds=sub_seconds,
+            sub_jobs=sub_jobs,
+            seed=seed,
+            base=params,
+        )
+        if lns
+        else None
+    )
     rows = run(
         files,
         params,
@@ -61,6 +84,7 @@ def bench_routing(
         reference_column=reference_column,
         csv_out=csv_out,
         console=console,
+        improve=improve,
     )
     raise typer.Exit(0 if all(r.feasible for r in rows) else 1)
 

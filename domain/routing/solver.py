@@ -30,10 +30,8 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from ortools.constraint_solver import pywrapcp, routing_enums_pb2
-from ortools.util import optional_boolean_pb2
+from ortools.constraint_solver import pywrapcp
 
 from domain.routing.check import check_plan
 from domain.routing.model import (
@@ -47,31 +45,13 @@ from domain.routing.model import (
     Unassigned,
     can_serve,
 )
+from domain.routing.params import SolveParams, search_parameters
 from domain.routing.schedule import end_node, schedule_route, start_node
 from domain.routing.travel import TravelMatrix
 
+__all__ = ["SolveParams", "solve"]  # SolveParams lives in domain.routing.params
+
 _CAP_INF = 10**15
-
-
-@dataclass(frozen=True, slots=True)
-class SolveParams:
-    """Search settings: time limit (s), strategies by OR-Tools enum name, scaling (ticks per minute).
-
-    ``gls_lambda`` is OR-Tools' guided_local_search_lambda_coefficient. ``extra_operators`` adds
-    cross-exchange, relocate-neighbors and path-LNS moves. ``hard_mandatory`` gives must-serve jobs
-    no disjunction at all (faster search on benchmarks where every job can be served, but then no
-    plan comes back when one cannot); by default they get a penalty above any routing cost.
-    """
-
-    time_limit_seconds: float = 5.0
-    first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
-    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
-    gls_lambda: float = 0.1
-    time_scale: int = 100
-    cost_scale: int = 100
-    extra_operators: bool = False
-    hard_mandatory: bool = False
-    log_search: bool = False
 
 
 def _limits_ok(tech: Technician, route: Route, jobs_by_id: dict[str, Job]) -> bool:
@@ -125,30 +105,19 @@ def _skills_text(job: Job) -> str:
     return ", ".join(sorted(job.required_skills)) or "none"
 
 
-def _search_parameters(params: SolveParams) -> object:
-    p = pywrapcp.DefaultRoutingSearchParameters()
-    p.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.Value.Value(params.first_solution)
-    p.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.Value.Value(
-        params.metaheuristic
-    )
-    p.guided_local_search_lambda_coefficient = params.gls_lambda
-    if params.extra_operators:
-        ops = p.local_search_operators
-        ops.use_cross_exchange = optional_boolean_pb2.BOOL_TRUE
-        ops.use_relocate_neighbors = optional_boolean_pb2.BOOL_TRUE
-        ops.use_path_lns = optional_boolean_pb2.BOOL_TRUE
-    secs = max(params.time_limit_seconds, 0.01)
-    p.time_limit.seconds = int(secs)
-    p.time_limit.nanos = int((secs - int(secs)) * 1e9)
-    p.log_search = params.log_search
-    return p
-
-
-def solve(problem: RoutingProblem, matrix: TravelMatrix, params: SolveParams | None = None) -> Plan:
+def solve(
+    problem: RoutingProblem,
+    matrix: TravelMatrix,
+    params: SolveParams | None = None,
+    initial_routes: Sequence[Sequence[int]] | None = None,
+) -> Plan:
     """Plan the day: one Route per technician (problem order) and every other job as Unassigned.
 
-    ``matrix`` is a provider's matrix over ``schedule.points_of(problem)``. Raises RoutingError on
-    invalid input (see RoutingProblem.validate) or if the plan fails the float check.
+    ``matrix`` is a provider's matrix over ``schedule.points_of(problem)``. ``initial_routes``,
+    when given, is a warm start: per technician (problem order) the job indices in visiting
+    order; the search starts from it instead of a first-solution heuristic when OR-Tools accepts
+    it as feasible (otherwise it is ignored). Raises RoutingError on invalid input (see
+    RoutingProblem.validate) or if the plan fails the float check.
     """
     params = params or SolveParams()
     problem.validate()
@@ -336,7 +305,20 @@ def solve(problem: RoutingProblem, matrix: TravelMatrix, params: SolveParams | N
                 routing.AddDisjunction([idx], penalty)
             if len(allowed[nodes[x]]) < v:  # -1 = unperformed
                 routing.VehicleVar(idx).SetValues([-1, *allowed[nodes[x]]])
-        solution = routing.SolveWithParameters(_search_parameters(params))
+        search = search_parameters(params)
+        start = None
+        if initial_routes is not None:
+            node_of_job = {j: x for x, j in enumerate(nodes)}
+            warm = [
+                [manager.NodeToIndex(node_of_job[j]) for j in seq if j in node_of_job]
+                for seq in list(initial_routes)[:v]
+            ]
+            routing.CloseModelWithParameters(search)
+            start = routing.ReadAssignmentFromRoutes(warm, True)
+        if start is not None:
+            solution = routing.SolveFromAssignmentWithParameters(start, search)
+        else:
+            solution = routing.SolveWithParameters(search)
         status = {0: "not solved", 1: "success", 2: "no solution found", 3: "time limit", 4: "invalid"}.get(
             routing.status(), str(routing.status())
         )

@@ -16,6 +16,7 @@ from domain.routing import (
     points_of,
     solve,
 )
+from domain.routing.improve import ImproveParams, improve_plan
 
 SKILLS = ("pump", "camera", "jet")
 EPS = 1e-6
@@ -96,3 +97,34 @@ def test_no_returned_plan_breaks_a_hard_rule(problem):
             assert b is not None and tech.break_.earliest - EPS <= b <= tech.break_.latest + EPS
             assert all(s.end <= b + EPS or s.start >= b + tech.break_.minutes - EPS for s in route.stops)
             assert tech.shift_start - EPS <= b and b + tech.break_.minutes <= tech.shift_end + EPS
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems())
+def test_the_lns_keeps_every_rule_the_served_jobs_and_never_costs_more(problem):
+    matrix = EuclideanTravel().matrix(points_of(problem))
+    base = SolveParams(time_limit_seconds=0.1, time_scale=7, cost_scale=10)
+    first = solve(problem, matrix, base)
+    params = ImproveParams(sub_seconds=0.1, sub_jobs=3, min_routes=1, base=base)
+    plan, stats = improve_plan(problem, matrix, first, params, 0.3)
+    assert check_plan(problem, plan, matrix) == []
+    assert plan.objective <= first.objective + EPS and stats.final_cost <= stats.initial_cost + EPS
+    assert {s.job_id for r in plan.routes for s in r.stops} == {
+        s.job_id for r in first.routes for s in r.stops
+    }
+    assert plan.unassigned == first.unassigned
+    jobs = {j.job_id: j for j in problem.jobs}
+    techs = {t.technician_id: t for t in problem.technicians}
+    for route in plan.routes:
+        tech = techs[route.technician_id]
+        for s in route.stops:
+            job = jobs[s.job_id]
+            assert job.required_skills <= tech.skills and job.pinned_technician_id in (
+                None,
+                tech.technician_id,
+            )
+            assert job.window_start - EPS <= s.start <= job.window_end + EPS
+        if tech.max_jobs is not None:
+            assert len(route.stops) <= tech.max_jobs
+        if tech.capacity is not None:
+            assert sum(jobs[s.job_id].demand for s in route.stops) <= tech.capacity + EPS
