@@ -23,10 +23,11 @@ DEMO_DURATIONS: dict[str, int | str] = {
     "approval_reminder_seconds": 6,
     "approval_expiry_seconds": 20,
     "dunning_day_seconds": 1,
-    # post-service surveys go out seconds after completion, remind and expire within a minute
+    # post-service surveys go out seconds after completion, remind after 20 s and close after
+    # 5 minutes (the demo answers them once the day's repairs have ended)
     "survey_delay_seconds": 5,
     "survey_reminder_seconds": 20,
-    "survey_expiry_seconds": 60,
+    "survey_expiry_seconds": 300,
     "survey_hold_recheck_seconds": 5,
     # the demo answers surveys by SMS digit through the signed inbound webhook (devstack/survey_demo.py);
     # SMS still go to the outbox, this token only signs and checks the demo's own inbound requests

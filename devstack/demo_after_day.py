@@ -13,6 +13,11 @@ completed work, score the technicians, and let dunning run on the demo clock.
 - Customer 360 (issue 11): the customers get appliances, expenses, reviews, ratings, a follow-up
   and a referral through the API (``devstack.customer360_demo``), and the fleet customer's 360
   view is read in one request.
+- LLM helpers (issue 11): every helper answers once on the fleet customer (the fallback without
+  ``FIELDOPS_LLM_API_KEY``).
+- Surveys (issue 9): the completed repairs' surveys go out seconds after completion under the
+  demo profile; some are answered on the survey page, some by SMS digit, some left unanswered.
+- Portal (issue 9): a homeowner signs in by magic link and files a service request.
 - Analytics (issue 10): ``AnalyticsWorkflow`` scores the seeded history's last 35 days and then
   today, so ``/api/performance`` and the BPI show data at once.
 - Dunning runs on the demo clock (``FIELDOPS_DUNNING_DAY_SECONDS``, 1 s under the demo profile):
@@ -33,7 +38,10 @@ from config import Settings
 from devstack.analytics_history import backfill_seeded_history
 from devstack.billing_run import BillingSummary, run_billing_cycle
 from devstack.customer360_demo import play_customer360
+from devstack.llm_demo import play_llm_helpers
 from devstack.lot_walk_flow import play_lot_walk
+from devstack.portal_demo import play_portal
+from devstack.survey_demo import play_surveys
 from temporal_client import connect_temporal
 
 #: Days of seeded history the demo scores: the BPI's 30-day period ending yesterday, and a few more
@@ -144,6 +152,8 @@ async def after_day(
     repairs, score the technicians, count dunning reminders; returns the report's ``lot_walk``,
     ``billing`` and ``analytics`` sections."""
     report: dict = {}
+    if completed:  # first: each survey closes a few minutes after it is sent
+        report["surveys"] = await play_surveys(http, office, completed, settings=settings, console=console)
     walk, billable = await walk_fleet_lot(http, office, tech_keys or {}, console)
     if walk is not None:
         report["lot_walk"] = walk
@@ -171,4 +181,21 @@ async def after_day(
         await wait_for_reminders(http, office, summary, issued_at, console)
         report["billing"] = summary.as_report()
     report["customer360"] = await play_customer360(http, office, console, time_zone=settings.timezone)
+    report["llm"] = await play_llm_helpers(http, office, echo=console.print)
+    report["portal"] = await portal_visit(http, office, console)
     return report
+
+
+async def portal_visit(http: httpx.AsyncClient, office: dict[str, str], console: Console) -> dict:
+    """A homeowner (the first customer without a fleet) signs in to the portal by magic link and
+    files a service request there; returns the report's ``portal`` section."""
+    customers = (await http.get("/api/v1/customers", params={"page_size": 100}, headers=office)).json()
+    homeowner = next(c for c in customers["items"] if not c.get("fleet_size") and (c["email"] or c["phone"]))
+    summary = await play_portal(http, office, customer_id=homeowner["id"], console=console)
+    return {
+        "customer_id": summary.customer_id,
+        "logged_in": summary.logged_in,
+        "work_orders_seen": summary.work_orders_seen,
+        "work_order_id": summary.work_order_id,
+        "status": summary.status,
+    }

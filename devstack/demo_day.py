@@ -28,10 +28,12 @@ from config import Settings
 from db.session import make_engine, make_session_factory, transaction
 from devstack.demo_after_day import after_day
 from devstack.demo_data import load_demo_data
+from devstack.demo_history import completion_volumes
 from devstack.demo_report import build_report, fetch_all, print_report
 from devstack.dispatch_day import dispatch_days
 from devstack.http import http_client
 from devstack.services import Stack, StackError
+from devstack.tracking_demo import play_tracking
 from domain.schedule import local_today
 
 REQUESTS = 44
@@ -138,6 +140,10 @@ class DayRunner:
         self.rng = rng
         self.rejected_as_expected = 0
         self.dispatched: dict[str, dict] = {}
+        #: the job driven to with live tracking (ETA, late, arrival), once one of today's is worked
+        self.tracked: dict | None = None
+        #: the demo's local day (set by ``run_demo``); None tracks no job
+        self.today: date | None = None
         # Idempotency-Keys are unique per run, not drawn from the seeded ``rng``: a replayed key is a
         # retry of the previous run's request. The draw the run id once took is kept, so the day's
         # plan stays as it was.
@@ -205,6 +211,8 @@ class DayRunner:
             "description": f"Demo request #{plan.n}",
             "requested_by_technician_id": plan.requested_by,
         }
+        if plan.job_type == "emergency" and self.today is not None:
+            body["scheduled_date"] = str(self.today)  # an emergency is served the same day
         # a manager in the field files his own requests (his approval limit applies); the office the rest
         who = {"X-API-Key": self.tech_keys[plan.requested_by]} if plan.requested_by else self.office
         headers = {**who, "Idempotency-Key": f"demo-{self.run_id}-{plan.n}"}
@@ -303,6 +311,10 @@ class DayRunner:
             plan.events.append("cancelled")
             return
         tech = {"X-API-Key": self.tech_keys[state["technician_id"]]}
+        if self.tracked is None and state.get("scheduled_date", "")[:10] == str(self.today):
+            # the day's first job of today: the technician drives there with live tracking
+            self.tracked = {"work_order_id": wo}
+            self.tracked.update(await play_tracking(http, self.office, tech["X-API-Key"], work_order_id=wo))
         early = await http.post(f"/api/v1/repairs/{wo}/complete", json={"labor_minutes": 30}, headers=tech)
         self.refused(early, "completing before starting")
         await self.act(http, f"/api/v1/repairs/{wo}/start", {}, tech)
@@ -315,7 +327,11 @@ class DayRunner:
         await self.act(
             http,
             f"/api/v1/repairs/{wo}/complete",
-            {"labor_minutes": self.rng.randint(35, 150), "parts": parts},
+            {
+                "labor_minutes": self.rng.randint(35, 150),
+                "parts": parts,
+                **completion_volumes(self.rng, plan.job_type),
+            },
             tech,
         )
         plan.events.append("completed")
@@ -384,6 +400,7 @@ def run_demo(settings: Settings, stack: Stack, *, database_url: str) -> int:
     console.print(f"demo data: {summary}")
     rng = random.Random(11)
     runner = DayRunner(f"http://127.0.0.1:{settings.api_port}", office_key, tech_keys, rng)
+    runner.today = local_today(datetime.now(UTC), settings.timezone)
 
     async def main() -> dict:
         async with http_client(runner.base_url) as http:
@@ -395,9 +412,12 @@ def run_demo(settings: Settings, stack: Stack, *, database_url: str) -> int:
             await supervised(stack, runner.run(plans))
         completed = [p.work_order_id for p in plans if p.work_order_id and p.final_status == "completed"]
         async with http_client(runner.base_url) as http:
-            later = await supervised(stack, after_day(settings, http, runner.office, completed, console, runner.tech_keys))
+            later = await supervised(
+                stack, after_day(settings, http, runner.office, completed, console, runner.tech_keys)
+            )
         report = await build_report(settings, runner, plans, started)
         report["dispatch"] = runner.dispatched
+        report["tracking"] = runner.tracked
         report.update(later)
         return report
 

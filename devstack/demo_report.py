@@ -62,6 +62,7 @@ async def build_report(settings: Settings, runner: DayRunner, plans: list[Plan],
         "workflows": dict(wf_status),
         "workflows_found_by_work_status": by_work_status,
         "messages_by_channel": dict(Counter(m["channel"] for m in messages)),
+        "messages_by_status": dict(Counter(m["status"] for m in messages)),
         "messages_by_purpose": dict(Counter(m["purpose"].rsplit("-v", 1)[0] for m in messages)),
         "total_completed_amount": str(sum((Decimal(r["total_amount"]) for r in completed), Decimal("0"))),
         "invalid_actions_refused": runner.rejected_as_expected,
@@ -111,6 +112,8 @@ def print_report(report: dict, settings: Settings, office_key: str) -> None:
         table.add_row(f"  workflows {status}", str(n))
     for channel, n in sorted(report["messages_by_channel"].items()):
         table.add_row(f"  messages {channel}", str(n))
+    for status, n in sorted(report.get("messages_by_status", {}).items()):
+        table.add_row(f"  messages {status}", str(n))
     table.add_row("invalid actions refused (409/410)", str(report["invalid_actions_refused"]))
     dispatch = report.get("dispatch") or {}
     if dispatch:
@@ -141,6 +144,31 @@ def print_report(report: dict, settings: Settings, office_key: str) -> None:
         table.add_row(
             "  invoice emails / dunning reminders",
             f"{billing['invoice_messages']} / {billing['dunning_reminders']}",
+        )
+    tracked = report.get("tracking")
+    if tracked and tracked.get("technician"):
+        table.add_row(
+            "tracking: on my way / arrived",
+            f"{tracked['technician']} ETA {str(tracked['eta'])[11:16]} UTC"
+            f"{' (late)' if tracked['late'] else ''} / {tracked['arrived'] or 'not yet'}",
+        )
+    surveys = report.get("surveys")
+    if surveys:
+        table.add_row(
+            "surveys sent / answered (page, SMS)",
+            f"{surveys['sent']} / {surveys['answered']} "
+            f"({surveys['answered_by_page']}, {surveys['answered_by_sms']})",
+        )
+        table.add_row(
+            "  surveys by rating 1-5",
+            " / ".join(str(surveys["by_rating"][str(r)]) for r in range(1, 6)),
+        )
+    portal = report.get("portal")
+    if portal:
+        table.add_row(
+            "portal: signed in / request filed",
+            f"customer {portal['customer_id']} {'yes' if portal['logged_in'] else 'no'} / "
+            f"{portal['work_order_id'] or 'none'} ({portal['status'] or '-'})",
         )
     c360 = (report.get("customer360") or {}).get("fleet_360")
     if c360:
