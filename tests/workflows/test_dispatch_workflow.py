@@ -4,6 +4,7 @@ repairs whose assignment changed, and RepairWorkflow takes the new technician an
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
@@ -11,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest_asyncio
 from temporalio import activity
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -163,7 +165,10 @@ async def test_replan_signals_and_notifies_exactly_the_changed_repairs(env, task
         plan = await env.client.get_workflow_handle(f"dispatch-{DAY}-{suffix}").query(DispatchWorkflow.plan)
         assert plan is not None and [c.work_order_id for c in plan.changes] == [wos[0], wos[1], gone]
         for h in handles:
-            await h.terminate()
+            # under heavy load one repair was once found already closed here ("Completed
+            # workflow"); cleanup must not fail the test on it (the assertions above hold)
+            with contextlib.suppress(RPCError):
+                await h.terminate()
 
 
 async def test_the_schedule_run_plans_today_as_a_child(env, task_queue):
