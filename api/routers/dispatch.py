@@ -10,7 +10,7 @@ from api.deps import AppSettings, CurrentScope, CurrentStaff, DbSession, OfficeS
 from api.schemas.common import IsoDate
 from api.schemas.dispatch import DayPlanOut, PinBody, PinOut, ReplanOut, SlotOut
 from api.services import dispatch as service
-from api.services.repairs import check_assignment
+from api.services.repair_actions import check_assignment
 
 router = APIRouter(tags=["dispatch"])
 

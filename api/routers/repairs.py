@@ -21,6 +21,7 @@ from api.schemas.repairs import (
     ReviseBody,
     StartBody,
 )
+from api.services import repair_actions as actions
 from api.services import repair_live
 from api.services import repairs as service
 from db.repositories import work_orders
@@ -66,7 +67,7 @@ async def create_repair(
         id=repair.work_order_id,
         workflow_id=repair_workflow_id(repair.work_order_id),
         status=state.status if state is not None else wo.status,
-        estimate=service.estimate_of(wo, state),
+        estimate=actions.estimate_of(wo, state),
         estimate_note=note,
     )
 
@@ -106,7 +107,7 @@ async def get_repair(
 ) -> RepairDetail:
     """The stored work order and its status: live from the workflow while it runs, from the
     database once the repair has ended."""
-    wo = service.get_work_order(db, work_order_id=work_order_id, scope=scope)
+    wo = actions.get_work_order(db, work_order_id=work_order_id, scope=scope)
     live, note = await repair_live.current_status(db, client, work_order=wo)
     return RepairDetail.model_validate(wo).model_copy(update={"workflow": live, "workflow_note": note})
 
@@ -122,8 +123,8 @@ async def approve(
 ) -> RepairStatus:
     """Approve the pending estimate on the customer's behalf (e.g. by phone); a manager only
     within his ``approval_limit`` (403 above it)."""
-    wo = service.get_work_order(db, work_order_id=work_order_id, scope=scope)
-    version = service.approval_version(db, staff=staff, work_order=wo)
+    wo = actions.get_work_order(db, work_order_id=work_order_id, scope=scope)
+    version = actions.approval_version(db, staff=staff, work_order=wo)
     return await repair_live.act(
         db,
         client=client,
@@ -189,8 +190,8 @@ async def override_price(
     is re-quoted at that price (new version, new link, approval decided again); after approval
     the price can only be lowered (409 above the approved amount). The override is recorded in
     the audit log with the old and new price and on the work order (``cost_override``)."""
-    service.get_work_order(db, work_order_id=work_order_id, scope=scope)
-    service.check_price_override(db, staff=staff)
+    actions.get_work_order(db, work_order_id=work_order_id, scope=scope)
+    actions.check_price_override(db, staff=staff)
     return await repair_live.act(
         db,
         client=client,
@@ -212,8 +213,8 @@ async def assign(
 ) -> RepairStatus:
     """Assign a technician by hand, or re-run smart assignment without ``technician_id``; a
     manager needs ``can_assign_work`` and assigns only to his team (403 otherwise)."""
-    service.get_work_order(db, work_order_id=work_order_id, scope=scope)
-    service.check_assignment(db, staff=staff, scope=scope, technician_id=body.technician_id)
+    actions.get_work_order(db, work_order_id=work_order_id, scope=scope)
+    actions.check_assignment(db, staff=staff, scope=scope, technician_id=body.technician_id)
     return await repair_live.act(
         db,
         client=client,
@@ -234,8 +235,8 @@ async def start(
     scope: CurrentScope,
 ) -> RepairStatus:
     """The assigned technician starts work on site."""
-    wo = service.get_work_order(db, work_order_id=work_order_id, scope=scope)
-    tech = service.technician_for(staff, body.technician_id, assigned=wo.technician_id)
+    wo = actions.get_work_order(db, work_order_id=work_order_id, scope=scope)
+    tech = actions.technician_for(staff, body.technician_id, assigned=wo.technician_id)
     return await repair_live.act(
         db,
         client=client,
@@ -257,9 +258,9 @@ async def complete(
 ) -> RepairStatus:
     """Complete the job: labor minutes and parts become job costs; the total is computed. A pump
     out records its gallons pumped and tank size (422 for another job type)."""
-    wo = service.get_work_order(db, work_order_id=work_order_id, scope=scope)
-    tech = service.technician_for(staff, body.technician_id, assigned=wo.technician_id)
-    service.check_pump_out_volumes(
+    wo = actions.get_work_order(db, work_order_id=work_order_id, scope=scope)
+    tech = actions.technician_for(staff, body.technician_id, assigned=wo.technician_id)
+    actions.check_pump_out_volumes(
         wo, gallons_pumped=body.gallons_pumped, tank_size_gallons=body.tank_size_gallons
     )
     return await repair_live.act(

@@ -19,7 +19,7 @@ from temporalio.service import RPCError
 from api.auth import Staff
 from api.errors import Conflict, Problem
 from api.schemas.dispatch import DayPlanOut, PinBody, PinOut, ReplanOut, SlotOut
-from api.services.repairs import check_assignment, get_work_order
+from api.services.repair_actions import check_assignment, get_work_order
 from config import Settings
 from db.repositories import audit, catalog, dispatch, technicians
 from domain.access import Scope

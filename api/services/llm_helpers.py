@@ -21,8 +21,8 @@ from temporalio.service import RPCError
 from api.errors import NotFound, Problem
 from api.failures import http_status, innermost_application_error
 from api.services.customers import get_customer
+from api.services.repair_actions import get_work_order
 from api.services.repair_live import release_connection
-from api.services.repairs import get_work_order
 from config import Settings
 from db.models import Customer
 from db.repositories import customer_records

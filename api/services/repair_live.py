@@ -18,7 +18,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import Conflict, Problem
 from api.failures import http_status, innermost_application_error
-from api.services.repairs import get_work_order
+from api.services.repair_actions import get_work_order
 from db.models import WorkOrder
 from db.repositories import messages
 from db.repositories import work_orders as work_order_repo

@@ -21,7 +21,7 @@ from api.errors import Conflict, NotFound, Problem
 from api.schemas.tracking import LocationBody, LocationOut, OnMyWayBody, OnMyWayOut
 from api.services import dispatch as dispatch_service
 from api.services import repair_live
-from api.services.repairs import get_work_order, technician_for
+from api.services.repair_actions import get_work_order, technician_for
 from config import Settings
 from db.repositories import audit, customers, technicians, tracking
 from db.repositories import work_orders as repo
