@@ -14,7 +14,6 @@ refused with 403 (compared in constant time).
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.deps import DbSession
 from config import Settings
 from db.repositories import customers, portal_auth
+from domain.approval_links import hash_token
 from domain.portal import (
     GUESS_WINDOW_SECONDS,
     GUESSES_PER_IP,
@@ -131,11 +131,6 @@ def _serializer(settings: Settings) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(settings.secret_key, salt="portal-session")
 
 
-def session_hash(secret: str) -> str:
-    """SHA-256 hex of a session secret, the only form stored."""
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 @dataclass(frozen=True, slots=True)
 class CookieState:
     """What the cookie says: ``csrf`` always; ``secret`` once logged in."""
@@ -195,7 +190,7 @@ def start_session(db, settings: Settings, *, customer_id: int, login_link_id: in
         db,
         customer_id=customer_id,
         login_link_id=login_link_id,
-        session_hash=session_hash(secret),
+        session_hash=hash_token(secret),
         expires_at=datetime.now(UTC) + timedelta(hours=SESSION_HOURS),
     )
     return CookieState(csrf=secrets.token_urlsafe(24), secret=secret)
@@ -216,7 +211,7 @@ def current_customer(request: Request, db: DbSession) -> PortalUser:
     state = read_cookie(request)
     if state is None or state.secret is None:
         raise LoginRequired()
-    row = portal_auth.live_session(db, session_hash=session_hash(state.secret), now=datetime.now(UTC))
+    row = portal_auth.live_session(db, session_hash=hash_token(state.secret), now=datetime.now(UTC))
     if row is None:
         raise LoginRequired()
     customer = customers.get(db, row.customer_id)
