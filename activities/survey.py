@@ -140,20 +140,18 @@ class SurveyActivities:
             if inp.reminder and (link.used_at is not None or link.revoked_at is not None):
                 return SendSurveyResult(outcome="answered", channel=channel)
             token = derive_token(self._settings.secret_key, link.nonce)
+            customer_id = customer.id
             technician = technicians.get(session, wo.technician_id) if wo.technician_id else None
-            rendered = self._writer.write(
-                SurveyContext(
-                    company=self._settings.company_name,
-                    name=contact.name,
-                    job=job_name(wo.job_type, contact.prefs.language),
-                    technician=technician.first_name if technician else "",
-                    work_order_id=wo.id,
-                    link=survey_url(self._settings, token),
-                    language=contact.prefs.language,
-                    time_zone=contact.prefs.time_zone,
-                    reminder=inp.reminder,
-                ),
-                channel,
+            context = SurveyContext(
+                company=self._settings.company_name,
+                name=contact.name,
+                job=job_name(wo.job_type, contact.prefs.language),
+                technician=technician.first_name if technician else "",
+                work_order_id=wo.id,
+                link=survey_url(self._settings, token),
+                language=contact.prefs.language,
+                time_zone=contact.prefs.time_zone,
+                reminder=inp.reminder,
             )
             if not inp.reminder:  # the satisfaction check the office sees until it is answered
                 surveys.upsert_follow_up(
@@ -164,19 +162,22 @@ class SurveyActivities:
                     status="open",
                     due_date=inp.expires_at.astimezone(UTC).date(),
                 )
-            message = OutboundMessage(
-                key=key,
-                channel=channel,
-                to_address=str(values["to_address"]),
-                body=rendered.text,
-                subject=rendered.subject,
-                html=rendered.html,
-                purpose=purpose,
-                category=Category.SURVEYS.value,
-                work_order_id=wo.id,
-                customer_id=customer.id,
-                secrets=(token,),
-            )
+        # written outside the transaction: with a key the writer calls the model (retries, up to
+        # the LLM timeout), which must not hold a database connection open meanwhile
+        rendered = self._writer.write(context, channel)
+        message = OutboundMessage(
+            key=key,
+            channel=channel,
+            to_address=str(values["to_address"]),
+            body=rendered.text,
+            subject=rendered.subject,
+            html=rendered.html,
+            purpose=purpose,
+            category=Category.SURVEYS.value,
+            work_order_id=context.work_order_id,
+            customer_id=customer_id,
+            secrets=(token,),
+        )
         try:
             send_once_or_fail(self._sender, message)
         except Exception as err:
