@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
+import pytest_asyncio
 from temporalio.client import WorkflowUpdateFailedError
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
 
 from domain.contracts.approval import ApproveRequest, PriceOverrideRequest
 from domain.contracts.repair import ESTIMATE_UPDATE, CancelRequest, RepairStatus
 from domain.work_status import WorkStatus
+from tests.conftest import wheel_binary
+from tests.workflows.conftest import register_search_attributes
 from tests.workflows.stubs import ActivityName, StubActivities
 from tests.workflows.test_repair_workflow import repair_input, running, wait_for, work_to_completion
 from workflows.repair import RepairWorkflow
@@ -27,6 +33,20 @@ async def end(handle, env) -> None:
 
 def override(amount: str, reason: str = "loyal fleet customer") -> PriceOverrideRequest:
     return PriceOverrideRequest(actor="staff:1", amount=Decimal(amount), reason=reason)
+
+
+@pytest_asyncio.fixture
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server of each test's own (overrides the shared one): an override test
+    that ends while its repair still waits held the shared server's clock, and a later test in
+    tests/workflows once waited forever."""
+    environment = await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter,
+        test_server_existing_path=wheel_binary("temporal-test-server"),
+    )
+    await register_search_attributes(environment)
+    yield environment
+    await environment.shutdown()
 
 
 async def test_estimate_update_answers_once_the_approval_is_decided(env, task_queue):
